@@ -1,0 +1,169 @@
+"""Ehrenamtsportal: volunteer coordination for refugee integration work."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(load_config(app.instance_path, config))
+    app.jinja_env.add_extension("jinja2.ext.do")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401 - every model registers with the metadata
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+    from portal.i18n import select_locale
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+
+    from portal.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        uid, _, token = user_id.partition(":")
+        if not uid.isdigit():
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE so that a transaction that
+    reads and then writes cannot lose a race (see DESIGN.md §5)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.core.time import to_local
+    from portal.navigation import navigation_for
+
+    @app.template_filter("local_dt")
+    def local_dt(value: Any, fmt: str = "medium") -> str:
+        return format_datetime(to_local(value), fmt) if value else ""
+
+    @app.template_filter("local_date")
+    def local_date(value: Any, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        from portal.i18n import select_locale
+
+        return {
+            "navigation": navigation_for(current_user),
+            "current_locale": select_locale(),
+            "languages": app.config["LANGUAGES"],
+            "view_endpoints": app.view_functions,
+        }
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(code: int, description: str | None = None) -> tuple[str, int]:
+        return render_template(f"errors/{code}.html", description=description), code
+
+    for code in (400, 403, 404, 405, 429):
+
+        def handler(exc: Any, code: int = code) -> tuple[str, int]:
+            return render_error(code)
+
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return render_error(400, exc.description)
+
+    @app.errorhandler(500)
+    def server_error(exc: Any) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.error("500 on %s %s", request.method, request.path)
+        return render_error(500)
+
+    from portal.core.errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[str, int]:
+        db.session.rollback()
+        return render_template("errors/domain.html", message=exc.message), exc.status_code
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

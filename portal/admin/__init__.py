@@ -1,0 +1,1 @@
+"""County administration: municipalities, offices, accounts, roles, outbox."""

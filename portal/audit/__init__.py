@@ -1,0 +1,1 @@
+"""Audit trail: who did or saw what, when."""

@@ -1,0 +1,98 @@
+"""Account forms (Flask-WTF, CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.auth.passwords import MIN_LENGTH
+
+
+def new_password_field(label: str | None = None) -> PasswordField:
+    return PasswordField(
+        label or _l("Neues Passwort"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie ein Passwort ein.")),
+            Length(
+                min=MIN_LENGTH,
+                max=128,
+                message=_l("Das Passwort muss zwischen %(min)d und %(max)d Zeichen lang sein."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def confirm_field() -> PasswordField:
+    return PasswordField(
+        _l("Passwort wiederholen"),
+        validators=[
+            DataRequired(message=_l("Bitte wiederholen Sie das Passwort.")),
+            EqualTo("password", message=_l("Die Passwörter stimmen nicht überein.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def email_field() -> EmailField:
+    return EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+            Email(
+                message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Angemeldet bleiben"))
+
+
+class SignUpForm(FlaskForm):
+    display_name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie Ihren Namen ein.")),
+            Length(max=120, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password = new_password_field(_l("Passwort"))
+    confirm = confirm_field()
+
+
+class EmailOnlyForm(FlaskForm):
+    email = email_field()
+
+
+class SetPasswordForm(FlaskForm):
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")])

@@ -1,0 +1,100 @@
+"""User accounts and role memberships."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.municipalities.models import Municipality, Office
+
+
+class Role:
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    ALL = (VOLUNTEER, COORDINATOR, MANAGER, ADMIN)
+    STAFF = (COORDINATOR, MANAGER, ADMIN)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    """A person who can log in. E-mail addresses are stored lower-cased and unique."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120))
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    email_verified_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rotated on every password change: logs out other sessions and voids reset links.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[str]:
+        return {m.role for m in self.memberships}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Membership(db.Model):
+    """A role held by a user, scoped to a municipality or an office (or nothing: admin,
+    volunteer). An office scope covers every municipality the office serves."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        CheckConstraint(
+            "NOT (municipality_id IS NOT NULL AND office_id IS NOT NULL)", name="one_scope"
+        ),
+        CheckConstraint(
+            "role IN ('volunteer', 'coordinator', 'manager', 'admin')", name="role_known"
+        ),
+        Index("ix_membership_role_municipality", "role", "municipality_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE")
+    )
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+    office: Mapped[Office | None] = relationship(lazy="joined")

@@ -1,0 +1,207 @@
+"""Account pages. Thin: parse the form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.auth import services, tokens
+from portal.auth.forms import (
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+    SignUpForm,
+)
+from portal.core.errors import DomainError
+from portal.core.http import safe_next_url
+from portal.extensions import limiter
+from portal.i18n import select_locale
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RATELIMIT_RESET"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.EmailNotVerified as exc:
+            flash(exc.message, "warning")
+            return render_template(
+                "auth/login.html", form=form, resend=EmailOnlyForm(email=form.email.data)
+            ), 400
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+            status = 400
+        else:
+            login_user(user, remember=form.remember.data)
+            session["lang"] = user.locale
+            flash(_("Willkommen, %(name)s!", name=user.display_name), "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("Sie haben sich abgemeldet."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def signup() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        services.sign_up(
+            form.email.data, form.display_name.data, form.password.data, locale=_locale()
+        )
+        return redirect(url_for("auth.check_mail"))
+    return render_template("auth/signup.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.get("/signup/check-mail")
+def check_mail() -> str:
+    return render_template("auth/check_mail.html")
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> str | Response:
+    try:
+        services.verify_email(token)
+    except tokens.TokenInvalid as exc:
+        return render_template(
+            "auth/token_invalid.html", expired=exc.expired, resend=EmailOnlyForm()
+        ), 400
+    flash(_("Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/verify/resend")
+@limiter.limit(_reset_limit)
+def resend_verification() -> str | Response:
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        return redirect(url_for("auth.check_mail"))
+    flash(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."), "danger")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password() -> str | Response:
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(
+            _(
+                "Wenn die Adresse bei uns registriert ist, erhalten Sie in wenigen Minuten "
+                "eine E-Mail mit einem Link zum Zurücksetzen."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
+
+
+def _password_page(purpose: str, token: str, action, template: str, done: str):
+    try:
+        user = services.user_for_password_token(purpose, token)
+    except tokens.TokenInvalid as exc:
+        return render_template("auth/token_invalid.html", expired=exc.expired), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            action(token, form.password.data)
+        except tokens.TokenInvalid as exc:
+            return render_template("auth/token_invalid.html", expired=exc.expired), 400
+        flash(done, "success")
+        return redirect(url_for("auth.login"))
+    return render_template(template, form=form, user=user), 400 if form.is_submitted() else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str) -> str | Response:
+    return _password_page(
+        tokens.RESET,
+        token,
+        services.reset_password,
+        "auth/reset.html",
+        _("Ihr Passwort ist geändert. Bitte melden Sie sich an."),
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> str | Response:
+    return _password_page(
+        tokens.INVITE,
+        token,
+        services.accept_invitation,
+        "auth/invitation.html",
+        _("Ihr Zugang ist eingerichtet. Bitte melden Sie sich an."),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as exc:
+            form.current_password.errors.append(exc.message)
+        else:
+            # The session token rotated: log in again with the new one, others are logged out.
+            login_user(current_user._get_current_object())
+            flash(_("Ihr Passwort ist geändert."), "success")
+            return redirect(url_for("core.dashboard"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.language.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user, form.language.data)
+    return redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))
+
+
+def _locale() -> str:
+    return select_locale()

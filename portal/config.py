@@ -1,0 +1,97 @@
+"""Settings, read from the environment.
+
+`PORTAL_ENV` selects the profile: ``development`` (default), ``testing`` or ``production``.
+Production refuses to start without a real ``SECRET_KEY`` and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    """The settings do not allow a safe start."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    portal_env = overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV", "development")
+    default_db = "sqlite:///" + str(Path(instance_path) / "portal.db")
+    cfg: dict[str, Any] = {
+        "PORTAL_ENV": portal_env,
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DATABASE_URL_SET": "DATABASE_URL" in env,
+        # Sessions and cookies
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": portal_env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": portal_env == "production",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        # Mail
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "Ehrenamtsportal <noreply@ehrenamtsportal.example>"
+        ),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        # Public address used in e-mailed links (outbox mails are rendered outside requests too)
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Tokens
+        "EMAIL_VERIFY_MAX_AGE": int(env.get("EMAIL_VERIFY_MAX_AGE", str(48 * 3600))),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", str(2 * 3600))),
+        "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
+        # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        "RATELIMIT_RESET": env.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # i18n
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": {"de": "Deutsch", "en": "English"},
+        # Domain settings
+        "COUNTY_REFERENCE_PREFIX": env.get("COUNTY_REFERENCE_PREFIX", "RA"),
+        "CONDUCT_CERTIFICATE_VALID_YEARS": int(env.get("CONDUCT_CERTIFICATE_VALID_YEARS", "5")),
+        "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2026-11"),
+        "PER_PAGE": 25,
+        "DEMO_PASSWORDS": portal_env == "development",
+    }
+    if portal_env == "testing":
+        cfg.update({"TESTING": True, "RATELIMIT_ENABLED": False})
+    cfg.update(overrides)
+    if cfg["PORTAL_ENV"] == "production":
+        _check_production(cfg)
+    return cfg
+
+
+def _check_production(cfg: dict[str, Any]) -> None:
+    key = cfg.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise ConfigError("PORTAL_ENV=production needs SECRET_KEY (at least 32 random characters).")
+    if not cfg.get("DATABASE_URL_SET") and "SQLALCHEMY_DATABASE_URI" not in os.environ:
+        raise ConfigError("PORTAL_ENV=production needs DATABASE_URL.")
+    cfg["DEMO_PASSWORDS"] = False

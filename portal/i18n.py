@@ -1,0 +1,17 @@
+"""Locale selection: the user's setting, then the session's choice, then German."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        if current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+        chosen = session.get("lang")
+        if chosen in languages:
+            return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

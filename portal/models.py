@@ -1,0 +1,29 @@
+"""Import every model so that metadata (and Alembic) sees the whole schema."""
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import Membership, Role, User
+from portal.municipalities.models import Municipality, Office
+from portal.needs.models import Assignment, Need, Report
+from portal.notifications.models import OutboundEmail
+from portal.plans.models import Client, Goal, IntegrationPlan, ReferenceCounter, Step
+from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Client",
+    "ConductCertificateCheck",
+    "Goal",
+    "IntegrationPlan",
+    "Membership",
+    "Municipality",
+    "Need",
+    "Office",
+    "OutboundEmail",
+    "ReferenceCounter",
+    "Report",
+    "Role",
+    "Step",
+    "User",
+    "VolunteerProfile",
+]

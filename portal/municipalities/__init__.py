@@ -1,0 +1,1 @@
+"""Municipalities and branch offices (reference data, edited by admins)."""

@@ -1,0 +1,85 @@
+"""Role-aware navigation. A user with several roles sees the sections of all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class NavSection:
+    role: str
+    label: Any
+    items: tuple[NavItem, ...]
+
+
+# Each domain adds its pages here; entries whose endpoint does not exist are skipped.
+SECTIONS: tuple[NavSection, ...] = (
+    NavSection(
+        Role.VOLUNTEER,
+        _l("Ehrenamt"),
+        (
+            NavItem(_l("Meine Übersicht"), "volunteers.home"),
+            NavItem(_l("Aufgaben finden"), "board.index"),
+            NavItem(_l("Meine Aufgaben"), "board.my_tasks"),
+            NavItem(_l("Mein Profil"), "volunteers.edit_profile"),
+        ),
+    ),
+    NavSection(
+        Role.COORDINATOR,
+        _l("Koordination"),
+        (
+            NavItem(_l("Übersicht"), "coordination.overview"),
+            NavItem(_l("Ehrenamtliche"), "coordination.queue"),
+        ),
+    ),
+    NavSection(
+        Role.MANAGER,
+        _l("Integrationsmanagement"),
+        (
+            NavItem(_l("Start"), "plans.start"),
+            NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
+            NavItem(_l("Bedarfe"), "needs.index"),
+        ),
+    ),
+    NavSection(
+        Role.ADMIN,
+        _l("Verwaltung"),
+        (
+            NavItem(_l("Gemeinden"), "admin.municipalities"),
+            NavItem(_l("Außenstellen"), "admin.offices"),
+            NavItem(_l("Konten"), "admin.users"),
+            NavItem(_l("Postausgang"), "admin.outbox"),
+        ),
+    ),
+)
+
+
+def navigation_for(user: Any) -> list[dict[str, Any]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    endpoints = current_app.view_functions
+    roles = user.roles
+    sections = []
+    for section in SECTIONS:
+        if section.role not in roles:
+            continue
+        items = [
+            {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
+            for item in section.items
+            if item.endpoint in endpoints
+        ]
+        if items:
+            sections.append({"role": section.role, "label": section.label, "items": items})
+    return sections

@@ -1,0 +1,1 @@
+"""Support needs published for volunteers, claims (assignments) and reports."""

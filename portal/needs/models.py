@@ -1,0 +1,144 @@
+"""Needs, assignments (claims) and reports back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.municipalities.models import Municipality
+    from portal.plans.models import Step
+    from portal.volunteers.models import VolunteerProfile
+
+
+class NeedCategory:
+    TUTORING = "tutoring"
+    LANGUAGE_PRACTICE = "language_practice"
+    ACCOMPANYING = "accompanying"
+    YOUTH_FAMILY = "youth_family"
+    HOUSING_SEARCH = "housing_search"
+    OTHER = "other"
+    ALL = (TUTORING, LANGUAGE_PRACTICE, ACCOMPANYING, YOUTH_FAMILY, HOUSING_SEARCH, OTHER)
+
+
+class NeedStatus:
+    DRAFT = "draft"
+    OPEN = "open"
+    FILLED = "filled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ALL = (DRAFT, OPEN, FILLED, COMPLETED, CANCELLED)
+
+
+class AssignmentStatus:
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    RELEASED = "released"
+    ALL = (ACTIVE, COMPLETED, WITHDRAWN, RELEASED)
+
+
+class Need(db.Model):
+    __tablename__ = "need"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        Index("ix_need_board", "status", "municipality_id", "starts_on"),
+        Index("ix_need_category_status", "category", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("step.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(160))
+    public_description: Mapped[str] = mapped_column(Text)
+    private_notes: Mapped[str] = mapped_column(Text, default="")
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    meeting_point: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # schedule: kind "once" uses starts_at/ends_at; "weekly" uses weekday/time/duration
+    # and starts_on/ends_on as first and last date. starts_on is set for both (board order).
+    schedule_kind: Mapped[str] = mapped_column(String(10), default="once")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    weekday: Mapped[int | None]
+    time_of_day: Mapped[time | None]
+    duration_minutes: Mapped[int | None]
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    capacity: Mapped[int] = mapped_column(default=1)
+    taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    requires_conduct_certificate: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default=NeedStatus.DRAFT)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    source_step: Mapped[Step | None] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="need")
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # At most one active claim per (need, volunteer); portable partial unique index.
+        Index(
+            "uq_assignment_active",
+            "need_id",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_assignment_volunteer_status", "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(12), default=AssignmentStatus.ACTIVE)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    need: Mapped[Need] = relationship(back_populates="assignments")
+    volunteer: Mapped[VolunteerProfile] = relationship()
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="assignment", order_by="Report.activity_on"
+    )
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), index=True
+    )
+    activity_on: Mapped[date] = mapped_column(index=True)
+    minutes: Mapped[int]
+    outcome: Mapped[str] = mapped_column(Text)
+    follow_up_needed: Mapped[bool] = mapped_column(default=False)
+    concern: Mapped[str] = mapped_column(Text, default="")
+    concern_raised: Mapped[bool] = mapped_column(default=False)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="reports")

@@ -1,0 +1,1 @@
+"""E-mail through an outbox: services queue, `flask outbox send` delivers."""

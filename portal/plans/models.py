@@ -1,0 +1,115 @@
+"""Clients, integration plans, goals and steps. Special-category data: managers only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.municipalities.models import Municipality
+
+
+class GoalArea:
+    LANGUAGE = "language"
+    WORK = "work"
+    HOUSING = "housing"
+    SCHOOL = "school"
+    HEALTH = "health"
+    SOCIAL = "social"
+    ALL = (LANGUAGE, WORK, HOUSING, SCHOOL, HEALTH, SOCIAL)
+
+
+class StepStatus:
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+    ALL = (OPEN, IN_PROGRESS, DONE, DROPPED)
+
+
+class ReferenceCounter(db.Model):
+    """Sequence per (prefix, year) for pseudonymous client references such as RA-2026-0173."""
+
+    __tablename__ = "reference_counter"
+
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Client(db.Model):
+    __tablename__ = "client"
+    __table_args__ = (Index("ix_client_municipality_status", "municipality_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(Text, default="")
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # {"adults": 2, "children": [2014, 2019]}
+    household: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    closed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    manager: Mapped[User | None] = relationship()
+    plan: Mapped[IntegrationPlan | None] = relationship(back_populates="client", uselist=False)
+
+
+class IntegrationPlan(db.Model):
+    __tablename__ = "integration_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), unique=True)
+    agreed_on: Mapped[date | None]
+    next_review_on: Mapped[date | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="plan")
+    goals: Mapped[list[Goal]] = relationship(
+        back_populates="plan", order_by="Goal.id", cascade="all, delete-orphan"
+    )
+
+
+class Goal(db.Model):
+    __tablename__ = "goal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("integration_plan.id", ondelete="CASCADE"), index=True
+    )
+    area: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=StepStatus.OPEN)
+
+    plan: Mapped[IntegrationPlan] = relationship(back_populates="goals")
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="goal", order_by="Step.id", cascade="all, delete-orphan"
+    )
+
+
+class Step(db.Model):
+    __tablename__ = "step"
+    __table_args__ = (UniqueConstraint("goal_id", "id", name="uq_step_goal_id_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(12), default=StepStatus.OPEN)
+    actor: Mapped[str] = mapped_column(String(20), default="client")
+    partner: Mapped[str] = mapped_column(String(40), default="")
+
+    goal: Mapped[Goal] = relationship(back_populates="steps")

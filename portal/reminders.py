@@ -1,0 +1,1 @@
+"""Imports the modules that register daily reminder jobs with `portal.cli.reminder_job`."""

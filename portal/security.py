@@ -1,0 +1,94 @@
+"""Authorization in one place: the role decorator and object-permission helpers.
+
+Views use `roles_required`; views *and* queries use the scope helpers, so list pages filter by
+the same rule that guards a single object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth.models import Membership, Role, User
+from portal.extensions import db, login_manager
+from portal.municipalities.models import Municipality
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Require a logged-in, verified user holding at least one of ``roles``.
+
+    Anonymous users are sent to the log-in page; others without the role get 403.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def is_admin(user: User | Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.ADMIN)
+
+
+def municipality_ids(user: User | Any, role: str) -> set[int]:
+    """The municipalities in which ``user`` holds ``role``. An office-scoped membership covers
+    every municipality its office serves. Cached per request."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cache: dict[tuple[int, str], set[int]] = g.setdefault("_scope_cache", {})
+    key = (user.id, role)
+    if key in cache:
+        return cache[key]
+    direct = {m.municipality_id for m in user.memberships if m.role == role and m.municipality_id}
+    offices = {m.office_id for m in user.memberships if m.role == role and m.office_id}
+    if offices:
+        direct |= set(
+            db.session.scalars(select(Municipality.id).where(Municipality.office_id.in_(offices)))
+        )
+    cache[key] = direct
+    return direct
+
+
+def may_act_in_municipality(user: User | Any, role: str, municipality_id: int | None) -> bool:
+    """True if ``user`` holds ``role`` for that municipality (admins always may)."""
+    if is_admin(user):
+        return True
+    return municipality_id is not None and municipality_id in municipality_ids(user, role)
+
+
+def may_manage_municipality(user: User | Any, municipality_id: int | None) -> bool:
+    """Managers (and admins) of the municipality."""
+    return may_act_in_municipality(user, Role.MANAGER, municipality_id)
+
+
+def may_coordinate_municipality(user: User | Any, municipality_id: int | None) -> bool:
+    """Coordinators (and admins) of the municipality."""
+    return may_act_in_municipality(user, Role.COORDINATOR, municipality_id)
+
+
+def require(condition: bool) -> None:
+    """Abort with 404 when an object exists but is outside the user's scope.
+
+    404 rather than 403, so that probing IDs does not reveal which objects exist.
+    """
+    if not condition:
+        abort(404)
+
+
+def memberships_for(user_id: int) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(Membership.user_id == user_id)))

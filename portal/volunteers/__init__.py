@@ -1,0 +1,1 @@
+"""Volunteer profiles, vetting and coordinator approval."""
