@@ -103,11 +103,21 @@ def configure_sqlite(engine: Engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.board.views import bp as board_bp
     from portal.core.views import bp as core_bp
+    from portal.needs.views import bp as needs_bp
+    from portal.plans.views import bp as plans_bp
+    from portal.volunteers.coordination import bp as coordination_bp
+    from portal.volunteers.views import bp as volunteers_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(volunteers_bp, url_prefix="/volunteer")
+    app.register_blueprint(coordination_bp, url_prefix="/coordination")
+    app.register_blueprint(plans_bp, url_prefix="/plans")
+    app.register_blueprint(needs_bp, url_prefix="/needs")
+    app.register_blueprint(board_bp, url_prefix="/board")
 
 
 def register_template_helpers(app: Flask) -> None:

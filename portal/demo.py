@@ -192,4 +192,12 @@ def seed() -> dict[str, int]:
         db.session.add(profile)
     db.session.commit()
     summary["accounts_created"] = created
+    # Each domain adds its own demo data (clients, plans, needs, claims ...).
+    from portal.board import demo as board_demo
+    from portal.plans import demo as plans_demo
+    from portal.volunteers import demo as volunteers_demo
+
+    for domain in (volunteers_demo, plans_demo, board_demo):
+        summary.update(domain.seed())
+    db.session.commit()
     return summary

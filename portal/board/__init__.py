@@ -1,0 +1,1 @@
+"""The volunteers' task board: finding needs, claiming, reporting back, hours."""
