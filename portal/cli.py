@@ -29,29 +29,68 @@ def register(app: Flask) -> None:
 
     @outbox.command("send")
     @click.option("--loop", is_flag=True, help="Keep running and poll every --interval seconds.")
-    @click.option("--interval", default=10.0, show_default=True)
-    @click.option("--limit", default=100, show_default=True)
-    def outbox_send(loop: bool, interval: float, limit: int) -> None:
-        """Deliver pending e-mail over SMTP (MAIL_SERVER)."""
+    @click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(min=0))
+    @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+    @click.option(
+        "--max-rounds",
+        type=click.IntRange(min=1),
+        default=None,
+        help="With --loop: stop after this many rounds (default: run until stopped).",
+    )
+    def outbox_send(loop: bool, interval: float, limit: int, max_rounds: int | None) -> None:
+        """Deliver pending e-mail over SMTP (MAIL_SERVER).
+
+        Several senders may run at once (e.g. a loop and a cron job): each message is claimed
+        by exactly one of them.
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
         from portal.notifications.services import send_pending
 
         if not current_app.config.get("MAIL_SERVER"):
             click.echo("MAIL_SERVER is not set: mail stays in the outbox (see /admin/outbox).")
             return
+        rounds = 0
         while True:
-            counts = send_pending(limit=limit)
-            click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
-            if not loop:
+            rounds += 1
+            busy = False
+            try:
+                counts = send_pending(limit=limit)
+            except SQLAlchemyError as exc:
+                if not loop:
+                    raise
+                # A database hiccup must not end a long-running sender: try again next round.
+                db.session.rollback()
+                db.session.remove()
+                click.echo(f"database error, will retry: {exc.__class__.__name__}", err=True)
+            else:
+                click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+                busy = sum(counts.values()) >= limit  # a full batch: more may be waiting
+            if not loop or (max_rounds is not None and rounds >= max_rounds):
                 break
-            time.sleep(interval)
+            if not busy:
+                time.sleep(interval)
 
     @reminders.command("run")
     def reminders_run() -> None:
         """Run every daily reminder job once; each sends a reminder at most once."""
         import portal.reminders  # noqa: F401 - registers the jobs
 
+        if not REMINDER_JOBS:
+            click.echo("No reminder jobs registered.")
+            return
+        failed = []
         for name, job in REMINDER_JOBS.items():
-            click.echo(f"{name}: {job()}")
+            try:
+                click.echo(f"{name}: {job()}")
+            except Exception as exc:
+                # One broken job must not keep the others from running.
+                db.session.rollback()
+                failed.append(name)
+                current_app.logger.exception("reminder job %s failed", name)
+                click.echo(f"{name}: FAILED ({exc.__class__.__name__}: {exc})", err=True)
+        if failed:
+            raise click.ClickException(f"{len(failed)} reminder job(s) failed: {', '.join(failed)}")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users.")
@@ -71,11 +110,25 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create an administrator account (verified)."""
-        from portal.auth.models import Role
-        from portal.auth.services import create_user, grant_role
+        from email_validator import EmailNotValidError, validate_email
 
-        user = create_user(email, name, password, verified=True)
-        grant_role(None, user, Role.ADMIN)
+        from portal.auth.models import Role
+        from portal.auth.passwords import MIN_LENGTH
+        from portal.auth.services import create_user, grant_role
+        from portal.core.errors import DomainError
+
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
+        if len(password) < MIN_LENGTH:
+            raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="--password")
+        try:
+            user = create_user(email, name, password, verified=True)
+            grant_role(None, user, Role.ADMIN)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from exc
         db.session.commit()
         click.echo(f"Admin {user.email} created.")
 

@@ -32,10 +32,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     default_db = "sqlite:///" + str(Path(instance_path) / "portal.db")
     cfg: dict[str, Any] = {
         "PORTAL_ENV": portal_env,
-        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "DATABASE_URL_SET": "DATABASE_URL" in env,
+        # An explicit database: DATABASE_URL in the environment or a URI passed to create_app.
+        "DATABASE_URL_SET": bool(
+            env.get("DATABASE_URL") or overrides.get("SQLALCHEMY_DATABASE_URI")
+        ),
         # Sessions and cookies
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -55,6 +58,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_DEFAULT_SENDER": env.get(
             "MAIL_DEFAULT_SENDER", "Ehrenamtsportal <noreply@ehrenamtsportal.example>"
         ),
+        # The outbox decides whether mail goes out (MAIL_SERVER set or not); Flask-Mail's own
+        # switch would otherwise silently swallow every message whenever TESTING is on.
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
         # Public address used in e-mailed links (outbox mails are rendered outside requests too)
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
@@ -67,6 +74,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Number of reverse proxies (load balancer) in front of the app whose X-Forwarded-For
+        # and X-Forwarded-Proto are trusted; 0 = none (the client address is the peer's).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Redis unreachable: keep limiting per process in memory instead of answering 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
         # i18n
@@ -79,9 +91,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         "PER_PAGE": 25,
         "DEMO_PASSWORDS": portal_env == "development",
+        # Minimal Argon2id cost: for the test suite only, never honoured in production.
+        "PASSWORD_HASH_CHEAP": False,
     }
     if portal_env == "testing":
         cfg.update({"TESTING": True, "RATELIMIT_ENABLED": False})
+    if "REDIS_URL" in overrides and "RATELIMIT_STORAGE_URI" not in overrides:
+        cfg["RATELIMIT_STORAGE_URI"] = overrides["REDIS_URL"] or "memory://"
     cfg.update(overrides)
     if cfg["PORTAL_ENV"] == "production":
         _check_production(cfg)
@@ -92,6 +108,7 @@ def _check_production(cfg: dict[str, Any]) -> None:
     key = cfg.get("SECRET_KEY") or ""
     if key == DEV_SECRET_KEY or len(key) < 32:
         raise ConfigError("PORTAL_ENV=production needs SECRET_KEY (at least 32 random characters).")
-    if not cfg.get("DATABASE_URL_SET") and "SQLALCHEMY_DATABASE_URI" not in os.environ:
+    if not cfg.get("DATABASE_URL_SET"):
         raise ConfigError("PORTAL_ENV=production needs DATABASE_URL.")
     cfg["DEMO_PASSWORDS"] = False
+    cfg["PASSWORD_HASH_CHEAP"] = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, text
@@ -39,6 +40,7 @@ BASE_CONFIG: dict[str, Any] = {
     "RATELIMIT_ENABLED": False,
     "MAIL_SERVER": None,
     "DEMO_PASSWORDS": True,
+    "PASSWORD_HASH_CHEAP": True,
 }
 
 
@@ -125,6 +127,10 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
     for marker in request.node.iter_markers("app_config"):
         config.update(marker.kwargs)
     app = create_app(config)
+    # The test keeps an app context pushed, and Flask reuses it for test-client requests: give
+    # every request an empty `g` so that one client's log-in, CSRF token or language cached
+    # there never leaks into another client's request (in production each request has its own).
+    request_started.connect(_forget_previous_request, app)
     ctx = app.app_context()
     ctx.push()
     try:
@@ -136,6 +142,11 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
             db.session.remove()
         db.engine.dispose()
         ctx.pop()
+
+
+def _forget_previous_request(sender: Flask, **_extra: Any) -> None:
+    for name in list(g):
+        g.pop(name, None)
 
 
 @pytest.fixture
@@ -229,9 +240,12 @@ def _smtp_controller():
     from aiosmtpd.controller import Controller
 
     collector = SMTPCollector()
-    controller = Controller(collector, hostname="127.0.0.1", port=0)
+    # aiosmtpd 1.4 cannot start on port 0 (its start-up probe connects to port 0): pick one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        collector.port = probe.getsockname()[1]
+    controller = Controller(collector, hostname="127.0.0.1", port=collector.port)
     controller.start()
-    collector.port = controller.server.sockets[0].getsockname()[1]
     yield collector
     controller.stop()
 

@@ -1,29 +1,37 @@
 """Queue e-mail in the outbox (same transaction as the change) and deliver it.
 
 Delivery is at-least-once and safe with several senders: a row is claimed with a
-compare-and-set from ``pending`` to ``sending`` before the SMTP conversation, and marked
-``sent`` only after the server accepted it. Every message carries a deterministic Message-ID,
-so a rare duplicate after a crash is recognisable by the receiving side.
+compare-and-set from ``pending`` to ``sending`` (on PostgreSQL the candidate row is also picked
+with ``FOR UPDATE SKIP LOCKED`` so concurrent senders take different rows instead of queueing
+behind each other), the SMTP conversation runs outside any database transaction, and the row is
+marked ``sent`` only after the server accepted the message, and only if this sender still holds
+the claim. Every message carries a deterministic Message-ID, so a rare duplicate after a crash
+(a sender that died between the SMTP "250 OK" and its commit) is recognisable by the receiver.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
-from flask_mail import Message
+from flask_mail import BadHeaderError, Connection, Message
+from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 
 from portal.core.time import utcnow
-from portal.extensions import db, mail
+from portal.extensions import db
 from portal.notifications.models import OutboundEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 STALE_SENDING_AFTER = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -44,7 +52,9 @@ def queue_email(recipient: str, template: str, locale: str = "de", **context: An
         text = render_template(f"email/{template}.txt", **context)
         try:
             html = render_template(f"email/{template}.html", **context)
-        except Exception:
+        except TemplateNotFound as exc:
+            if exc.name != f"email/{template}.html":
+                raise  # the HTML template exists but includes something missing
             html = None
     subject, _, body = text.partition("\n")
     subject = subject.removeprefix("Subject:").strip()
@@ -61,91 +71,217 @@ def queue_email(recipient: str, template: str, locale: str = "de", **context: An
 
 
 def message_id_for(email: OutboundEmail) -> str:
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].rstrip(">") or "portal"
+    """A Message-ID that depends only on the row, so a re-sent message carries the same one."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    address = sender[1] if isinstance(sender, tuple | list) else parseaddr(sender)[1]
+    domain = address.rpartition("@")[2] or "ehrenamtsportal.invalid"
     return f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
-def _release_stale_claims() -> None:
-    """A sender that died mid-send leaves rows in 'sending': give them back."""
-    db.session.execute(
+def backoff_for(attempts: int) -> timedelta:
+    """Wait 1, 2, 4, 8 ... minutes after the 1st, 2nd, 3rd ... failed attempt (at most 6 h)."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def release_stale_claims() -> int:
+    """A sender that died mid-send leaves rows in 'sending': give them back after 10 minutes.
+
+    The message may have gone out already; delivering it again is the price of at-least-once
+    (the receiver sees the same Message-ID).
+    """
+    result = db.session.execute(
         update(OutboundEmail)
         .where(
             OutboundEmail.status == OutboxStatus.SENDING,
             OutboundEmail.claimed_at < utcnow() - STALE_SENDING_AFTER,
         )
-        .values(status=OutboxStatus.PENDING)
+        .values(status=OutboxStatus.PENDING, claimed_at=None)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]
 
 
-def _claim(email_id: int) -> bool:
+@dataclass(frozen=True)
+class _Claim:
+    email_id: int
+    token: datetime  # the claimed_at value this sender wrote; proves the claim is still ours
+
+
+def _claim_next() -> _Claim | bool | None:
+    """Claim the oldest due message. None: nothing due; False: another sender won the race."""
+    now = utcnow()
+    candidate = (
+        select(OutboundEmail.id)
+        .where(OutboundEmail.status == OutboxStatus.PENDING, OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.id)
+        .limit(1)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Rows being claimed by another sender are skipped instead of waited for.
+        candidate = candidate.with_for_update(skip_locked=True)
+    email_id = db.session.scalar(candidate)
+    if email_id is None:
+        db.session.commit()
+        return None
+    token = utcnow()
+    # The compare-and-set is what guarantees a single owner on every database.
     result = db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, OutboundEmail.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.status == OutboxStatus.PENDING,
+            OutboundEmail.next_attempt_at <= now,
+        )
+        .values(status=OutboxStatus.SENDING, claimed_at=token)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    return _Claim(email_id, token)
+
+
+def _finish(claim: _Claim, **values: Any) -> bool:
+    """Record the outcome, but only while this sender still owns the claim."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == claim.email_id,
+            OutboundEmail.status == OutboxStatus.SENDING,
+            OutboundEmail.claimed_at == claim.token,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        log.warning("outbox %s: claim was released meanwhile; outcome not recorded", claim.email_id)
+        return False
+    return True
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about this message or its recipient, or a header Flask-Mail refuses to
+    send (a line break in the address or subject), will not change by retrying."""
+    if isinstance(exc, BadHeaderError):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
 
 
 def send_pending(limit: int = 100) -> dict[str, int]:
-    """Deliver up to ``limit`` due messages. Returns counts of sent and failed attempts.
+    """Deliver up to ``limit`` due messages. Returns counts: sent, retry (temporary failure,
+    tried again later), failed (given up), skipped (another sender claimed it first).
 
     Without MAIL_SERVER nothing is sent: mail stays in the outbox (development).
     """
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     if not current_app.config.get("MAIL_SERVER"):
         return counts
-    _release_stale_claims()
-    due = list(
-        db.session.scalars(
-            select(OutboundEmail.id)
-            .where(
-                OutboundEmail.status == OutboxStatus.PENDING,
-                OutboundEmail.next_attempt_at <= utcnow(),
-            )
-            .order_by(OutboundEmail.id)
-            .limit(limit)
-        )
-    )
-    db.session.commit()
-    for email_id in due:
-        if not _claim(email_id):
-            counts["skipped"] += 1  # another sender got it first
+    release_stale_claims()
+    for _ in range(limit):
+        claim = _claim_next()
+        if claim is None:
+            break
+        if claim is False:
+            counts["skipped"] += 1
             continue
-        email = db.session.get(OutboundEmail, email_id)
-        assert email is not None
-        try:
-            _deliver(email)
-        except Exception as exc:
-            email.attempts += 1
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-                email.status = OutboxStatus.FAILED
-                counts["failed"] += 1
-            else:
-                email.status = OutboxStatus.PENDING
-                backoff = timedelta(seconds=min(60 * 2 ** (email.attempts - 1), 6 * 3600))
-                email.next_attempt_at = utcnow() + backoff
-                counts["retry"] += 1
-            log.warning("outbox %s: %s", email.id, email.last_error)
-        else:
-            email.attempts += 1
-            email.status = OutboxStatus.SENT
-            email.sent_at = utcnow()
-            email.last_error = None
-            counts["sent"] += 1
-        db.session.commit()
+        assert isinstance(claim, _Claim)
+        counts[_process(claim)] += 1
     return counts
 
 
-def _deliver(email: OutboundEmail) -> None:
+def _process(claim: _Claim) -> str:
+    email = db.session.get(OutboundEmail, claim.email_id)
+    if email is None:  # deleted meanwhile
+        db.session.commit()
+        return "skipped"
+    if not email.message_id:
+        email.message_id = message_id_for(email)
+    msg = _message_for(email)
+    attempts = email.attempts + 1
+    db.session.commit()  # no transaction stays open during the SMTP conversation
+    try:
+        _deliver(msg)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("outbox %s: attempt %s failed: %s", claim.email_id, attempts, error)
+        if is_permanent(exc) or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            _finish(
+                claim,
+                status=OutboxStatus.FAILED,
+                attempts=attempts,
+                last_error=error,
+                claimed_at=None,
+            )
+            return "failed"
+        _finish(
+            claim,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=utcnow() + backoff_for(attempts),
+            claimed_at=None,
+        )
+        return "retry"
+    _finish(
+        claim,
+        status=OutboxStatus.SENT,
+        attempts=attempts,
+        sent_at=utcnow(),
+        last_error=None,
+        claimed_at=None,
+    )
+    return "sent"
+
+
+def _message_for(email: OutboundEmail) -> Message:
     msg = Message(
         subject=email.subject,
         recipients=[email.recipient],
         body=email.body_text,
         html=email.body_html,
+        extra_headers={"Auto-Submitted": "auto-generated"},
     )
-    email.message_id = message_id_for(email)
     msg.msgId = email.message_id
-    mail.send(msg)
+    return msg
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection with a socket timeout (MAIL_TIMEOUT): a hanging SMTP server must
+    not keep a claim longer than STALE_SENDING_AFTER, or a second sender would take it over."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        timeout = float(current_app.config.get("MAIL_TIMEOUT") or 30)
+        host: smtplib.SMTP | smtplib.SMTP_SSL
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def _deliver(msg: Message) -> None:
+    connection = _TimedConnection(current_app.extensions["mail"])
+    if not connection.mail.suppress:
+        connection.host = connection.configure_host()
+    try:
+        connection.send(msg)
+    finally:
+        if connection.host is not None:
+            try:
+                connection.host.quit()
+            except (smtplib.SMTPException, OSError):
+                # The message was accepted (or the error is already raised): a failing QUIT
+                # must not turn a delivered message into a retry.
+                connection.host.close()
