@@ -95,4 +95,4 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")])
+    language = SelectField(_l("Sprache"), choices={"de": "Deutsch", "en": "English"})

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
-_hasher = PasswordHasher()
+
+@cache
+def _hasher_for(cheap: bool) -> PasswordHasher:
+    if cheap:
+        # Argon2id still, with minimal cost: only for the test suite (PASSWORD_HASH_CHEAP).
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile
+
+
+class _Hasher:
+    def __getattr__(self, name: str):
+        cheap = has_app_context() and current_app.config.get("PASSWORD_HASH_CHEAP", False)
+        return getattr(_hasher_for(bool(cheap)), name)
+
+
+_hasher = _Hasher()
 
 MIN_LENGTH = 10
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.audit import services as audit
@@ -39,7 +40,7 @@ def create_user(
     """Add a user to the session (caller commits). Raises Conflict if the e-mail is taken."""
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
-        raise Conflict("Diese E-Mail-Adresse ist bereits vergeben.", field="email")
+        raise Conflict(_("Diese E-Mail-Adresse ist bereits vergeben."), field="email")
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -118,10 +119,13 @@ def authenticate(email: str, password: str) -> User:
     """Check credentials. One message for unknown address and wrong password."""
     user = find_user_by_email(email)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
-        raise LoginFailed("E-Mail-Adresse oder Passwort ist nicht richtig.")
+        raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."))
     if user.email_verified_at is None:
         raise EmailNotVerified(
-            "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Wir haben Ihnen einen Link geschickt."
+            _(
+                "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. "
+                "Wir haben Ihnen einen Link geschickt."
+            )
         )
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -183,7 +187,9 @@ def accept_invitation(token: str, password: str) -> User:
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise ValidationFailed("Das aktuelle Passwort ist nicht richtig.", field="current_password")
+        raise ValidationFailed(
+            _("Das aktuelle Passwort ist nicht richtig."), field="current_password"
+        )
     _set_password(user, new_password)
     audit.record("user.password_changed", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
@@ -199,18 +205,18 @@ def set_locale(user: User, locale: str) -> None:
 
 def _check_scope(role: str, municipality_id: int | None, office_id: int | None) -> None:
     if role not in Role.ALL:
-        raise ValidationFailed("Unbekannte Rolle.", field="role")
+        raise ValidationFailed(_("Unbekannte Rolle."), field="role")
     if municipality_id and office_id:
         raise ValidationFailed(
-            "Bitte entweder eine Gemeinde oder eine Außenstelle wählen.", field="municipality_id"
+            _("Bitte entweder eine Gemeinde oder eine Außenstelle wählen."), field="municipality_id"
         )
     if role == Role.COORDINATOR and not municipality_id:
         raise ValidationFailed(
-            "Eine Koordination gehört zu einer Gemeinde.", field="municipality_id"
+            _("Eine Koordination gehört zu einer Gemeinde."), field="municipality_id"
         )
     if role == Role.MANAGER and not (municipality_id or office_id):
         raise ValidationFailed(
-            "Integrationsmanagement braucht eine Gemeinde oder Außenstelle.", field="office_id"
+            _("Integrationsmanagement braucht eine Gemeinde oder Außenstelle."), field="office_id"
         )
 
 
@@ -225,7 +231,7 @@ def grant_role(
     _check_scope(role, municipality_id, office_id)
     for m in user.memberships:
         if (m.role, m.municipality_id, m.office_id) == (role, municipality_id, office_id):
-            raise Conflict("Diese Rolle ist bereits vergeben.", field="role")
+            raise Conflict(_("Diese Rolle ist bereits vergeben."), field="role")
     membership = Membership(role=role, municipality_id=municipality_id, office_id=office_id)
     user.memberships.append(membership)
     db.session.flush()
@@ -244,9 +250,9 @@ def grant_role(
 def revoke_role(actor: User, membership_id: int) -> None:
     membership = db.session.get(Membership, membership_id)
     if membership is None:
-        raise NotFound("Diese Rolle gibt es nicht.")
+        raise NotFound(_("Diese Rolle gibt es nicht."))
     if membership.user_id == actor.id and membership.role == Role.ADMIN:
-        raise ValidationFailed("Sie können sich die Administration nicht selbst entziehen.")
+        raise ValidationFailed(_("Sie können sich die Administration nicht selbst entziehen."))
     audit.record(
         "membership.revoked",
         actor=actor,
@@ -290,7 +296,7 @@ def send_invitation(actor: User | None, user: User) -> None:
 
 def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
-        raise ValidationFailed("Sie können Ihr eigenes Konto nicht sperren.")
+        raise ValidationFailed(_("Sie können Ihr eigenes Konto nicht sperren."))
     user.active = active
     if not active:
         user.session_token = new_session_token()

@@ -6,10 +6,16 @@ from urllib.parse import urlsplit
 
 
 def safe_next_url(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after log-in (no open redirects)."""
-    if not target:
+    """Only same-site relative paths are followed after log-in (no open redirects).
+
+    Browsers treat a backslash like a slash and drop tabs and newlines inside URLs, so
+    ``/\\evil.example`` or ``/<TAB>/evil.example`` would lead off-site: such targets are refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
