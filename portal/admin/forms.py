@@ -1,0 +1,175 @@
+"""Forms of the county administration (Flask-WTF; CSRF on every POST form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from portal.auth.models import Role
+from portal.municipalities.models import Municipality, Office
+from portal.notifications.models import OutboxStatus
+
+ROLE_LABELS = {
+    Role.VOLUNTEER: _l("Ehrenamt"),
+    Role.COORDINATOR: _l("Koordination"),
+    Role.MANAGER: _l("Integrationsmanagement"),
+    Role.ADMIN: _l("Administration"),
+}
+STAFF_ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in Role.STAFF]
+KIND_CHOICES = [SelectChoice("Gemeinde", _l("Gemeinde")), SelectChoice("Stadt", _l("Stadt"))]
+LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("wartet"),
+    OutboxStatus.SENDING: _l("wird gesendet"),
+    OutboxStatus.SENT: _l("gesendet"),
+    OutboxStatus.FAILED: _l("fehlgeschlagen"),
+}
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select value: empty means "none"."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def office_choices(offices: list[Office], empty: Any) -> list[SelectChoice]:
+    return [SelectChoice("", empty), *(SelectChoice(o.id, o.name) for o in offices)]
+
+
+def municipality_choices(municipalities: list[Municipality], empty: Any) -> list[SelectChoice]:
+    return [SelectChoice("", empty), *(SelectChoice(m.id, m.name) for m in municipalities)]
+
+
+class NoCsrfForm(FlaskForm):
+    """Filter forms read from the query string (GET): nothing to protect."""
+
+    class Meta:
+        csrf = False
+
+
+# --- municipalities and offices ---------------------------------------------------------------
+
+
+class MunicipalityFilterForm(NoCsrfForm):
+    q = SearchField(_l("Name"), validators=[Optional(), Length(max=120)])
+    office = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
+
+
+class MunicipalityForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=120, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    kind = SelectField(_l("Art"), choices=KIND_CHOICES, default="Gemeinde")
+    ags = StringField(
+        _l("Amtlicher Gemeindeschlüssel (AGS)"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\d{8}$", message=_l("Der Gemeindeschlüssel (AGS) besteht aus genau 8 Ziffern.")
+            ),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
+    )
+    office_id = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
+
+
+class OfficeForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=120, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    address = TextAreaField(_l("Anschrift"), validators=[Optional(), Length(max=500)])
+    consultation_hours = TextAreaField(_l("Sprechzeiten"), validators=[Optional(), Length(max=500)])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[
+            Optional(),
+            Email(
+                message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+    )
+    phone = StringField(
+        _l("Telefon"), validators=[Optional(), Length(max=40)], render_kw={"autocomplete": "tel"}
+    )
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+class UserFilterForm(NoCsrfForm):
+    q = SearchField(_l("Name oder E-Mail"), validators=[Optional(), Length(max=120)])
+    role = SelectField(
+        _l("Rolle"),
+        choices=[
+            SelectChoice("", _l("alle Rollen")),
+            *(SelectChoice(r, ROLE_LABELS[r]) for r in Role.ALL),
+        ],
+        validators=[Optional()],
+    )
+
+
+class ScopedRoleForm(FlaskForm):
+    """A staff role with its scope: a municipality or an office."""
+
+    role = SelectField(_l("Rolle"), choices=STAFF_ROLE_CHOICES)
+    municipality_id = SelectField(_l("Gemeinde"), coerce=optional_int, validators=[Optional()])
+    office_id = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
+
+    def set_scope_choices(self, municipalities: list[Municipality], offices: list[Office]) -> None:
+        self.municipality_id.choices = municipality_choices(municipalities, _l("– keine –"))
+        self.office_id.choices = office_choices(offices, _l("– keine –"))
+
+
+class InviteForm(ScopedRoleForm):
+    display_name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=120, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie eine E-Mail-Adresse ein.")),
+            Email(
+                message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    locale = SelectField(_l("Sprache der E-Mails"), choices=LANGUAGE_CHOICES, default="de")
+
+
+class ActionForm(FlaskForm):
+    """An action button (revoke, deactivate, resend): only the CSRF token."""
+
+
+class OutboxFilterForm(NoCsrfForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("alle")),
+            *(SelectChoice(k, v) for k, v in STATUS_LABELS.items()),
+        ],
+        validators=[Optional()],
+    )
