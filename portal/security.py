@@ -92,3 +92,42 @@ def require(condition: bool) -> None:
 
 def memberships_for(user_id: int) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(Membership.user_id == user_id)))
+
+
+# --- volunteers (issue 3) -------------------------------------------------------------------
+
+
+def coordinated_municipality_ids(user: User | Any) -> set[int] | None:
+    """Municipalities whose volunteers ``user`` coordinates; ``None`` means all (admins)."""
+    if is_admin(user):
+        return None
+    return municipality_ids(user, Role.COORDINATOR)
+
+
+def may_coordinate_volunteer(user: User | Any, profile: Any) -> bool:
+    """Coordinators (and admins) of the volunteer's *home* municipality. The further
+    municipalities a volunteer would help in give their coordinators no access: one town hall
+    vets and decides."""
+    return may_coordinate_municipality(user, profile.home_municipality_id)
+
+
+# --- plans and needs (issue 4) --------------------------------------------------------------
+
+
+def managed_municipality_ids(user: User | Any) -> set[int] | None:
+    """Municipalities whose clients, plans and needs ``user`` manages; ``None`` means all
+    (admins). Volunteers and coordinators get the empty set."""
+    if is_admin(user):
+        return None
+    return municipality_ids(user, Role.MANAGER)
+
+
+def may_see_client(user: User | Any, client: Any) -> bool:
+    """Clients, their plans and the private notes of needs: managers of the client's
+    municipality and admins only."""
+    return may_manage_municipality(user, client.municipality_id)
+
+
+def may_manage_need(user: User | Any, need: Any) -> bool:
+    """Managers of the need's municipality (and admins) edit it and read its private notes."""
+    return may_manage_municipality(user, need.municipality_id)

@@ -83,6 +83,35 @@ def upgrade():
     )
 
     op.create_table(
+        "volunteer_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("from_status", sa.String(length=12), nullable=False),
+        sa.Column("to_status", sa.String(length=12), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["user.id"],
+            name=op.f("fk_volunteer_event_actor_id_user"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer_profile.id"],
+            name=op.f("fk_volunteer_event_volunteer_id_volunteer_profile"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_event")),
+    )
+    with op.batch_alter_table("volunteer_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_volunteer_event_volunteer_id"), ["volunteer_id"], unique=False
+        )
+
+    op.create_table(
         "conduct_certificate_check",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
@@ -121,6 +150,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_conduct_certificate_check_valid_until"))
 
     op.drop_table("conduct_certificate_check")
+    with op.batch_alter_table("volunteer_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_event_volunteer_id"))
+
+    op.drop_table("volunteer_event")
     op.drop_table("volunteer_municipality")
     with op.batch_alter_table("volunteer_profile", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_volunteer_profile_status"))

@@ -1,7 +1,172 @@
-"""Coordinator queue, decisions, certificate checks and overview."""
+"""Coordinator queue, decisions, certificate checks and overview.
+
+Coordinators see the volunteers whose home municipality they coordinate; admins see all.
+A volunteer outside that scope is a 404, also by a typed URL.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.auth.models import Role
+from portal.core.errors import DomainError
+from portal.core.pagination import paginate
+from portal.security import may_coordinate_volunteer, require, roles_required
+from portal.volunteers import services
+from portal.volunteers.forms import CertificateForm, DecisionForm
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
 bp = Blueprint("coordination", __name__)
+
+COORDINATION = (Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.get("/")
+@roles_required(*COORDINATION)
+def overview() -> str:
+    data = services.overview(current_user)
+    return render_template(
+        "coordination/overview.html",
+        data=data,
+        certificate_state=services.certificate_state,
+    )
+
+
+def _filters() -> services.QueueFilters:
+    args = request.args
+    return services.QueueFilters(
+        status=args.get("status", "") if args.get("status") in VolunteerStatus.ALL else "",
+        municipality_id=args.get("municipality", type=int),
+        language=args.get("language", "") if args.get("language") in services.LANGUAGES else "",
+        interest=args.get("interest", "") if args.get("interest") in services.INTERESTS else "",
+        q=(args.get("q") or "")[:100],
+    )
+
+
+@bp.get("/volunteers")
+@roles_required(*COORDINATION)
+def queue() -> str:
+    filters = _filters()
+    page = paginate(services.queue_statement(current_user, filters))
+    return render_template(
+        "coordination/queue.html",
+        page=page,
+        filters=filters,
+        municipalities=services.scoped_municipalities(current_user),
+        status_labels=services.STATUS_LABELS,
+        language_labels=services.LANGUAGES,
+        interest_labels=services.INTERESTS,
+    )
+
+
+def _volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
+    profile = services.load_for_detail(volunteer_id)
+    if profile is None:
+        abort(404)
+    require(may_coordinate_volunteer(current_user, profile))
+    return profile
+
+
+def _render_detail(
+    profile: VolunteerProfile,
+    status: int = 200,
+    forms: dict[str, DecisionForm] | None = None,
+    certificate_form: CertificateForm | None = None,
+    error: str | None = None,
+) -> tuple[str, int]:
+    actions = services.allowed_actions(profile)
+    forms = forms or {}
+    for action in actions:
+        forms.setdefault(action, DecisionForm(prefix=action, formdata=None))
+    return render_template(
+        "coordination/volunteer.html",
+        profile=profile,
+        actions=actions,
+        forms=forms,
+        certificate_form=certificate_form or CertificateForm(formdata=None),
+        certificate=services.certificate_state(profile),
+        status_labels=services.STATUS_LABELS,
+        event_labels=services.EVENT_LABELS,
+        action_labels=services.ACTION_LABELS,
+        language_labels=services.LANGUAGES,
+        level_labels=services.LEVELS,
+        interest_labels=services.INTERESTS,
+        weekday_labels=services.WEEKDAYS,
+        daypart_labels=services.DAYPARTS,
+        reason_required={a: t.reason_required for a, t in services.TRANSITIONS.items()},
+        error=error,
+    ), status
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+@roles_required(*COORDINATION)
+def volunteer(volunteer_id: int) -> tuple[str, int]:
+    return _render_detail(_volunteer_or_404(volunteer_id))
+
+
+def _done_message(action: str, name: str) -> str:
+    if action == services.APPROVE:
+        return _("%(name)s ist freigegeben.", name=name)
+    if action == services.REJECT:
+        return _("Die Bewerbung von %(name)s ist abgelehnt.", name=name)
+    if action == services.REQUEST_INFO:
+        return _("Ihre Rückfrage an %(name)s ist verschickt.", name=name)
+    if action == services.SUSPEND:
+        return _("%(name)s ist ausgesetzt.", name=name)
+    return _("%(name)s ist wieder freigegeben.", name=name)
+
+
+@bp.post(
+    "/volunteers/<int:volunteer_id>/<any(approve, reject, request_info, suspend, reinstate):action>"
+)
+@roles_required(*COORDINATION)
+def decide(volunteer_id: int, action: str) -> Response | tuple[str, int]:
+    profile = _volunteer_or_404(volunteer_id)
+    form = DecisionForm(prefix=action)
+    if not form.validate_on_submit():
+        return _render_detail(profile, 400, forms={action: form})
+    try:
+        services.decide(current_user, profile, action, form.reason.data or "")
+    except DomainError as exc:
+        profile = _volunteer_or_404(volunteer_id)
+        if exc.field == "reason":
+            form.reason.errors = [*form.reason.errors, exc.message]
+            return _render_detail(profile, 400, forms={action: form})
+        return _render_detail(profile, exc.status_code, error=exc.message)
+    flash(_done_message(action, profile.user.display_name), "success")
+    return redirect(url_for("coordination.volunteer", volunteer_id=volunteer_id))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/certificate")
+@roles_required(*COORDINATION)
+def record_certificate(volunteer_id: int) -> Response | tuple[str, int]:
+    profile = _volunteer_or_404(volunteer_id)
+    form = CertificateForm()
+    if not form.validate_on_submit():
+        return _render_detail(profile, 400, certificate_form=form)
+    try:
+        services.record_certificate_check(
+            current_user, profile, form.issued_on.data, form.seen_on.data
+        )
+    except DomainError as exc:
+        profile = _volunteer_or_404(volunteer_id)
+        target = getattr(form, exc.field or "", None)
+        if target is not None:
+            target.errors = [*target.errors, exc.message]
+            return _render_detail(profile, 400, certificate_form=form)
+        return _render_detail(profile, exc.status_code, error=exc.message)
+    flash(_("Die Einsichtnahme ins Führungszeugnis ist vermerkt."), "success")
+    return redirect(url_for("coordination.volunteer", volunteer_id=volunteer_id))
+
+
+@bp.app_context_processor
+def _dashboard_helpers() -> dict[str, Any]:
+    def coordinator_card() -> dict[str, Any]:
+        return {"pending": services.pending_count(current_user)}
+
+    return {"coordinator_card": coordinator_card}

@@ -36,6 +36,21 @@ volunteer_municipality = Table(
 )
 
 
+class VolunteerEventKind:
+    """What happened to a volunteer's application; the volunteer's history."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INFO_REQUESTED = "info_requested"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    RESUBMITTED = "resubmitted"
+    PROFILE_UPDATED = "profile_updated"
+    CERTIFICATE_RECORDED = "certificate_recorded"
+    CERTIFICATE_REMINDER = "certificate_reminder"
+
+
 class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profile"
     __table_args__ = (
@@ -71,6 +86,33 @@ class VolunteerProfile(db.Model):
         order_by="ConductCertificateCheck.issued_on.desc()",
         cascade="all, delete-orphan",
     )
+    events: Mapped[list[VolunteerEvent]] = relationship(
+        back_populates="volunteer",
+        order_by="VolunteerEvent.id.desc()",
+        cascade="all, delete-orphan",
+    )
+
+
+class VolunteerEvent(db.Model):
+    """One entry of a volunteer's history: a decision, a request for information, a change.
+
+    Kept for the coordinators (and shown to the volunteer where it concerns them)."""
+
+    __tablename__ = "volunteer_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(12), default="")
+    to_status: Mapped[str] = mapped_column(String(12), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    volunteer: Mapped[VolunteerProfile] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
 
 
 class ConductCertificateCheck(db.Model):

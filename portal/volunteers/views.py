@@ -2,6 +2,173 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.auth.models import Role
+from portal.core.errors import DomainError
+from portal.extensions import db, limiter
+from portal.i18n import select_locale
+from portal.municipalities.models import Municipality
+from portal.security import roles_required
+from portal.volunteers import services
+from portal.volunteers.forms import ApplyForm, ProfileForm, VolunteerSignUpForm
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
 bp = Blueprint("volunteers", __name__)
+
+
+def _municipalities() -> list[Municipality]:
+    return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+def _attach_error(form: Any, exc: DomainError) -> None:
+    """Show a service's refusal next to its field (or in the summary)."""
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None and hasattr(target, "errors"):
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        target.errors.append(exc.message)
+    else:
+        flash(exc.message, "danger")
+
+
+def _reset_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["RATELIMIT_RESET"]
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def signup() -> str | Response | tuple[str, int]:
+    """Open to anyone: account and volunteer profile in one step."""
+    if current_user.is_authenticated:
+        return redirect(url_for("volunteers.apply"))
+    form = VolunteerSignUpForm()
+    form.set_municipalities(_municipalities())
+    if form.validate_on_submit():
+        try:
+            services.register_volunteer(
+                form.email.data,
+                form.display_name.data,
+                form.password.data,
+                form.profile_data(),
+                consent=form.consent.data,
+                pledge=form.pledge.data,
+                locale=select_locale(),
+            )
+        except DomainError as exc:
+            _attach_error(form, exc)
+            return render_template("volunteers/signup.html", form=form), 400
+        return redirect(url_for("auth.check_mail"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("volunteers/signup.html", form=form), status
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@login_required
+def apply() -> str | Response | tuple[str, int]:
+    """A logged-in user without a volunteer profile applies."""
+    if services.profile_of(current_user) is not None:
+        return redirect(url_for("volunteers.home"))
+    form = ApplyForm()
+    form.set_municipalities(_municipalities())
+    if form.validate_on_submit():
+        try:
+            services.apply(
+                current_user,
+                form.profile_data(),
+                consent=form.consent.data,
+                pledge=form.pledge.data,
+            )
+        except DomainError as exc:
+            _attach_error(form, exc)
+            return render_template("volunteers/apply.html", form=form), 400
+        flash(_("Danke! Ihre Bewerbung ist eingegangen."), "success")
+        return redirect(url_for("volunteers.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("volunteers/apply.html", form=form), status
+
+
+def _own_profile() -> VolunteerProfile | None:
+    return services.profile_of(current_user)
+
+
+@bp.get("/")
+@roles_required(Role.VOLUNTEER)
+def home() -> str | Response:
+    profile = _own_profile()
+    if profile is None:
+        return redirect(url_for("volunteers.apply"))
+    return render_template("volunteers/home.html", **home_context(profile))
+
+
+def home_context(profile: VolunteerProfile) -> dict[str, Any]:
+    """What the home page and the dashboard card show a volunteer."""
+    contacts = services.coordinators_of({profile.home_municipality_id}).get(
+        profile.home_municipality_id, []
+    )
+    info_request = None
+    if profile.status == VolunteerStatus.PENDING:
+        info_request = next(
+            (e for e in profile.events if e.kind == services.VolunteerEventKind.INFO_REQUESTED),
+            None,
+        )
+    return {
+        "profile": profile,
+        "status_label": services.STATUS_LABELS.get(profile.status, profile.status),
+        "certificate": services.certificate_state(profile),
+        "needs_certificate": profile.status == VolunteerStatus.APPROVED
+        and services.needs_certificate(profile),
+        "contacts": contacts,
+        "info_request": info_request,
+        "languages": services.LANGUAGES,
+    }
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@roles_required(Role.VOLUNTEER)
+def edit_profile() -> str | Response | tuple[str, int]:
+    profile = _own_profile()
+    if profile is None:
+        return redirect(url_for("volunteers.apply"))
+    form = ProfileForm()
+    form.set_municipalities(_municipalities())
+    if not form.is_submitted():
+        form.fill_from(profile)
+    elif form.validate():
+        try:
+            back_to_review = services.update_profile(current_user, profile, form.profile_data())
+        except DomainError as exc:
+            _attach_error(form, exc)
+            return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400
+        if back_to_review:
+            flash(
+                _(
+                    "Ihre Wohngemeinde hat sich geändert. Das Rathaus %(name)s prüft Ihr Profil "
+                    "jetzt neu.",
+                    name=profile.home_municipality.name,
+                ),
+                "warning",
+            )
+        else:
+            flash(_("Ihr Profil ist gespeichert."), "success")
+        return redirect(url_for("volunteers.home"))
+    else:
+        return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400
+    return render_template("volunteers/edit_profile.html", form=form, profile=profile)
+
+
+@bp.app_context_processor
+def _dashboard_helpers() -> dict[str, Any]:
+    def volunteer_card() -> dict[str, Any] | None:
+        profile = services.profile_of(current_user)
+        return home_context(profile) if profile is not None else None
+
+    return {"volunteer_card": volunteer_card}

@@ -1,0 +1,265 @@
+"""Volunteer and coordinator forms (Flask-WTF, CSRF on every one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.auth.forms import confirm_field, email_field, new_password_field
+from portal.core.time import today_local
+from portal.municipalities.models import Municipality
+from portal.volunteers.models import VolunteerProfile
+from portal.volunteers.services import (
+    DAYPARTS,
+    INTERESTS,
+    LANGUAGES,
+    LEVELS,
+    MAX_MOTIVATION,
+    MAX_REASON,
+    WEEKDAYS,
+    ProfileData,
+)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (the `field()` macro renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _int_or_none(value: Any) -> int | None:
+    """Coerce a submitted id; anything that is not a number becomes None (then refused by the
+    field's validator with a readable message, never a 500)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def language_field_name(code: str) -> str:
+    return f"lang_{code}"
+
+
+def availability_field_name(day: str, part: str) -> str:
+    return f"av_{day}_{part}"
+
+
+class ProfileForm(FlaskForm):
+    """The profile fields shared by sign-up, application and profile edit."""
+
+    phone = StringField(
+        _l("Telefon"),
+        validators=[Optional(), Length(max=40, message=_l("Höchstens %(max)d Zeichen."))],
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    home_municipality_id = SelectField(
+        _l("Wohngemeinde"),
+        coerce=_int_or_none,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Bitte wählen Sie Ihre Wohngemeinde."))],
+    )
+    municipality_ids = MultiCheckboxField(
+        _l("Weitere Gemeinden, in denen Sie helfen würden"),
+        coerce=_int_or_none,
+        validate_choice=False,
+    )
+    interests = MultiCheckboxField(
+        _l("Wobei möchten Sie helfen?"),
+        choices=list(INTERESTS.items()),
+        validators=[DataRequired(message=_l("Bitte wählen Sie mindestens einen Bereich."))],
+    )
+    has_car = BooleanField(_l("Ich habe ein Auto und kann fahren"))
+    motivation = TextAreaField(
+        _l("Was möchten Sie uns über sich sagen? (Motivation)"),
+        validators=[
+            Optional(),
+            Length(max=MAX_MOTIVATION, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+
+    def set_municipalities(self, municipalities: list[Municipality]) -> None:
+        self._municipality_ids = {m.id for m in municipalities}
+        self.home_municipality_id.choices = [("", _l("Bitte wählen"))] + [
+            (m.id, m.name) for m in municipalities
+        ]
+        self.municipality_ids.choices = [(m.id, m.name) for m in municipalities]
+
+    def validate_home_municipality_id(self, field: SelectField) -> None:
+        if field.data not in getattr(self, "_municipality_ids", set()):
+            raise ValidationError(_l("Bitte wählen Sie eine Gemeinde aus der Liste."))
+
+    def validate_municipality_ids(self, field: SelectMultipleField) -> None:
+        known = getattr(self, "_municipality_ids", set())
+        if any(mid not in known for mid in field.data or []):
+            raise ValidationError(_l("Bitte wählen Sie Gemeinden aus der Liste."))
+
+    # the language grid -------------------------------------------------------------------
+    @property
+    def language_fields(self) -> list[tuple[str, Any, SelectField]]:
+        return [(code, label, self[language_field_name(code)]) for code, label in LANGUAGES.items()]
+
+    @property
+    def language_errors(self) -> list[str]:
+        return list(getattr(self, "_language_errors", []))
+
+    def selected_languages(self) -> list[dict[str, str]]:
+        return [
+            {"code": code, "level": f.data} for code, _label, f in self.language_fields if f.data
+        ]
+
+    # the availability grid ---------------------------------------------------------------
+    @property
+    def availability_rows(self) -> list[tuple[str, Any, list[tuple[str, Any, BooleanField]]]]:
+        return [
+            (
+                day,
+                day_label,
+                [
+                    (part, part_label, self[availability_field_name(day, part)])
+                    for part, part_label in DAYPARTS.items()
+                ],
+            )
+            for day, day_label in WEEKDAYS.items()
+        ]
+
+    def selected_availability(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for day, _label, parts in self.availability_rows:
+            chosen = [part for part, _pl, f in parts if f.data]
+            if chosen:
+                result[day] = chosen
+        return result
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        self._language_errors = []
+        if not self.selected_languages():
+            self._language_errors = [
+                str(_l("Bitte geben Sie mindestens eine Sprache mit Ihrem Niveau an."))
+            ]
+            ok = False
+        return ok
+
+    def profile_data(self) -> ProfileData:
+        return ProfileData(
+            home_municipality_id=self.home_municipality_id.data,
+            municipality_ids=[m for m in self.municipality_ids.data or [] if m is not None],
+            phone=self.phone.data or "",
+            languages=self.selected_languages(),
+            interests=list(self.interests.data or []),
+            availability=self.selected_availability(),
+            has_car=bool(self.has_car.data),
+            motivation=self.motivation.data or "",
+        )
+
+    def fill_from(self, profile: VolunteerProfile) -> None:
+        self.phone.data = profile.phone
+        self.home_municipality_id.data = profile.home_municipality_id
+        self.municipality_ids.data = [
+            m.id for m in profile.municipalities if m.id != profile.home_municipality_id
+        ]
+        self.interests.data = list(profile.interests or [])
+        self.has_car.data = profile.has_car
+        self.motivation.data = profile.motivation
+        levels = {x.get("code"): x.get("level") for x in profile.languages or []}
+        for code, _label, f in self.language_fields:
+            f.data = levels.get(code, "")
+        for day, _label, parts in self.availability_rows:
+            for part, _pl, f in parts:
+                f.data = part in (profile.availability or {}).get(day, [])
+
+
+for _code, _label in LANGUAGES.items():
+    setattr(
+        ProfileForm,
+        language_field_name(_code),
+        SelectField(_label, choices=[("", "—"), *LEVELS.items()], default=""),
+    )
+for _day in WEEKDAYS:
+    for _part, _part_label in DAYPARTS.items():
+        setattr(ProfileForm, availability_field_name(_day, _part), BooleanField(_part_label))
+
+
+def _consent_field() -> BooleanField:
+    return BooleanField(
+        _l(
+            "Ich habe den Datenschutzhinweis gelesen und willige in die Verarbeitung meiner "
+            "Daten ein."
+        ),
+        validators=[
+            DataRequired(message=_l("Ohne Ihre Einwilligung können wir Sie nicht aufnehmen."))
+        ],
+    )
+
+
+def _pledge_field() -> BooleanField:
+    return BooleanField(
+        _l(
+            "Ich verpflichte mich, über persönliche Angelegenheiten der begleiteten Menschen "
+            "Stillschweigen zu bewahren, auch nach dem Ende meines Engagements."
+        ),
+        validators=[
+            DataRequired(message=_l("Bitte bestätigen Sie die Verschwiegenheitserklärung."))
+        ],
+    )
+
+
+class ApplyForm(ProfileForm):
+    """A logged-in user applies as a volunteer."""
+
+    consent = _consent_field()
+    pledge = _pledge_field()
+
+
+class VolunteerSignUpForm(ProfileForm):
+    """Account and profile in one form."""
+
+    display_name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie Ihren Namen ein.")),
+            Length(max=120, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    email = email_field()
+    password = new_password_field(_l("Passwort"))
+    confirm = confirm_field()
+    consent = _consent_field()
+    pledge = _pledge_field()
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Begründung oder Nachricht"),
+        validators=[
+            Optional(),
+            Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+
+
+class CertificateForm(FlaskForm):
+    issued_on = DateField(
+        _l("Ausgestellt am"),
+        validators=[InputRequired(message=_l("Bitte geben Sie das Ausstellungsdatum an."))],
+    )
+    seen_on = DateField(
+        _l("Eingesehen am"),
+        default=today_local,
+        validators=[InputRequired(message=_l("Bitte geben Sie das Datum der Einsichtnahme an."))],
+    )
