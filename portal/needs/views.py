@@ -1,7 +1,188 @@
-"""Managers' support needs."""
+"""The managers' side of support needs: list, publish, edit, cancel, duplicate, complete.
+
+Volunteers see needs on the task board (``board`` blueprint), never these pages: they show
+private notes and the plan step a need came from.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth.models import Role
+from portal.core.errors import ValidationFailed
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.needs import services
+from portal.needs.forms import (
+    ActionForm,
+    CancelNeedForm,
+    CompleteNeedForm,
+    NeedFilterForm,
+    NeedForm,
+)
+from portal.needs.models import Need, NeedStatus
+from portal.plans.forms import apply_error
+from portal.plans.models import Step
+from portal.plans.services import manageable_municipalities
+from portal.security import may_manage_need, may_see_client, require, roles_required
 
 bp = Blueprint("needs", __name__)
+
+MANAGERS = (Role.MANAGER, Role.ADMIN)
+
+
+def _need_or_404(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    require(may_manage_need(current_user, need))
+    return need
+
+
+def _municipality_choices() -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in manageable_municipalities(current_user)]
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index() -> str:
+    form = NeedFilterForm(request.args)
+    municipalities = _municipality_choices()
+    form.municipality_id.choices = [SelectChoice("", _("alle")), *municipalities]
+    filters = form.filters()
+    page = paginate(services.needs_query(current_user, filters))
+    counts = services.counts_for([n.id for n in page.items])
+    return render_template(
+        "needs/index.html",
+        form=form,
+        page=page,
+        counts=counts,
+        empty=services.NeedCounts(),
+    )
+
+
+def _source_step(step_id: Any) -> Step | None:
+    if not step_id or not str(step_id).isdigit():
+        return None
+    step = db.get_or_404(Step, int(step_id))
+    require(may_see_client(current_user, step.goal.plan.client))
+    return step
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create() -> str | Response:
+    form = NeedForm()
+    form.municipality_id.choices = _municipality_choices()
+    step = _source_step(form.source_step_id.data or request.args.get("step_id"))
+    if request.method == "GET" and step is not None:
+        client = step.goal.plan.client
+        form.source_step_id.data = step.id
+        form.municipality_id.data = client.municipality_id
+        form.languages.data = [*[c for c in client.languages if c != "de"][:3], "de"]
+    if form.validate_on_submit():
+        try:
+            need = services.create_need(current_user, form.to_input())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            if need.status == NeedStatus.OPEN:
+                flash(_("Der Bedarf ist veröffentlicht."), "success")
+            else:
+                flash(_("Der Bedarf ist als Entwurf gespeichert."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template(
+        "needs/form.html", form=form, need=None, step=step
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.get("/<int:need_id>")
+@roles_required(*MANAGERS)
+def detail(need_id: int) -> str:
+    need = _need_or_404(need_id)
+    step = need.source_step
+    show_step = step is not None and may_see_client(current_user, step.goal.plan.client)
+    return render_template(
+        "needs/detail.html",
+        need=need,
+        step=step if show_step else None,
+        counts=services.counts_for([need.id]).get(need.id, services.NeedCounts()),
+        cancel_form=CancelNeedForm(),
+        complete_form=CompleteNeedForm(mark_step_done=show_step),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(need_id: int) -> str | Response:
+    need = _need_or_404(need_id)
+    if need.status in services.CLOSED:
+        flash(_("Ein abgeschlossener oder abgesagter Bedarf ist nicht änderbar."), "warning")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    form = NeedForm()
+    form.municipality_id.choices = _municipality_choices()
+    if request.method == "GET":
+        form.fill_from(services.NeedInput.from_need(need))
+    if form.validate_on_submit():
+        try:
+            services.update_need(current_user, need, form.to_input())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template(
+        "needs/form.html", form=form, need=need, step=need.source_step
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:need_id>/cancel", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def cancel(need_id: int) -> str | Response:
+    need = _need_or_404(need_id)
+    form = CancelNeedForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_need(current_user, need, form.reason.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Der Bedarf ist abgesagt."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template(
+        "needs/cancel.html",
+        form=form,
+        need=need,
+        assigned=services.active_assignments(need),
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.post("/<int:need_id>/duplicate")
+@roles_required(*MANAGERS)
+def duplicate(need_id: int) -> Response:
+    need = _need_or_404(need_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    copy = services.duplicate_need(current_user, need)
+    flash(_("Eine Kopie wurde als Entwurf angelegt. Bitte prüfen Sie den Termin."), "success")
+    return redirect(url_for("needs.edit", need_id=copy.id))
+
+
+@bp.post("/<int:need_id>/complete")
+@roles_required(*MANAGERS)
+def complete(need_id: int) -> Response:
+    need = _need_or_404(need_id)
+    form = CompleteNeedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.complete_need(current_user, need, mark_step_done=bool(form.mark_step_done.data))
+    flash(_("Der Bedarf ist abgeschlossen."), "success")
+    return redirect(url_for("needs.detail", need_id=need.id))

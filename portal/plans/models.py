@@ -34,6 +34,41 @@ class StepStatus:
     ALL = (OPEN, IN_PROGRESS, DONE, DROPPED)
 
 
+class GoalStatus:
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
+    ALL = (OPEN, IN_PROGRESS, ACHIEVED, DROPPED)
+
+
+class StepActor:
+    """Who acts on a step."""
+
+    CLIENT = "client"
+    MANAGER = "manager"
+    VOLUNTEER = "volunteer"
+    PARTNER = "partner"
+    ALL = (CLIENT, MANAGER, VOLUNTEER, PARTNER)
+
+
+class Partner:
+    """Partner organisations a step can name when ``actor`` is ``partner``."""
+
+    JOBCENTER = "jobcenter"
+    EMPLOYMENT_AGENCY = "employment_agency"
+    LANGUAGE_SCHOOL = "language_school"
+    YOUTH_OFFICE = "youth_office"
+    OTHER = "other"
+    ALL = (JOBCENTER, EMPLOYMENT_AGENCY, LANGUAGE_SCHOOL, YOUTH_OFFICE, OTHER)
+
+
+class ClientStatus:
+    ACTIVE = "active"
+    CLOSED = "closed"
+    ALL = (ACTIVE, CLOSED)
+
+
 class ReferenceCounter(db.Model):
     """Sequence per (prefix, year) for pseudonymous client references such as RA-2026-0173."""
 
@@ -59,7 +94,7 @@ class Client(db.Model):
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=ClientStatus.ACTIVE)
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -92,7 +127,7 @@ class Goal(db.Model):
     )
     area: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default=StepStatus.OPEN)
+    status: Mapped[str] = mapped_column(String(12), default=GoalStatus.OPEN)
 
     plan: Mapped[IntegrationPlan] = relationship(back_populates="goals")
     steps: Mapped[list[Step]] = relationship(
@@ -109,7 +144,7 @@ class Step(db.Model):
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(12), default=StepStatus.OPEN)
-    actor: Mapped[str] = mapped_column(String(20), default="client")
+    actor: Mapped[str] = mapped_column(String(20), default=StepActor.CLIENT)
     partner: Mapped[str] = mapped_column(String(40), default="")
 
     goal: Mapped[Goal] = relationship(back_populates="steps")

@@ -1,7 +1,360 @@
-"""Clients and integration plans (managers)."""
+"""Clients and integration plans: managers of the client's municipality and admins only.
+
+Every page that shows a client (or the client's plan) writes a ``client.viewed`` audit event.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth.models import Role
+from portal.core.errors import ValidationFailed
+from portal.core.pagination import paginate
+from portal.core.time import today_local
+from portal.extensions import db
+from portal.plans import labels, services
+from portal.plans.forms import (
+    ClientForm,
+    CloseClientForm,
+    GoalForm,
+    PlanForm,
+    StepForm,
+    apply_error,
+)
+from portal.plans.models import Client, ClientStatus, Goal, Step
+from portal.security import may_see_client, require, roles_required
 
 bp = Blueprint("plans", __name__)
+
+MANAGERS = (Role.MANAGER, Role.ADMIN)
+START_LIST_LIMIT = 20
+
+
+@bp.app_template_filter("label")
+def label_filter(value: Any, kind: str) -> str:
+    return labels.label(value, kind)
+
+
+def _client_or_404(client_id: int) -> Client:
+    client = db.get_or_404(Client, client_id)
+    require(may_see_client(current_user, client))
+    return client
+
+
+def _goal_or_404(goal_id: int) -> Goal:
+    goal = db.get_or_404(Goal, goal_id)
+    require(may_see_client(current_user, goal.plan.client))
+    return goal
+
+
+def _step_or_404(step_id: int) -> Step:
+    step = db.get_or_404(Step, step_id)
+    require(may_see_client(current_user, step.goal.plan.client))
+    return step
+
+
+def _status(form: Any) -> int:
+    return 400 if form.is_submitted() else 200
+
+
+# --- start page ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def start() -> str:
+    reviews_stmt = services.plans_due_for_review(current_user)
+    steps_stmt = services.overdue_steps(current_user)
+    reviews = db.session.scalars(reviews_stmt.limit(START_LIST_LIMIT)).unique().all()
+    steps = db.session.scalars(steps_stmt.limit(START_LIST_LIMIT)).unique().all()
+    return render_template(
+        "plans/start.html",
+        reviews=reviews,
+        reviews_total=services.count_of(reviews_stmt),
+        steps=steps,
+        steps_total=services.count_of(steps_stmt),
+        today=today_local(),
+    )
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+
+def _municipality_choices() -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in services.manageable_municipalities(current_user)]
+
+
+def _client_form(client: Client | None = None) -> ClientForm:
+    if client is not None and request.method == "GET":
+        form = ClientForm(
+            obj=client,
+            adults=client.household.get("adults", 0),
+            children=list(client.household.get("children", [])),
+        )
+    else:
+        form = ClientForm()
+    form.municipality_id.choices = _municipality_choices()
+    form.manager_id.choices = [SelectChoice("", _("– niemand –"))] + [
+        SelectChoice(u.id, u.display_name) for u in services.managers_for(current_user)
+    ]
+    if client is None and request.method == "GET" and Role.MANAGER in current_user.roles:
+        form.manager_id.data = current_user.id
+    return form
+
+
+def _client_input(form: ClientForm) -> services.ClientInput:
+    return services.ClientInput(
+        name=form.name.data or "",
+        contact=form.contact.data or "",
+        municipality_id=form.municipality_id.data,
+        languages=list(form.languages.data or []),
+        adults=form.adults.data or 0,
+        children=list(form.children.data or []),
+        manager_id=form.manager_id.data,
+    )
+
+
+@bp.get("/clients")
+@roles_required(*MANAGERS)
+def clients() -> str:
+    status = request.args.get("status", ClientStatus.ACTIVE)
+    status = status if status in (*ClientStatus.ALL, "") else ClientStatus.ACTIVE
+    q = (request.args.get("q") or "").strip()[:100]
+    page = paginate(services.clients_query(current_user, status=status or None, q=q or None))
+    return render_template("plans/clients.html", page=page, status=status, q=q)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create_client() -> str | Response:
+    form = _client_form()
+    if form.validate_on_submit():
+        try:
+            client = services.create_client(current_user, _client_input(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Klient/in %(ref)s angelegt.", ref=client.reference), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template("plans/client_form.html", form=form, client=None), _status(form)
+
+
+@bp.get("/clients/<int:client_id>")
+@roles_required(*MANAGERS)
+def client_detail(client_id: int) -> str:
+    client = _client_or_404(client_id)
+    services.record_client_view(current_user, client, page="client")
+    return render_template(
+        "plans/client_detail.html",
+        client=client,
+        plan=services.load_plan(client),
+        close_form=CloseClientForm(closed_on=today_local()),
+        progress=services.goal_progress,
+    )
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_client(client_id: int) -> str | Response:
+    client = _client_or_404(client_id)
+    if request.method == "GET":
+        services.record_client_view(current_user, client, page="edit")
+    form = _client_form(client)
+    if form.validate_on_submit():
+        try:
+            services.update_client(current_user, client, _client_input(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for("plans.client_detail", client_id=client.id))
+    return render_template("plans/client_form.html", form=form, client=client), _status(form)
+
+
+@bp.post("/clients/<int:client_id>/close")
+@roles_required(*MANAGERS)
+def close_client(client_id: int) -> str | Response:
+    client = _client_or_404(client_id)
+    form = CloseClientForm()
+    if form.validate_on_submit():
+        try:
+            services.close_client(current_user, client, form.closed_on.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Der Fall ist abgeschlossen."), "success")
+            return redirect(url_for("plans.client_detail", client_id=client.id))
+    return render_template("plans/close_client.html", form=form, client=client), 400
+
+
+@bp.post("/clients/<int:client_id>/reopen")
+@roles_required(*MANAGERS)
+def reopen_client(client_id: int) -> Response:
+    client = _client_or_404(client_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    services.reopen_client(current_user, client)
+    flash(_("Der Fall ist wieder aktiv."), "success")
+    return redirect(url_for("plans.client_detail", client_id=client.id))
+
+
+# --- plan, goals, steps ----------------------------------------------------------------------
+
+
+@bp.get("/clients/<int:client_id>/plan")
+@roles_required(*MANAGERS)
+def plan(client_id: int) -> str:
+    from portal.needs.services import needs_of_step_ids
+
+    client = _client_or_404(client_id)
+    services.record_client_view(current_user, client, page="plan")
+    plan = services.load_plan(client)
+    step_ids = [s.id for g in plan.goals for s in g.steps]
+    return render_template(
+        "plans/plan.html",
+        client=client,
+        plan=plan,
+        progress=services.goal_progress,
+        is_overdue=services.is_overdue,
+        needs_by_step=needs_of_step_ids(step_ids),
+        today=today_local(),
+    )
+
+
+@bp.route("/clients/<int:client_id>/plan/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_plan(client_id: int) -> str | Response:
+    client = _client_or_404(client_id)
+    plan = services.plan_of(client)
+    form = PlanForm(obj=plan)
+    if form.validate_on_submit():
+        try:
+            services.update_plan(
+                current_user, client, form.agreed_on.data, form.next_review_on.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template("plans/plan_form.html", form=form, client=client), _status(form)
+
+
+@bp.route("/clients/<int:client_id>/goals/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create_goal(client_id: int) -> str | Response:
+    client = _client_or_404(client_id)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            services.add_goal(
+                current_user, client, form.area.data, form.text.data, form.status.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Ziel angelegt."), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template("plans/goal_form.html", form=form, client=client, goal=None), _status(
+        form
+    )
+
+
+@bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_goal(goal_id: int) -> str | Response:
+    goal = _goal_or_404(goal_id)
+    client = goal.plan.client
+    form = GoalForm(obj=goal)
+    if form.validate_on_submit():
+        try:
+            services.update_goal(
+                current_user, goal, form.area.data, form.text.data, form.status.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template("plans/goal_form.html", form=form, client=client, goal=goal), _status(
+        form
+    )
+
+
+def _step_input(form: StepForm) -> services.StepInput:
+    return services.StepInput(
+        text=form.text.data or "",
+        due_on=form.due_on.data,
+        status=form.status.data,
+        actor=form.actor.data,
+        partner=form.partner.data or "",
+    )
+
+
+@bp.route("/goals/<int:goal_id>/steps/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create_step(goal_id: int) -> str | Response:
+    goal = _goal_or_404(goal_id)
+    client = goal.plan.client
+    form = StepForm()
+    if form.validate_on_submit():
+        try:
+            services.add_step(current_user, goal, _step_input(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Schritt angelegt."), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template(
+        "plans/step_form.html", form=form, client=client, goal=goal, step=None
+    ), _status(form)
+
+
+@bp.route("/steps/<int:step_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_step(step_id: int) -> str | Response:
+    step = _step_or_404(step_id)
+    goal = step.goal
+    client = goal.plan.client
+    form = StepForm(obj=step)
+    if form.validate_on_submit():
+        try:
+            services.update_step(current_user, step, _step_input(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for("plans.plan", client_id=client.id))
+    return render_template(
+        "plans/step_form.html", form=form, client=client, goal=goal, step=step
+    ), _status(form)
+
+
+def overdue_count(user: Any) -> int:
+    """For the dashboard: overdue steps in the user's scope."""
+    return services.count_of(services.overdue_steps(user))
+
+
+def reviews_due(user: Any, limit: int = 5) -> list[Any]:
+    return list(db.session.scalars(services.plans_due_for_review(user).limit(limit)).unique().all())
+
+
+@bp.app_context_processor
+def manager_dashboard() -> dict[str, Any]:
+    """Lazy helpers for templates/core/_dashboard_manager.html (no queries unless called)."""
+    return {"plans_overdue_count": overdue_count, "plans_reviews_due": reviews_due}

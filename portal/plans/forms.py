@@ -1,0 +1,149 @@
+"""Forms for clients, plans, goals and steps (Flask-WTF, CSRF on every one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.core.errors import DomainError
+from portal.plans import labels
+from portal.plans.models import GoalStatus, StepActor, StepStatus
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (rendered as a fieldset by the `field` macro)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def apply_error(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's refusal next to the field it names (or in the summary)."""
+    errors: dict[str, str] = getattr(exc, "errors", None) or {exc.field or "": exc.message}
+    for name, message in errors.items():
+        target = getattr(form, name, None) if name else None
+        if target is None or not hasattr(target, "errors"):
+            form.form_errors.append(message)
+            continue
+        if isinstance(target.errors, tuple):
+            target.errors = list(target.errors)
+        target.errors.append(message)
+
+
+def language_field(label: Any) -> MultiCheckboxField:
+    return MultiCheckboxField(label, choices=labels.choices("language"), validators=[Optional()])
+
+
+class ChildrenField(StringField):
+    """Years of birth of the children, separated by commas: "2014, 2019"."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = []
+        for part in self.raw.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or len(part) != 4:
+                self.data = []
+                raise ValueError(
+                    _l("Bitte geben Sie vierstellige Geburtsjahre an, durch Komma getrennt.")
+                )
+            self.data.append(int(part))
+
+    def _value(self) -> str:
+        if isinstance(self.data, list):
+            return ", ".join(str(y) for y in self.data)
+        return getattr(self, "raw", "") or ""
+
+
+class ClientForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=200, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    contact = TextAreaField(
+        _l("Kontakt (Anschrift, Telefon)"),
+        validators=[Optional(), Length(max=2000, message=_l("Höchstens %(max)d Zeichen."))],
+    )
+    municipality_id = SelectField(
+        _l("Gemeinde"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))],
+    )
+    languages = language_field(_l("Sprachen"))
+    adults = IntegerField(
+        _l("Erwachsene im Haushalt"),
+        default=1,
+        validators=[
+            InputRequired(message=_l("Bitte geben Sie eine Zahl an.")),
+            NumberRange(min=0, max=30, message=_l("Bitte geben Sie eine Zahl von 0 bis 30 an.")),
+        ],
+    )
+    children = ChildrenField(_l("Kinder: Geburtsjahre"), validators=[Optional()])
+    manager_id = SelectField(_l("Zuständig"), coerce=optional_int, validators=[Optional()])
+
+
+class CloseClientForm(FlaskForm):
+    closed_on = DateField(
+        _l("Abgeschlossen am"),
+        validators=[InputRequired(message=_l("Bitte geben Sie ein Datum an."))],
+    )
+
+
+class PlanForm(FlaskForm):
+    agreed_on = DateField(_l("Vereinbart am"), validators=[Optional()])
+    next_review_on = DateField(_l("Nächste Überprüfung"), validators=[Optional()])
+
+
+class GoalForm(FlaskForm):
+    area = SelectField(_l("Bereich"), choices=labels.choices("area"))
+    text = TextAreaField(
+        _l("Ziel"),
+        validators=[
+            DataRequired(message=_l("Bitte beschreiben Sie das Ziel.")),
+            Length(max=2000, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    status = SelectField(
+        _l("Status"), choices=labels.choices("goal_status"), default=GoalStatus.OPEN
+    )
+
+
+class StepForm(FlaskForm):
+    text = TextAreaField(
+        _l("Schritt"),
+        validators=[
+            DataRequired(message=_l("Bitte beschreiben Sie den Schritt.")),
+            Length(max=2000, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    due_on = DateField(_l("Fällig am"), validators=[Optional()])
+    status = SelectField(
+        _l("Status"), choices=labels.choices("step_status"), default=StepStatus.OPEN
+    )
+    actor = SelectField(
+        _l("Wer handelt?"), choices=labels.choices("actor"), default=StepActor.CLIENT
+    )
+    partner = SelectField(_l("Partner"), choices=labels.choices("partner"), default="")
