@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("claimed_at", sa.DateTime(), nullable=False),
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reminder_sent_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["need_id"], ["need.id"], name=op.f("fk_assignment_need_id_need"), ondelete="CASCADE"
         ),
@@ -80,8 +81,26 @@ def upgrade():
             batch_op.f("ix_report_assignment_id"), ["assignment_id"], unique=False
         )
 
+    op.create_table(
+        "calendar_feed_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer_profile.id"],
+            name=op.f("fk_calendar_feed_token_volunteer_id_volunteer_profile"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feed_token")),
+        sa.UniqueConstraint("token", name=op.f("uq_calendar_feed_token_token")),
+        sa.UniqueConstraint("volunteer_id", name=op.f("uq_calendar_feed_token_volunteer_id")),
+    )
+
 
 def downgrade():
+    op.drop_table("calendar_feed_token")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_assignment_id"))
         batch_op.drop_index(batch_op.f("ix_report_activity_on"))

@@ -1,7 +1,470 @@
-"""Volunteers' task board, claims, reports and hours."""
+"""Volunteers' task board, claims, reports and hours; the managers' side of the claim loop.
+
+Thin views: parse a form, call `portal.needs.assignments` (the rules) or `portal.board.queries`
+(the read side), render or redirect.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal.auth.models import Role
+from portal.board import queries, schedule
+from portal.board.forms import (
+    ActionForm,
+    BoardFilterForm,
+    CertificateForm,
+    ClaimForm,
+    CompleteForm,
+    ReasonForm,
+    ReportForm,
+)
+from portal.core.errors import DomainError, InvalidTransition
+from portal.core.http import safe_next_url
+from portal.core.pagination import paginate
+from portal.core.time import to_local, today_local, utcnow
+from portal.extensions import db
+from portal.needs import assignments as service
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.security import (
+    managed_municipality_ids,
+    may_manage_need,
+    require,
+    roles_required,
+)
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
 bp = Blueprint("board", __name__)
+
+
+def _profile_or_page() -> VolunteerProfile | tuple[str, int]:
+    """The current volunteer's profile, or a friendly page when they may not use the board."""
+    profile = service.profile_of(current_user)
+    if profile is None or profile.status != VolunteerStatus.APPROVED:
+        return render_template("board/not_approved.html", profile=profile), 403
+    return profile
+
+
+def _domain_error_to_form(form: Any, exc: DomainError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+
+
+def _back(default: str) -> WerkzeugResponse:
+    return redirect(safe_next_url(request.form.get("next")) or default)
+
+
+# --- the board ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required(Role.VOLUNTEER)
+def index() -> Any:
+    profile = _profile_or_page()
+    if not isinstance(profile, VolunteerProfile):
+        return profile
+    form = BoardFilterForm(request.args)
+    places = sorted(
+        {m.id: m for m in [profile.home_municipality, *profile.municipalities]}.values(),
+        key=lambda m: m.name,
+    )
+    form.municipality.choices = [("", _("Alle"))] + [(str(m.id), m.name) for m in places]
+    status = 200
+    filters = queries.BoardFilters(sort="date")
+    if form.validate():
+        filters = queries.BoardFilters(
+            municipality_id=int(form.municipality.data) if form.municipality.data else None,
+            category=form.category.data or None,
+            language=form.language.data or None,
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+            weekday=int(form.weekday.data) if form.weekday.data else None,
+            fits=bool(form.fits.data),
+            sort=form.sort.data if form.sort.data in ("date", "fit") else "date",
+        )
+    else:
+        status = 400
+    page = queries.board(
+        profile, filters, page=request.args.get("page", 1, type=int) or 1, per_page=_per_page()
+    )
+    return render_template(
+        "board/index.html", form=form, page=page, profile=profile, filters=filters
+    ), status
+
+
+def _per_page() -> int:
+    from flask import current_app
+
+    return int(current_app.config["PER_PAGE"])
+
+
+@bp.get("/needs/<int:need_id>")
+@roles_required(Role.VOLUNTEER)
+def need(need_id: int) -> Any:
+    profile = service.profile_of(current_user)
+    if profile is None:
+        return render_template("board/not_approved.html", profile=None), 403
+    need = db.session.get(Need, need_id)
+    require(need is not None)
+    assert need is not None
+    own = service.own_assignment(profile, need)
+    holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
+    if not holds and profile.status != VolunteerStatus.APPROVED:
+        return render_template("board/not_approved.html", profile=profile), 403
+    require(service.may_see_need(profile, need, has_claim=own is not None))
+    return render_template(
+        "board/need.html",
+        need=need,
+        profile=profile,
+        own=own,
+        holds=holds,
+        contacts=service.managers_of(need) if holds else [],
+        meets_certificate=service.meets_certificate_requirement(profile, need),
+        claimable=_claimable(profile, need),
+        withdraw_form=ReasonForm(),
+        ended=service.need_has_ended(need),
+    )
+
+
+def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
+    """None when a claim would succeed now, else the reason."""
+    try:
+        service.check_claim(profile, need)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+@bp.route("/needs/<int:need_id>/claim", methods=["GET", "POST"])
+@roles_required(Role.VOLUNTEER)
+def claim(need_id: int) -> Any:
+    profile = service.profile_of(current_user)
+    need = db.session.get(Need, need_id)
+    require(need is not None and profile is not None and service.may_see_need(profile, need))
+    assert need is not None and profile is not None
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            service.claim(current_user, need_id)
+        except DomainError as exc:
+            db.session.rollback()
+            need = db.session.get(Need, need_id)
+            return render_template(
+                "board/claim.html", need=need, form=form, error=exc.message
+            ), exc.status_code
+        flash(
+            _("Danke! Sie haben „%(title)s“ übernommen.", title=need.title),
+            "success",
+        )
+        return redirect(url_for("board.need", need_id=need_id))
+    if form.is_submitted():
+        return render_template("board/claim.html", need=need, form=form, error=None), 400
+    return render_template(
+        "board/claim.html",
+        need=need,
+        form=form,
+        error=_claimable(profile, need),
+        meets_certificate=service.meets_certificate_requirement(profile, need),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.VOLUNTEER)
+def withdraw(assignment_id: int) -> Any:
+    assignment = _own_assignment(assignment_id)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise InvalidTransition(_("Diese Übernahme ist nicht mehr aktiv."))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw(current_user, assignment_id, form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _domain_error_to_form(form, exc)
+            return render_template(
+                "board/withdraw.html", assignment=assignment, form=form
+            ), exc.status_code
+        flash(_("Sie haben die Aufgabe abgegeben. Danke für Ihre Nachricht."), "success")
+        return redirect(url_for("board.my_tasks"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("board/withdraw.html", assignment=assignment, form=form), status
+
+
+def _own_assignment(assignment_id: int) -> Assignment:
+    profile = service.profile_of(current_user)
+    assignment = db.session.get(Assignment, assignment_id)
+    require(
+        assignment is not None and profile is not None and assignment.volunteer_id == profile.id
+    )
+    assert assignment is not None
+    return assignment
+
+
+# --- my tasks, reports, hours ------------------------------------------------------------------
+
+
+@bp.get("/my-tasks")
+@roles_required(Role.VOLUNTEER)
+def my_tasks() -> Any:
+    profile = service.profile_of(current_user)
+    if profile is None:
+        return render_template("board/not_approved.html", profile=None), 403
+    feed = service.calendar_token(profile)
+    today = today_local()
+    return render_template(
+        "board/my_tasks.html",
+        profile=profile,
+        upcoming=queries.upcoming_assignments(profile),
+        past=paginate(queries.past_assignments_stmt(profile)),
+        hours=queries.hours(profile),
+        feed_url=url_for("board.calendar_feed", token=feed.token, _external=True) if feed else None,
+        renew_form=ActionForm(),
+        certificate_form=CertificateForm(
+            formdata=None, date_from=date(today.year, 1, 1), date_to=today
+        ),
+        next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/report", methods=["GET", "POST"])
+@roles_required(Role.VOLUNTEER)
+def report(assignment_id: int) -> Any:
+    assignment = _own_assignment(assignment_id)
+    form = ReportForm()
+    if request.method == "GET" and not form.activity_on.data:
+        form.activity_on.data = today_local()
+    if form.validate_on_submit():
+        try:
+            filed = service.file_report(
+                current_user,
+                assignment_id,
+                activity_on=form.activity_on.data,
+                minutes=form.minutes.data,
+                outcome=form.outcome.data,
+                follow_up_needed=form.follow_up_needed.data,
+                concern=form.concern.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _domain_error_to_form(form, exc)
+            return render_template(
+                "board/report.html", assignment=assignment, form=form
+            ), exc.status_code
+        if filed.concern_raised:
+            flash(
+                _("Danke für Ihren Bericht. Ihr Anliegen wurde sofort weitergeleitet."), "success"
+            )
+        else:
+            flash(_("Danke für Ihren Bericht."), "success")
+        return redirect(url_for("board.need", need_id=assignment.need_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("board/report.html", assignment=assignment, form=form), status
+
+
+@bp.get("/certificate")
+@roles_required(Role.VOLUNTEER)
+def certificate() -> Any:
+    """The Ehrenamtsnachweis for a chosen period as PDF."""
+    profile = service.profile_of(current_user)
+    if profile is None:
+        return render_template("board/not_approved.html", profile=None), 403
+    form = CertificateForm(request.args)
+    if not request.args:
+        today = today_local()
+        form = CertificateForm(formdata=None, date_from=date(today.year, 1, 1), date_to=today)
+        return render_template("board/certificate.html", form=form)
+    if not form.validate():
+        return render_template("board/certificate.html", form=form), 400
+    from portal.board.certificate import render_certificate
+
+    rows = queries.hours_by_category(profile, form.date_from.data, form.date_to.data)
+    pdf = render_certificate(profile, form.date_from.data, form.date_to.data, rows)
+    filename = f"Ehrenamtsnachweis_{form.date_from.data:%Y-%m-%d}_{form.date_to.data:%Y-%m-%d}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- calendar feed -----------------------------------------------------------------------------
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str) -> Response:
+    """The volunteer's upcoming appointments; the secret token is the only credential."""
+    profile = service.profile_for_calendar_token(token)
+    if profile is None:
+        abort(404)
+    from portal.board.calendar import render_feed
+
+    body = render_feed(profile, queries.calendar_occurrences(profile))
+    db.session.rollback()
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"},
+    )
+
+
+@bp.post("/calendar/renew")
+@roles_required(Role.VOLUNTEER)
+def renew_calendar() -> WerkzeugResponse:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    had = service.profile_of(current_user)
+    existed = had is not None and service.calendar_token(had) is not None
+    service.renew_calendar_token(current_user)
+    if existed:
+        flash(_("Neuer Kalender-Link erstellt. Der alte Link funktioniert nicht mehr."), "success")
+    else:
+        flash(_("Ihr persönlicher Kalender-Link ist bereit."), "success")
+    return redirect(url_for("board.my_tasks") + "#calendar")
+
+
+# --- managers ----------------------------------------------------------------------------------
+
+
+def _managed_need(need_id: int) -> Need:
+    need = db.session.get(Need, need_id)
+    require(need is not None and may_manage_need(current_user, need))
+    assert need is not None
+    return need
+
+
+def _manager_page_for(need: Need) -> str:
+    from flask import current_app
+
+    if "needs.detail" in current_app.view_functions:
+        try:
+            return url_for("needs.detail", need_id=need.id)
+        except Exception:  # noqa: S110 - other URL signature: fall back to the board's page
+            pass
+    return url_for("board.need_claims", need_id=need.id)
+
+
+@bp.get("/manage/needs/<int:need_id>")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def need_claims(need_id: int) -> str:
+    need = _managed_need(need_id)
+    return render_template("board/need_claims.html", need=need)
+
+
+@bp.route("/manage/assignments/<int:assignment_id>/release", methods=["GET", "POST"])
+@roles_required(Role.MANAGER, Role.ADMIN)
+def release(assignment_id: int) -> Any:
+    assignment = db.session.get(Assignment, assignment_id)
+    require(assignment is not None and may_manage_need(current_user, assignment.need))
+    assert assignment is not None
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            service.release(current_user, assignment_id, form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _domain_error_to_form(form, exc)
+            return render_template(
+                "board/release.html", assignment=assignment, form=form
+            ), exc.status_code
+        flash(_("Die Übernahme wurde beendet; beide Seiten werden benachrichtigt."), "success")
+        return _back(_manager_page_for(assignment.need))
+    status = 400 if form.is_submitted() else 200
+    return render_template("board/release.html", assignment=assignment, form=form), status
+
+
+@bp.post("/manage/reports/<int:report_id>/acknowledge")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def acknowledge(report_id: int) -> WerkzeugResponse:
+    report = db.session.get(Report, report_id)
+    require(report is not None and may_manage_need(current_user, report.assignment.need))
+    assert report is not None
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = _manager_page_for(report.assignment.need)
+    try:
+        service.acknowledge_report(current_user, report_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        flash(_("Bericht bestätigt."), "success")
+    return _back(target)
+
+
+@bp.post("/manage/needs/<int:need_id>/complete")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def complete(need_id: int) -> Any:
+    need = _managed_need(need_id)
+    form = CompleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = _manager_page_for(need)
+    service.complete(current_user, need_id, bool(form.mark_step_done.data))
+    flash(_("Die Aufgabe ist abgeschlossen."), "success")
+    return _back(target)
+
+
+@bp.get("/manage/reports")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def manager_reports() -> str:
+    scope = managed_municipality_ids(current_user)
+    open_only = request.args.get("all") != "1"
+    page = paginate(queries.manager_reports_stmt(scope, open_only))
+    return render_template(
+        "board/manager_reports.html", page=page, open_only=open_only, ack_form=ActionForm()
+    )
+
+
+# --- template helpers for other domains' pages -----------------------------------------------
+
+
+@bp.app_context_processor
+def board_helpers() -> dict[str, Any]:
+    def board_need_assignments(need: Need) -> list[Assignment]:
+        return queries.need_assignments(need)
+
+    def board_volunteer_dashboard() -> dict[str, Any] | None:
+        profile = service.profile_of(current_user)
+        if profile is None:
+            return None
+        return {"profile": profile, **queries.dashboard(profile)}
+
+    return {
+        "board_need_assignments": board_need_assignments,
+        "board_volunteer_dashboard": board_volunteer_dashboard,
+        "board_action_form": ActionForm,
+        "board_complete_form": CompleteForm,
+        "board_need_live": lambda need: need.status in (NeedStatus.OPEN, NeedStatus.FILLED),
+        "board_local_day": lambda value: to_local(value).date() if value else None,
+    }
+
+
+@bp.app_template_filter("board_hours")
+def board_hours(minutes: int | None) -> str:
+    """Minutes as hours with up to two decimals in the current locale (e.g. 7,5)."""
+    from portal.board.certificate import hours_text
+
+    return hours_text(minutes or 0)

@@ -114,6 +114,8 @@ class Assignment(db.Model):
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text, default="")
+    # set once the 24-hour reminder for a one-off appointment went into the outbox
+    reminder_sent_at: Mapped[datetime | None]
 
     need: Mapped[Need] = relationship(back_populates="assignments")
     volunteer: Mapped[VolunteerProfile] = relationship()
@@ -142,3 +144,20 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignment: Mapped[Assignment] = relationship(back_populates="reports")
+    acknowledged_by: Mapped[User | None] = relationship()
+
+
+class CalendarFeedToken(db.Model):
+    """The secret of a volunteer's personal calendar feed. Renewing it replaces the token, so
+    the old address stops working at once."""
+
+    __tablename__ = "calendar_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    volunteer: Mapped[VolunteerProfile] = relationship()

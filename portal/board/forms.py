@@ -1,0 +1,168 @@
+"""Forms of the board (Flask-WTF; the GET filter forms carry no CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.needs.models import NeedCategory
+
+CATEGORY_LABELS = {
+    NeedCategory.TUTORING: _l("Nachhilfe und Lernbegleitung"),
+    NeedCategory.LANGUAGE_PRACTICE: _l("Sprachpraxis"),
+    NeedCategory.ACCOMPANYING: _l("Begleitung zu Terminen"),
+    NeedCategory.YOUTH_FAMILY: _l("Angebote für Kinder, Jugendliche und Familien"),
+    NeedCategory.HOUSING_SEARCH: _l("Wohnungssuche"),
+    NeedCategory.OTHER: _l("Sonstiges"),
+}
+
+LANGUAGE_LABELS = {
+    "de": _l("Deutsch"),
+    "ar": _l("Arabisch"),
+    "prs": _l("Dari"),
+    "fa": _l("Farsi"),
+    "kmr": _l("Kurdisch (Kurmanji)"),
+    "ps": _l("Paschtu"),
+    "ti": _l("Tigrinya"),
+    "so": _l("Somali"),
+    "tr": _l("Türkisch"),
+    "uk": _l("Ukrainisch"),
+    "ru": _l("Russisch"),
+    "en": _l("Englisch"),
+    "fr": _l("Französisch"),
+}
+
+WEEKDAY_LABELS = (
+    _l("Montag"),
+    _l("Dienstag"),
+    _l("Mittwoch"),
+    _l("Donnerstag"),
+    _l("Freitag"),
+    _l("Samstag"),
+    _l("Sonntag"),
+)
+
+
+class BoardFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    municipality = SelectField(_l("Gemeinde"), validators=[Optional()])
+    category = SelectField(
+        _l("Art der Aufgabe"),
+        choices=[("", _l("Alle")), *CATEGORY_LABELS.items()],
+        validators=[Optional()],
+    )
+    language = SelectField(
+        _l("Sprache"),
+        choices=[("", _l("Alle")), *LANGUAGE_LABELS.items()],
+        validators=[Optional()],
+    )
+    date_from = DateField(_l("Von"), validators=[Optional()])
+    date_to = DateField(_l("Bis"), validators=[Optional()])
+    weekday = SelectField(
+        _l("Wochentag"),
+        choices=[("", _l("Alle"))] + [(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)],
+        validators=[Optional()],
+    )
+    fits = BooleanField(_l("Nur passend zu meinen Zeiten"))
+    sort = SelectField(
+        _l("Sortieren nach"),
+        choices=[("date", _l("Datum")), ("fit", _l("Passung"))],
+        default="date",
+        validators=[Optional()],
+    )
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))
+
+
+class ClaimForm(FlaskForm):
+    """The confirmation step of a claim: only the CSRF token."""
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Grund"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Grund an.")),
+            Length(max=1000, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    next = HiddenField()
+
+
+class ReportForm(FlaskForm):
+    activity_on = DateField(
+        _l("Datum des Einsatzes"),
+        validators=[InputRequired(message=_l("Bitte geben Sie das Datum an."))],
+    )
+    minutes = IntegerField(
+        _l("Dauer in Minuten"),
+        validators=[
+            InputRequired(message=_l("Bitte geben Sie die Dauer in Minuten an.")),
+            NumberRange(
+                min=1, max=1440, message=_l("Die Dauer muss zwischen 1 und 1440 Minuten liegen.")
+            ),
+        ],
+    )
+    outcome = TextAreaField(
+        _l("Was ist passiert?"),
+        validators=[
+            DataRequired(message=_l("Bitte beschreiben Sie kurz, was passiert ist.")),
+            Length(max=5000, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    follow_up_needed = BooleanField(
+        _l("Es braucht eine Nachbereitung durch das Integrationsmanagement")
+    )
+    concern = TextAreaField(
+        _l("Dringendes Anliegen (optional)"),
+        validators=[Optional(), Length(max=5000, message=_l("Höchstens %(max)d Zeichen."))],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: CSRF token and where to go back to."""
+
+    next = HiddenField()
+
+
+class CompleteForm(FlaskForm):
+    mark_step_done = BooleanField(
+        _l("Den zugehörigen Schritt im Integrationsplan als erledigt markieren")
+    )
+    next = HiddenField()
+
+
+class CertificateForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(
+        _l("Von"), validators=[InputRequired(message=_l("Bitte geben Sie das Anfangsdatum an."))]
+    )
+    date_to = DateField(
+        _l("Bis"), validators=[InputRequired(message=_l("Bitte geben Sie das Enddatum an."))]
+    )
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))

@@ -1,0 +1,75 @@
+"""Daily reminder: one e-mail to each volunteer 24 hours before a one-off appointment.
+
+Sent at most once per claim: the job marks ``assignment.reminder_sent_at`` with a
+compare-and-set in the same transaction that queues the e-mail, so two runs (or two job
+runners at once) never remind twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from portal.cli import reminder_job
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.notifications.services import external_url, queue_email
+from portal.volunteers.models import VolunteerProfile
+
+
+def send_appointment_reminders(now: datetime | None = None) -> int:
+    """Remind volunteers of one-off appointments starting within the next 24 hours."""
+    now = now or utcnow()
+    horizon = now + timedelta(hours=current_app.config.get("APPOINTMENT_REMINDER_HOURS", 24))
+    due = list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Need, Need.id == Assignment.need_id)
+            .where(
+                Assignment.status == AssignmentStatus.ACTIVE,
+                Assignment.reminder_sent_at.is_(None),
+                Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
+                Need.schedule_kind != "weekly",
+                Need.starts_at > now,
+                Need.starts_at <= horizon,
+            )
+            .options(
+                joinedload(Assignment.need),
+                joinedload(Assignment.volunteer).joinedload(VolunteerProfile.user),
+            )
+            .order_by(Assignment.id)
+        ).unique()
+    )
+    db.session.commit()
+    sent = 0
+    for assignment in due:
+        marked = db.session.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment.id, Assignment.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if marked.rowcount != 1:  # type: ignore[attr-defined]
+            db.session.rollback()
+            continue  # another runner got it first
+        user = assignment.volunteer.user
+        queue_email(
+            user.email,
+            "board_reminder",
+            user.locale,
+            volunteer=user,
+            need=assignment.need,
+            link=external_url("board.need", need_id=assignment.need_id),
+        )
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+@reminder_job("appointments")
+def appointments() -> int:
+    return send_appointment_reminders()
