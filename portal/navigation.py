@@ -51,6 +51,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Start"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
+            NavItem(_l("Berichte"), "board.manager_reports"),
         ),
     ),
     NavSection(

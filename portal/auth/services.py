@@ -10,11 +10,13 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.audit import services as audit
 from portal.auth import tokens
 from portal.auth.models import Membership, Role, User, new_session_token
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -48,8 +50,14 @@ def create_user(
         locale=locale,
         email_verified_at=utcnow() if verified else None,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # A concurrent registration of the same address loses at the unique index: only this
+        # savepoint is rolled back, and the caller gets the same message as above.
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("Diese E-Mail-Adresse ist bereits vergeben."), field="email") from exc
     return user
 
 
@@ -96,6 +104,7 @@ def verify_email(token: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record("user.email_verified", actor=user, object_type="user", object_id=user.id)
+        email_verified.send(user)
         db.session.commit()
     return user
 

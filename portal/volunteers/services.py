@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from portal.audit import services as audit
 from portal.auth.models import Membership, Role, User
 from portal.auth.services import create_user, find_user_by_email, send_verification
+from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -275,6 +276,8 @@ def apply(user: User, data: ProfileData, *, consent: bool, pledge: bool) -> Volu
         raise Conflict(str(_l("Sie haben sich bereits beworben.")))
     try:
         profile = _create_profile(user, data, consent, pledge)
+        if user.email_verified_at is not None:
+            notify_coordinators_of_application(profile)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -320,6 +323,7 @@ def update_profile(user: User, profile: VolunteerProfile, data: ProfileData) -> 
                 from_status=old,
                 to_status=VolunteerStatus.PENDING,
             )
+            notify_coordinators_of_application(profile)
         else:
             _event(profile, VolunteerEventKind.PROFILE_UPDATED, user)
         audit.record(
@@ -584,6 +588,34 @@ def needs_certificate(profile: VolunteerProfile, on_date: date | None = None) ->
 
 
 # --- coordinators ---------------------------------------------------------------------------
+
+
+def notify_coordinators_of_application(profile: VolunteerProfile) -> int:
+    """E-mail the coordinators of the home municipality that an application waits for them
+    (in each coordinator's language). The caller commits. Returns the number of e-mails."""
+    coordinators = coordinators_of({profile.home_municipality_id}).get(
+        profile.home_municipality_id, []
+    )
+    link = external_url("coordination.volunteer", volunteer_id=profile.id)
+    for coordinator in coordinators:
+        queue_email(
+            coordinator.email,
+            "volunteer_new_application",
+            coordinator.locale,
+            coordinator=coordinator,
+            volunteer=profile.user,
+            municipality=profile.home_municipality.name,
+            link=link,
+        )
+    return len(coordinators)
+
+
+@email_verified.connect
+def _application_verified(user: User, **_extra: Any) -> None:
+    """A volunteer who signed up has confirmed the address: now the town hall hears of it."""
+    profile = profile_of_user(user)
+    if profile is not None and profile.status == VolunteerStatus.PENDING:
+        notify_coordinators_of_application(profile)
 
 
 def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
