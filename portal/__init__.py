@@ -145,7 +145,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "navigation": navigation_for(current_user),
             "current_locale": select_locale(),
-            "languages": app.config["LANGUAGES"],
+            "ui_languages": app.config["LANGUAGES"],
             "view_endpoints": app.view_functions,
         }
 
