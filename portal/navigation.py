@@ -48,7 +48,7 @@ SECTIONS: tuple[NavSection, ...] = (
         Role.MANAGER,
         _l("Integrationsmanagement"),
         (
-            NavItem(_l("Start"), "plans.start"),
+            NavItem(_l("Übersicht"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
             NavItem(_l("Berichte"), "board.manager_reports"),
