@@ -191,11 +191,14 @@ def board(
             continue
         if filters.fits and not schedule.fits_availability(row, profile.availability):
             continue
-        upcoming = [o for o in schedule.occurrences(row, window_from, window_to) if o[1] > now]
-        if not upcoming and (filters.date_from or filters.date_to):
+        # only the next occurrence matters: stop at the first one (a weekly need has ~52 a year)
+        upcoming = next(
+            (o for o in schedule.occurrences(row, window_from, window_to) if o[1] > now), None
+        )
+        if upcoming is None and (filters.date_from or filters.date_to):
             continue  # e.g. a weekly need whose weekday does not fall into a short range
         score, reasons = fit(row, profile, spoken)
-        ranked.append((row, score, reasons, upcoming[0][0] if upcoming else None))
+        ranked.append((row, score, reasons, upcoming[0] if upcoming else None))
 
     far = FAR_FUTURE
     if filters.sort == "fit":
