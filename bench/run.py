@@ -15,7 +15,7 @@ Three parts, each on a freshly migrated schema (SQLite: a temp file; PostgreSQL:
    and with two concurrent senders; every message must arrive exactly once.
 
 Users get the cheap password hash (PASSWORD_HASH_CHEAP=True, as in the tests) and rate limits
-are off (RATELIMIT_ENABLED=False): the benchmark measures the portal, not scrypt or the limiter.
+are off (RATELIMIT_ENABLED=False): the benchmark measures the portal, not Argon2 or the limiter.
 Speed figures belong here, never in the unit tests. ``--quick`` is a smoke run of a few seconds.
 """
 
