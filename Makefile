@@ -53,11 +53,14 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Both go through scripts/merge_translations.py (same keywords and options as the merge).
 extract-messages: $(VENV)/.runtime-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/python scripts/merge_translations.py --extract-only
 
-update-translations: extract-messages
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+# Extract, update translations/en from the .pot, fill it from translations/fragments/*.po and
+# report untranslated msgids and conflicting fragments; `make translations` then compiles.
+update-translations: $(VENV)/.runtime-installed
+	$(BIN)/python scripts/merge_translations.py
 
 bench: $(VENV)/.dev-installed translations
 	$(BIN)/python bench/run.py

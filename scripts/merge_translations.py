@@ -2,11 +2,17 @@
 
 1. Extract every msgid of the project into ``translations/messages.pot``.
 2. Update ``translations/en/LC_MESSAGES/messages.po`` from it (new msgids added, vanished ones
-   dropped, existing translations kept).
-3. Fill every empty msgstr from ``translations/fragments/*.po`` (plain msgid/msgstr pairs that
-   each domain writes for its own strings).
+   dropped).
+3. Set every msgstr from ``translations/fragments/*.po`` (plain msgid/msgstr pairs that each
+   domain writes for its own strings; the first fragment in name order wins). The fragments are
+   the source: a fragment's translation replaces the catalog's, and a catalog translation that
+   no fragment has is kept.
 4. Report how many msgids remain untranslated (exit status 0 either way; ``--strict`` makes it
-   1 when any remain).
+   1 when any remain) and where two fragments translate one msgid differently.
+
+``--extract-only`` stops after step 1 (``make extract-messages``); ``make update-translations``
+runs all steps. English for msgids no domain fragment covers goes into
+``translations/fragments/zz_completion.po``.
 
 Run it from anywhere: ``python scripts/merge_translations.py``; then ``pybabel compile -d
 translations`` (or ``make translations``) builds the .mo files.
@@ -99,7 +105,8 @@ def merge(template: Catalog) -> tuple[Catalog, list[str], list[str]]:
     for message in catalog:
         if not message.id:
             continue
-        if _is_empty(message.string) and message.id in fragments:
+        # The fragments are the source: their translation replaces whatever the catalog had.
+        if message.id in fragments:
             message.string = fragments[message.id]
         if message.fuzzy and not _is_empty(message.string):
             message.flags.discard("fuzzy")
@@ -114,9 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="fail if msgids stay untranslated")
     parser.add_argument("--list", action="store_true", help="print the untranslated msgids")
+    parser.add_argument(
+        "--extract-only", action="store_true", help=f"only write {POT.relative_to(ROOT)}"
+    )
     args = parser.parse_args(argv)
 
     template = extract()
+    if args.extract_only:
+        print(f"{sum(1 for m in template if m.id)} msgids extracted to {POT.relative_to(ROOT)}")
+        return 0
     catalog, untranslated, conflicts = merge(template)
     total = sum(1 for m in catalog if m.id)
     for note in conflicts:

@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -66,25 +67,34 @@ class BoardFilterForm(FlaskForm):
     municipality = SelectField(_l("Gemeinde"), validators=[Optional()])
     category = SelectField(
         _l("Art der Aufgabe"),
-        choices=[("", _l("Alle")), *CATEGORY_LABELS.items()],
+        choices=[
+            SelectChoice("", _l("Alle")),
+            *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()),
+        ],
         validators=[Optional()],
     )
     language = SelectField(
         _l("Sprache"),
-        choices=[("", _l("Alle")), *LANGUAGE_LABELS.items()],
+        choices=[
+            SelectChoice("", _l("Alle")),
+            *(SelectChoice(k, v) for k, v in LANGUAGE_LABELS.items()),
+        ],
         validators=[Optional()],
     )
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])
     weekday = SelectField(
         _l("Wochentag"),
-        choices=[("", _l("Alle"))] + [(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)],
+        choices=[
+            SelectChoice("", _l("Alle")),
+            *(SelectChoice(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)),
+        ],
         validators=[Optional()],
     )
     fits = BooleanField(_l("Nur passend zu meinen Zeiten"))
     sort = SelectField(
         _l("Sortieren nach"),
-        choices=[("date", _l("Datum")), ("fit", _l("Passung"))],
+        choices=[SelectChoice("date", _l("Datum")), SelectChoice("fit", _l("Passung"))],
         default="date",
         validators=[Optional()],
     )

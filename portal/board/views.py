@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.board import queries, schedule
@@ -86,7 +87,9 @@ def index() -> Any:
         {m.id: m for m in [profile.home_municipality, *profile.municipalities]}.values(),
         key=lambda m: m.name,
     )
-    form.municipality.choices = [("", _("Alle"))] + [(str(m.id), m.name) for m in places]
+    form.municipality.choices = [SelectChoice("", _("Alle"))] + [
+        SelectChoice(str(m.id), m.name) for m in places
+    ]
     status = 200
     filters = queries.BoardFilters(sort="date")
     if form.validate():

@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -79,7 +80,7 @@ class ProfileForm(FlaskForm):
     )
     interests = MultiCheckboxField(
         _l("Wobei möchten Sie helfen?"),
-        choices=list(INTERESTS.items()),
+        choices=[SelectChoice(k, v) for k, v in INTERESTS.items()],
         validators=[DataRequired(message=_l("Bitte wählen Sie mindestens einen Bereich."))],
     )
     has_car = BooleanField(_l("Ich habe ein Auto und kann fahren"))
@@ -93,10 +94,10 @@ class ProfileForm(FlaskForm):
 
     def set_municipalities(self, municipalities: list[Municipality]) -> None:
         self._municipality_ids = {m.id for m in municipalities}
-        self.home_municipality_id.choices = [("", _l("Bitte wählen"))] + [
-            (m.id, m.name) for m in municipalities
+        self.home_municipality_id.choices = [SelectChoice("", _l("Bitte wählen"))] + [
+            SelectChoice(m.id, m.name) for m in municipalities
         ]
-        self.municipality_ids.choices = [(m.id, m.name) for m in municipalities]
+        self.municipality_ids.choices = [SelectChoice(m.id, m.name) for m in municipalities]
 
     def validate_home_municipality_id(self, field: SelectField) -> None:
         if field.data not in getattr(self, "_municipality_ids", set()):
@@ -187,7 +188,11 @@ for _code, _label in LANGUAGES.items():
     setattr(
         ProfileForm,
         language_field_name(_code),
-        SelectField(_label, choices=[("", "—"), *LEVELS.items()], default=""),
+        SelectField(
+            _label,
+            choices=[SelectChoice("", "—"), *(SelectChoice(k, v) for k, v in LEVELS.items())],
+            default="",
+        ),
     )
 for _day in WEEKDAYS:
     for _part, _part_label in DAYPARTS.items():

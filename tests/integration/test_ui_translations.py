@@ -1,4 +1,5 @@
-"""The English catalog covers the foundation's strings; the merge script fills the catalog."""
+"""The English catalog (messages.po) translates every msgid of the code and templates, the
+fragments agree with it, and the merge script fills it from the fragments."""
 
 from __future__ import annotations
 
@@ -54,22 +55,28 @@ def foundation_msgids() -> set[str]:
     return msgids
 
 
-def fragment() -> dict[str, str]:
-    with (ROOT / "translations/fragments/foundation.po").open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id}
+def fragments() -> dict[object, object]:
+    """msgid -> msgstr of every fragment (translations/fragments/*.po, first one wins)."""
+    import scripts.merge_translations as merge_translations
+
+    return merge_translations.read_fragments()[0]
 
 
 def test_every_foundation_string_has_an_english_translation():
     msgids = foundation_msgids()
     assert len(msgids) > 100
-    translations = fragment()
+    translations = fragments()
     missing = sorted(m for m in msgids if not translations.get(m))
     assert missing == []
 
 
 def test_translations_keep_their_placeholders():
-    for msgid, msgstr in fragment().items():
-        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(msgstr)), msgid
+    for msgid, msgstr in fragments().items():
+        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        strings = msgstr if isinstance(msgstr, tuple) else (msgstr,)
+        expected = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(str(string))) == expected, msgid
 
 
 def test_merge_script_updates_the_catalog_and_fills_it_from_fragments(tmp_path, monkeypatch):
@@ -84,6 +91,7 @@ def test_merge_script_updates_the_catalog_and_fills_it_from_fragments(tmp_path, 
     existing = Catalog(locale="en")
     existing.add("Behalten", "Keep (edited by hand)")
     existing.add("Verschwunden", "Gone")
+    existing.add("Nur hier", "Only here")
     with (translations / "en/LC_MESSAGES/messages.po").open("wb") as f:
         write_po(f, existing)
     for name, pairs in {
@@ -97,20 +105,91 @@ def test_merge_script_updates_the_catalog_and_fills_it_from_fragments(tmp_path, 
             write_po(f, catalog, omit_header=True)
 
     template = Catalog()
-    for msgid in ("Behalten", "Neu", "Auch neu", "Offen"):
+    for msgid in ("Behalten", "Nur hier", "Neu", "Auch neu", "Offen"):
         template.add(msgid)
     catalog, untranslated, conflicts = merge_translations.merge(template)
 
     with (translations / "en/LC_MESSAGES/messages.po").open("rb") as f:
         written = {m.id: m.string for m in read_po(f) if m.id}
     assert written == {
-        "Behalten": "Keep (edited by hand)",  # existing translations win
+        "Behalten": "Keep",  # the fragments are the source
+        "Nur hier": "Only here",  # kept: no fragment has it
         "Neu": "New",  # first fragment wins
         "Auch neu": "Also new",
         "Offen": "",
     }
     assert untranslated == ["Offen"]
     assert len(conflicts) == 1 and "Neu" in conflicts[0]
+
+
+CATALOG = ROOT / "translations/en/LC_MESSAGES/messages.po"
+
+
+def english_catalog() -> Catalog:
+    """The catalog's source (messages.po), not the compiled .mo that may be stale."""
+    with CATALOG.open("rb") as f:
+        return read_po(f, locale="en")
+
+
+def translated(string: str | tuple[str, ...] | None) -> bool:
+    if isinstance(string, (tuple, list)):
+        return bool(string) and all(string)
+    return bool(string)
+
+
+def source_msgids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> set[object]:
+    """Every msgid of the code and templates, extracted the way the merge script does it
+    (into a temporary .pot: the real one stays untouched)."""
+    import scripts.merge_translations as merge_translations
+
+    monkeypatch.setattr(merge_translations, "POT", tmp_path / "messages.pot")
+    return {m.id for m in merge_translations.extract() if m.id}
+
+
+def test_every_msgid_of_the_sources_has_an_english_translation(tmp_path, monkeypatch):
+    """Run `make update-translations` (and put English for new strings into a fragment) when
+    this fails: it lists the msgids without English."""
+    catalog = english_catalog()
+    msgids = source_msgids(tmp_path, monkeypatch)
+    assert len(msgids) > 500
+    missing = sorted(
+        str(msgid)
+        for msgid in msgids
+        if msgid not in catalog or not translated(catalog[msgid].string)
+    )
+    assert missing == []
+
+
+def test_the_english_catalog_has_no_untranslated_or_fuzzy_entry():
+    catalog = english_catalog()
+    untranslated = [str(m.id) for m in catalog if m.id and not translated(m.string)]
+    fuzzy = [str(m.id) for m in catalog if m.id and m.fuzzy]
+    assert (untranslated, fuzzy) == ([], [])
+    assert catalog.num_plurals == 2
+
+
+def test_the_english_catalog_keeps_placeholders_and_plural_forms():
+    for message in english_catalog():
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            assert isinstance(message.string, tuple) and len(message.string) == 2, message.id
+            for msgid, msgstr in zip(message.id, message.string, strict=True):
+                assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(msgstr)), msgid
+        else:
+            found = set(PLACEHOLDER.findall(message.string))
+            assert set(PLACEHOLDER.findall(message.id)) == found, message.id
+
+
+def test_the_fragments_agree_and_reproduce_the_catalog():
+    """translations/fragments/*.po are the source: no two translate a msgid differently, and
+    every translation in the catalog is the one the fragments give."""
+    import scripts.merge_translations as merge_translations
+
+    fragments, conflicts = merge_translations.read_fragments()
+    assert conflicts == []
+    differing = [str(m.id) for m in english_catalog() if m.id and fragments.get(m.id) != m.string]
+    assert differing == []
 
 
 @pytest.mark.parametrize("path", ["/login", "/signup", "/password/forgot", "/privacy", "/"])
