@@ -72,6 +72,17 @@ def send_verification(user: User) -> None:
     )
 
 
+def tell_owner_of_registration_attempt(existing: User) -> None:
+    """Someone signed up with a registered address: tell its owner, reveal nothing to them."""
+    queue_email(
+        existing.email,
+        "already_registered",
+        existing.locale,
+        user=existing,
+        reset_link=external_url("auth.forgot_password"),
+    )
+
+
 def sign_up(email: str, display_name: str, password: str, locale: str = "de") -> User | None:
     """Register an account and e-mail a verification link.
 
@@ -80,13 +91,7 @@ def sign_up(email: str, display_name: str, password: str, locale: str = "de") ->
     """
     existing = find_user_by_email(email)
     if existing is not None:
-        queue_email(
-            existing.email,
-            "already_registered",
-            existing.locale,
-            user=existing,
-            reset_link=external_url("auth.forgot_password"),
-        )
+        tell_owner_of_registration_attempt(existing)
         db.session.commit()
         return None
     user = create_user(email, display_name, password, locale=locale)

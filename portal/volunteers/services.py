@@ -32,7 +32,12 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Membership, Role, User
-from portal.auth.services import create_user, find_user_by_email, send_verification
+from portal.auth.services import (
+    create_user,
+    find_user_by_email,
+    send_verification,
+    tell_owner_of_registration_attempt,
+)
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local, utcnow
@@ -249,13 +254,7 @@ def register_volunteer(
     existing = find_user_by_email(email)
     if existing is not None:
         _clean(data)  # bad input is still bad input
-        queue_email(
-            existing.email,
-            "already_registered",
-            existing.locale,
-            user=existing,
-            reset_link=external_url("auth.forgot_password"),
-        )
+        tell_owner_of_registration_attempt(existing)
         db.session.commit()
         return None
     try:
