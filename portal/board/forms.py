@@ -22,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.core.languages import LANGUAGES
 from portal.needs.models import NeedCategory
 
 CATEGORY_LABELS = {
@@ -33,21 +34,6 @@ CATEGORY_LABELS = {
     NeedCategory.OTHER: _l("Sonstiges"),
 }
 
-LANGUAGE_LABELS = {
-    "de": _l("Deutsch"),
-    "ar": _l("Arabisch"),
-    "prs": _l("Dari"),
-    "fa": _l("Farsi"),
-    "kmr": _l("Kurdisch (Kurmanji)"),
-    "ps": _l("Paschtu"),
-    "ti": _l("Tigrinya"),
-    "so": _l("Somali"),
-    "tr": _l("Türkisch"),
-    "uk": _l("Ukrainisch"),
-    "ru": _l("Russisch"),
-    "en": _l("Englisch"),
-    "fr": _l("Französisch"),
-}
 
 WEEKDAY_LABELS = (
     _l("Montag"),
@@ -77,7 +63,7 @@ class BoardFilterForm(FlaskForm):
         _l("Sprache"),
         choices=[
             SelectChoice("", _l("Alle")),
-            *(SelectChoice(k, v) for k, v in LANGUAGE_LABELS.items()),
+            *(SelectChoice(k, v) for k, v in LANGUAGES.items()),
         ],
         validators=[Optional()],
     )

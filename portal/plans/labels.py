@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from portal.core.languages import LANGUAGES
 from portal.needs.models import NeedCategory, NeedStatus
 from portal.plans.models import ClientStatus, GoalArea, GoalStatus, Partner, StepActor, StepStatus
 
@@ -71,22 +72,6 @@ WEEKDAYS = {
     4: _l("Freitag"),
     5: _l("Samstag"),
     6: _l("Sonntag"),
-}
-# ISO 639 codes of the languages most often needed in the county's integration work.
-LANGUAGES = {
-    "de": _l("Deutsch"),
-    "en": _l("Englisch"),
-    "ar": _l("Arabisch"),
-    "uk": _l("Ukrainisch"),
-    "ru": _l("Russisch"),
-    "fa": _l("Persisch (Farsi)"),
-    "prs": _l("Dari"),
-    "ps": _l("Paschtu"),
-    "tr": _l("Türkisch"),
-    "ku": _l("Kurdisch"),
-    "ti": _l("Tigrinya"),
-    "so": _l("Somali"),
-    "fr": _l("Französisch"),
 }
 
 KINDS: dict[str, dict[Any, Any]] = {

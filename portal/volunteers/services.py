@@ -40,6 +40,7 @@ from portal.auth.services import (
 )
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
+from portal.core.languages import LANGUAGES
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -56,22 +57,6 @@ from portal.volunteers.models import (
 
 # --- reference lists ------------------------------------------------------------------------
 
-# ISO 639 codes (639-1 where one exists, else 639-3: prs = Dari, kmr = Kurmanji).
-LANGUAGES: dict[str, Any] = {
-    "de": _l("Deutsch"),
-    "ar": _l("Arabisch"),
-    "prs": _l("Dari"),
-    "fa": _l("Farsi"),
-    "kmr": _l("Kurdisch (Kurmandschi)"),
-    "ps": _l("Paschtu"),
-    "ti": _l("Tigrinya"),
-    "so": _l("Somali"),
-    "tr": _l("Türkisch"),
-    "uk": _l("Ukrainisch"),
-    "ru": _l("Russisch"),
-    "en": _l("Englisch"),
-    "fr": _l("Französisch"),
-}
 LEVELS: dict[str, Any] = {
     "basic": _l("Grundkenntnisse"),
     "good": _l("gut"),

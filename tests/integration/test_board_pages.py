@@ -33,7 +33,7 @@ def test_the_need_page_shows_schedule_places_and_certificate_state(world, client
         category="youth_family",
         requires_conduct_certificate=True,
         capacity=3,
-        languages=["ar", "ku"],
+        languages=["ar", "kmr"],
     )
     db.session.commit()
     auth.login("lena@example.org")
