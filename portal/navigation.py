@@ -62,6 +62,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Außenstellen"), "admin.offices"),
             NavItem(_l("Konten"), "admin.users"),
             NavItem(_l("Postausgang"), "admin.outbox"),
+            NavItem(_l("Protokoll"), "admin.audit"),
         ),
     ),
 )

@@ -6,7 +6,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
@@ -173,3 +182,49 @@ class OutboxFilterForm(NoCsrfForm):
         ],
         validators=[Optional()],
     )
+
+
+def positive_id(form: Any, field: IntegerField) -> None:
+    """A record number is 1 or more (a non-number is already reported by the field)."""
+    if field.data is not None and field.data < 1:
+        raise ValidationError(_l("Bitte geben Sie eine Nummer ab 1 ein."))
+
+
+class AuditFilterForm(NoCsrfForm):
+    """Filters of the audit trail (GET). Dates are calendar days in Europe/Berlin."""
+
+    action = SearchField(
+        _l("Aktion"),
+        validators=[Optional(), Length(max=60, message=_l("Höchstens %(max)d Zeichen."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    object_type = SearchField(
+        _l("Objekttyp"),
+        validators=[Optional(), Length(max=40, message=_l("Höchstens %(max)d Zeichen."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    object_id = IntegerField(
+        _l("Objekt-Nr."),
+        validators=[Optional(), positive_id],
+        render_kw={"inputmode": "numeric"},
+    )
+    actor = SearchField(
+        _l("Konto (Name oder E-Mail)"),
+        validators=[Optional(), Length(max=120, message=_l("Höchstens %(max)d Zeichen."))],
+    )
+    actor_id = IntegerField(
+        _l("Konto-Nr."),
+        validators=[Optional(), positive_id],
+        render_kw={"inputmode": "numeric"},
+    )
+    municipality = SelectField(_l("Gemeinde"), coerce=optional_int, validators=[Optional()])
+    date_from = DateField(_l("Von"), validators=[Optional()])
+    date_to = DateField(_l("Bis"), validators=[Optional()])
+
+    def validate_object_id(self, field: IntegerField) -> None:
+        if field.data is not None and not (self.object_type.data or "").strip():
+            raise ValidationError(_l("Bitte geben Sie zur Objekt-Nr. auch den Objekttyp an."))
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))

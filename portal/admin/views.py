@@ -19,6 +19,7 @@ from portal.admin.forms import (
     ROLE_LABELS,
     STATUS_LABELS,
     ActionForm,
+    AuditFilterForm,
     InviteForm,
     MunicipalityFilterForm,
     MunicipalityForm,
@@ -26,9 +27,11 @@ from portal.admin.forms import (
     OutboxFilterForm,
     ScopedRoleForm,
     UserFilterForm,
+    municipality_choices,
     office_choices,
 )
-from portal.auth.models import Role
+from portal.audit import services as audit_trail
+from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -338,3 +341,46 @@ def outbox() -> str:
 def outbox_message(email_id: int) -> str:
     email = db.get_or_404(OutboundEmail, email_id)
     return render_template("admin/outbox_message.html", email=email)
+
+
+# --- audit trail ------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit() -> tuple[str, int]:
+    """The audit trail for data-protection checks, newest first. Reading it is not audited
+    (that would flood the trail). Invalid filters show no events, only the errors (400)."""
+    filters = AuditFilterForm(formdata=request.args)
+    municipalities = places.all_municipalities()
+    filters.municipality.choices = municipality_choices(municipalities, _("alle Gemeinden"))
+    if not filters.validate():
+        return render_template(
+            "admin/audit.html", page=None, filters=filters, actors={}, places={}, actor=None
+        ), 400
+    page = paginate(
+        audit_trail.events_query(
+            action=filters.action.data or "",
+            object_type=filters.object_type.data or "",
+            object_id=filters.object_id.data,
+            actor_id=filters.actor_id.data,
+            actor_search=filters.actor.data or "",
+            municipality_id=filters.municipality.data,
+            date_from=filters.date_from.data,
+            date_to=filters.date_to.data,
+        )
+    )
+    actor_id = filters.actor_id.data
+    actors = audit_trail.actors_of(page.items)
+    actor = actors.get(actor_id) if actor_id else None
+    if actor_id and actor is None:
+        actor = db.session.get(User, actor_id)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=filters,
+        actors=actors,
+        actor=actor,
+        places={m.id: m.name for m in municipalities},
+        details_text=audit_trail.details_text,
+    ), 200

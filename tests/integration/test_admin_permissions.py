@@ -97,6 +97,7 @@ ROUTES: list[Route] = [
     ("POST", "/admin/users/{target}/resend-invitation", lambda w: {}),
     ("GET", "/admin/outbox", None),
     ("GET", "/admin/outbox/{email}", None),
+    ("GET", "/admin/audit", None),
 ]
 
 
