@@ -138,6 +138,20 @@ class ClientInput:
     manager_id: int | None = None
 
 
+def _audit_and_commit(
+    action: str, actor: Any, object_type: str, object_id: int, client: Client
+) -> None:
+    """Every change of a client's case ends here: one audit event, then the commit."""
+    record(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        municipality_id=client.municipality_id,
+    )
+    db.session.commit()
+
+
 def _validate_client(data: ClientInput) -> None:
     if not data.name.strip():
         raise ValidationFailed(_("Bitte geben Sie einen Namen ein."), field="name")
@@ -204,14 +218,7 @@ def update_client(actor: Any, client: Client, data: ClientInput) -> Client:
     _check_manages(actor, data.municipality_id)
     _validate_client(data)
     _apply_client(client, data)
-    record(
-        "client.updated",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("client.updated", actor, "client", client.id, client)
     return client
 
 
@@ -225,14 +232,7 @@ def close_client(actor: Any, client: Client, closed_on: date | None = None) -> C
         raise ValidationFailed(_("Das Datum darf nicht in der Zukunft liegen."), field="closed_on")
     client.status = ClientStatus.CLOSED
     client.closed_on = closed_on
-    record(
-        "client.closed",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("client.closed", actor, "client", client.id, client)
     return client
 
 
@@ -242,14 +242,7 @@ def reopen_client(actor: Any, client: Client) -> Client:
         raise InvalidTransition(_("Der Fall ist nicht abgeschlossen."))
     client.status = ClientStatus.ACTIVE
     client.closed_on = None
-    record(
-        "client.reopened",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("client.reopened", actor, "client", client.id, client)
     return client
 
 
@@ -323,14 +316,7 @@ def update_plan(
     plan = plan_of(client)
     plan.agreed_on = agreed_on
     plan.next_review_on = next_review_on
-    record(
-        "plan.updated",
-        actor=actor,
-        object_type="integration_plan",
-        object_id=plan.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("plan.updated", actor, "integration_plan", plan.id, client)
     return plan
 
 
@@ -349,14 +335,7 @@ def add_goal(actor: Any, client: Client, area: str, text: str, status: str) -> G
     goal = Goal(plan=plan_of(client), area=area, text=text.strip(), status=status)
     db.session.add(goal)
     db.session.flush()
-    record(
-        "goal.created",
-        actor=actor,
-        object_type="goal",
-        object_id=goal.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("goal.created", actor, "goal", goal.id, client)
     return goal
 
 
@@ -365,14 +344,7 @@ def update_goal(actor: Any, goal: Goal, area: str, text: str, status: str) -> Go
     _check_manages(actor, client.municipality_id)
     _validate_goal(area, text, status)
     goal.area, goal.text, goal.status = area, text.strip(), status
-    record(
-        "goal.updated",
-        actor=actor,
-        object_type="goal",
-        object_id=goal.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("goal.updated", actor, "goal", goal.id, client)
     return goal
 
 
@@ -415,14 +387,7 @@ def add_step(actor: Any, goal: Goal, data: StepInput) -> Step:
     _apply_step(step, data)
     db.session.add(step)
     db.session.flush()
-    record(
-        "step.created",
-        actor=actor,
-        object_type="step",
-        object_id=step.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("step.created", actor, "step", step.id, client)
     return step
 
 
@@ -431,14 +396,7 @@ def update_step(actor: Any, step: Step, data: StepInput) -> Step:
     _check_manages(actor, client.municipality_id)
     _validate_step(data, previous_due=step.due_on)
     _apply_step(step, data)
-    record(
-        "step.updated",
-        actor=actor,
-        object_type="step",
-        object_id=step.id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
+    _audit_and_commit("step.updated", actor, "step", step.id, client)
     return step
 
 
