@@ -363,7 +363,7 @@ def bench_board(backend: Backend, sizes: list[int], requests: int) -> list[dict]
 
 def ranking_profile(app: Flask, size: int) -> list[dict]:
     """Split one board call at the largest size: SQL candidate fetch vs. ranking in Python."""
-    from portal.board import queries
+    from portal.needs import queries
 
     profile = db.session.scalar(select(VolunteerProfile))
     assert profile is not None

@@ -44,7 +44,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_error_handlers(app)
     register_cli(app)
+    connect_domains()
     return app
+
+
+def connect_domains() -> None:
+    """Domains that react to another domain's events are connected here, once, explicitly
+    (never as a side effect of importing a module). Blinker keeps one connection per receiver."""
+    from portal.auth.signals import email_verified
+    from portal.volunteers.services import application_verified
+
+    email_verified.connect(application_verified)
 
 
 def register_extensions(app: Flask) -> None:
@@ -127,8 +137,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.core import formatting
     from portal.core.time import to_local
     from portal.navigation import navigation_for
+
+    formatting.register(app)
 
     @app.template_filter("local_dt")
     def local_dt(value: Any, fmt: str = "medium") -> str:
@@ -146,7 +159,6 @@ def register_template_helpers(app: Flask) -> None:
             "navigation": navigation_for(current_user),
             "current_locale": select_locale(),
             "ui_languages": app.config["LANGUAGES"],
-            "view_endpoints": app.view_functions,
         }
 
 

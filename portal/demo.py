@@ -193,7 +193,7 @@ def seed() -> dict[str, int]:
     db.session.commit()
     summary["accounts_created"] = created
     # Each domain adds its own demo data (clients, plans, needs, claims ...).
-    from portal.board import demo as board_demo
+    from portal.needs import demo as board_demo
     from portal.plans import demo as plans_demo
     from portal.volunteers import demo as volunteers_demo
 

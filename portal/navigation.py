@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
@@ -24,7 +24,7 @@ class NavSection:
     items: tuple[NavItem, ...]
 
 
-# Each domain adds its pages here; entries whose endpoint does not exist are skipped.
+# Each domain adds its pages here. Every endpoint must exist: a renamed one fails at url_for.
 SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         Role.VOLUNTEER,
@@ -51,7 +51,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Übersicht"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
-            NavItem(_l("Berichte"), "board.manager_reports"),
+            NavItem(_l("Berichte"), "needs.reports"),
         ),
     ),
     NavSection(
@@ -71,7 +71,6 @@ SECTIONS: tuple[NavSection, ...] = (
 def navigation_for(user: Any) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
-    endpoints = current_app.view_functions
     roles = user.roles
     sections = []
     for section in SECTIONS:
@@ -80,8 +79,6 @@ def navigation_for(user: Any) -> list[dict[str, Any]]:
         items = [
             {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
             for item in section.items
-            if item.endpoint in endpoints
         ]
-        if items:
-            sections.append({"role": section.role, "label": section.label, "items": items})
+        sections.append({"role": section.role, "label": section.label, "items": items})
     return sections

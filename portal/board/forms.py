@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     SelectField,
     TextAreaField,
@@ -94,17 +93,6 @@ class ClaimForm(FlaskForm):
     """The confirmation step of a claim: only the CSRF token."""
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Grund"),
-        validators=[
-            DataRequired(message=_l("Bitte geben Sie einen Grund an.")),
-            Length(max=1000, message=_l("Höchstens %(max)d Zeichen.")),
-        ],
-    )
-    next = HiddenField()
-
-
 class ReportForm(FlaskForm):
     activity_on = DateField(
         _l("Datum des Einsatzes"),
@@ -133,19 +121,6 @@ class ReportForm(FlaskForm):
         _l("Dringendes Anliegen (optional)"),
         validators=[Optional(), Length(max=5000, message=_l("Höchstens %(max)d Zeichen."))],
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: CSRF token and where to go back to."""
-
-    next = HiddenField()
-
-
-class CompleteForm(FlaskForm):
-    mark_step_done = BooleanField(
-        _l("Den zugehörigen Schritt im Integrationsplan als erledigt markieren")
-    )
-    next = HiddenField()
 
 
 class CertificateForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Volunteers' task board, claims, reports and hours; the managers' side of the claim loop.
 
-Thin views: parse a form, call `portal.needs.assignments` (the rules) or `portal.board.queries`
+Thin views: parse a form, call `portal.needs.claims` (the rules) or `portal.needs.queries`
 (the read side), render or redirect.
 """
 
@@ -25,26 +25,18 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
-from portal.board import queries, schedule
-from portal.board.forms import (
-    ActionForm,
-    BoardFilterForm,
-    CertificateForm,
-    ClaimForm,
-    CompleteForm,
-    ReasonForm,
-    ReportForm,
-)
+from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
 from portal.core.errors import DomainError, InvalidTransition
+from portal.core.forms import ActionForm
 from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
-from portal.core.time import to_local, today_local, utcnow
+from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs import assignments as service
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs import claims as service
+from portal.needs import queries, schedule
+from portal.needs.forms import ReasonForm
+from portal.needs.models import Assignment, AssignmentStatus, Need
 from portal.security import (
-    managed_municipality_ids,
-    may_manage_need,
     require,
     roles_required,
 )
@@ -296,7 +288,7 @@ def certificate() -> Any:
         return render_template("board/certificate.html", form=form)
     if not form.validate():
         return render_template("board/certificate.html", form=form), 400
-    from portal.board.certificate import render_certificate
+    from portal.needs.certificate import render_certificate
 
     rows = queries.hours_by_category(profile, form.date_from.data, form.date_to.data)
     pdf = render_certificate(profile, form.date_from.data, form.date_to.data, rows)
@@ -320,7 +312,7 @@ def calendar_feed(token: str) -> Response:
     profile = service.profile_for_calendar_token(token)
     if profile is None:
         abort(404)
-    from portal.board.calendar import render_feed
+    from portal.needs.calendar import render_feed
 
     body = render_feed(profile, queries.calendar_occurrences(profile))
     db.session.rollback()
@@ -345,129 +337,3 @@ def renew_calendar() -> WerkzeugResponse:
     else:
         flash(_("Ihr persönlicher Kalender-Link ist bereit."), "success")
     return redirect(url_for("board.my_tasks") + "#calendar")
-
-
-# --- managers ----------------------------------------------------------------------------------
-
-
-def _managed_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id)
-    require(need is not None and may_manage_need(current_user, need))
-    assert need is not None
-    return need
-
-
-def _manager_page_for(need: Need) -> str:
-    from flask import current_app
-
-    if "needs.detail" in current_app.view_functions:
-        try:
-            return url_for("needs.detail", need_id=need.id)
-        except Exception:  # noqa: S110 - other URL signature: fall back to the board's page
-            pass
-    return url_for("board.need_claims", need_id=need.id)
-
-
-@bp.get("/manage/needs/<int:need_id>")
-@roles_required(Role.MANAGER, Role.ADMIN)
-def need_claims(need_id: int) -> str:
-    need = _managed_need(need_id)
-    return render_template("board/need_claims.html", need=need)
-
-
-@bp.route("/manage/assignments/<int:assignment_id>/release", methods=["GET", "POST"])
-@roles_required(Role.MANAGER, Role.ADMIN)
-def release(assignment_id: int) -> Any:
-    assignment = db.session.get(Assignment, assignment_id)
-    require(assignment is not None and may_manage_need(current_user, assignment.need))
-    assert assignment is not None
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            service.release(current_user, assignment_id, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            _domain_error_to_form(form, exc)
-            return render_template(
-                "board/release.html", assignment=assignment, form=form
-            ), exc.status_code
-        flash(_("Die Übernahme wurde beendet; beide Seiten werden benachrichtigt."), "success")
-        return _back(_manager_page_for(assignment.need))
-    status = 400 if form.is_submitted() else 200
-    return render_template("board/release.html", assignment=assignment, form=form), status
-
-
-@bp.post("/manage/reports/<int:report_id>/acknowledge")
-@roles_required(Role.MANAGER, Role.ADMIN)
-def acknowledge(report_id: int) -> WerkzeugResponse:
-    report = db.session.get(Report, report_id)
-    require(report is not None and may_manage_need(current_user, report.assignment.need))
-    assert report is not None
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    target = _manager_page_for(report.assignment.need)
-    try:
-        service.acknowledge_report(current_user, report_id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        flash(_("Bericht bestätigt."), "success")
-    return _back(target)
-
-
-@bp.post("/manage/needs/<int:need_id>/complete")
-@roles_required(Role.MANAGER, Role.ADMIN)
-def complete(need_id: int) -> Any:
-    need = _managed_need(need_id)
-    form = CompleteForm()
-    if not form.validate_on_submit():
-        abort(400)
-    target = _manager_page_for(need)
-    service.complete(current_user, need_id, bool(form.mark_step_done.data))
-    flash(_("Die Aufgabe ist abgeschlossen."), "success")
-    return _back(target)
-
-
-@bp.get("/manage/reports")
-@roles_required(Role.MANAGER, Role.ADMIN)
-def manager_reports() -> str:
-    scope = managed_municipality_ids(current_user)
-    open_only = request.args.get("all") != "1"
-    page = paginate(queries.manager_reports_stmt(scope, open_only))
-    return render_template(
-        "board/manager_reports.html", page=page, open_only=open_only, ack_form=ActionForm()
-    )
-
-
-# --- template helpers for other domains' pages -----------------------------------------------
-
-
-@bp.app_context_processor
-def board_helpers() -> dict[str, Any]:
-    def board_need_assignments(need: Need) -> list[Assignment]:
-        return queries.need_assignments(need)
-
-    def board_volunteer_dashboard() -> dict[str, Any] | None:
-        profile = service.profile_of(current_user)
-        if profile is None:
-            return None
-        return {"profile": profile, **queries.dashboard(profile)}
-
-    return {
-        "board_need_assignments": board_need_assignments,
-        "board_volunteer_dashboard": board_volunteer_dashboard,
-        "board_action_form": ActionForm,
-        "board_complete_form": CompleteForm,
-        "board_need_live": lambda need: need.status in (NeedStatus.OPEN, NeedStatus.FILLED),
-        "board_local_day": lambda value: to_local(value).date() if value else None,
-    }
-
-
-@bp.app_template_filter("board_hours")
-def board_hours(minutes: int | None) -> str:
-    """Minutes as hours with up to two decimals in the current locale (e.g. 7,5)."""
-    from portal.board.certificate import hours_text
-
-    return hours_text(minutes or 0)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from portal.dashboard import cards_for
 from portal.extensions import db, limiter
 
 bp = Blueprint("core", __name__)
@@ -22,7 +23,7 @@ def index() -> str | Response:
 @bp.get("/dashboard")
 @login_required
 def dashboard() -> str:
-    return render_template("core/dashboard.html")
+    return render_template("core/dashboard.html", cards=cards_for(current_user))
 
 
 @bp.get("/privacy")

@@ -132,11 +132,26 @@ class CancelNeedForm(FlaskForm):
 
 
 class CompleteNeedForm(FlaskForm):
-    mark_step_done = BooleanField(_l("Den Planschritt als erledigt markieren"))
+    """One completion for every page that offers it; the plan step is marked done unless the
+    manager unticks the box."""
+
+    mark_step_done = BooleanField(
+        _l("Den zugehörigen Schritt im Integrationsplan als erledigt markieren"), default=True
+    )
+    next = HiddenField()
 
 
-class ActionForm(FlaskForm):
-    """A button that only needs the CSRF token."""
+class ReasonForm(FlaskForm):
+    """Ending a claim (a volunteer gives it back, a manager ends it) needs a reason."""
+
+    reason = TextAreaField(
+        _l("Grund"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Grund an.")),
+            Length(max=1000, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+    )
+    next = HiddenField()
 
 
 class NeedFilterForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""The managers' side of support needs: list, publish, edit, cancel, duplicate, complete.
+"""The managers' side of support needs: list, publish, edit, cancel, duplicate, complete, and
+the claims and reports on them (release a claim, acknowledge a report, the reports list).
 
 Volunteers see needs on the task board (``board`` blueprint), never these pages: they show
 private notes and the plan step a need came from.
@@ -15,22 +16,29 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
-from portal.core.errors import ValidationFailed
+from portal.core.errors import DomainError, ValidationFailed
+from portal.core.forms import ActionForm, attach_error, form_status
+from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.needs import services
+from portal.needs import claims, queries, services
 from portal.needs.forms import (
-    ActionForm,
     CancelNeedForm,
     CompleteNeedForm,
     NeedFilterForm,
     NeedForm,
+    ReasonForm,
 )
-from portal.needs.models import Need, NeedStatus
-from portal.plans.forms import apply_error
+from portal.needs.models import Assignment, Need, NeedStatus, Report
 from portal.plans.models import Step
 from portal.plans.services import manageable_municipalities
-from portal.security import may_manage_need, may_see_client, require, roles_required
+from portal.security import (
+    managed_municipality_ids,
+    may_manage_need,
+    may_see_client,
+    require,
+    roles_required,
+)
 
 bp = Blueprint("needs", __name__)
 
@@ -89,7 +97,7 @@ def create() -> str | Response:
             need = services.create_need(current_user, form.to_input())
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             if need.status == NeedStatus.OPEN:
                 flash(_("Der Bedarf ist veröffentlicht."), "success")
@@ -112,8 +120,8 @@ def detail(need_id: int) -> str:
         need=need,
         step=step if show_step else None,
         counts=services.counts_for([need.id]).get(need.id, services.NeedCounts()),
-        cancel_form=CancelNeedForm(),
-        complete_form=CompleteNeedForm(mark_step_done=show_step),
+        assignments=queries.need_assignments(need),
+        complete_form=CompleteNeedForm(),
         action_form=ActionForm(),
     )
 
@@ -134,7 +142,7 @@ def edit(need_id: int) -> str | Response:
             services.update_need(current_user, need, form.to_input())
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
@@ -153,7 +161,7 @@ def cancel(need_id: int) -> str | Response:
             services.cancel_need(current_user, need, form.reason.data)
         except ValidationFailed as exc:
             db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Der Bedarf ist abgesagt."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
@@ -186,3 +194,56 @@ def complete(need_id: int) -> Response:
     services.complete_need(current_user, need, mark_step_done=bool(form.mark_step_done.data))
     flash(_("Der Bedarf ist abgeschlossen."), "success")
     return redirect(url_for("needs.detail", need_id=need.id))
+
+
+# --- claims and reports of the managers' needs ------------------------------------------------
+
+
+def _back_to(need: Need) -> Response:
+    target = safe_next_url(request.form.get("next"))
+    return redirect(target or url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/release", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def release(assignment_id: int) -> str | Response | tuple[str, int]:
+    assignment = db.get_or_404(Assignment, assignment_id)
+    require(may_manage_need(current_user, assignment.need))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            claims.release(current_user, assignment_id, form.reason.data)
+        except DomainError as exc:
+            attach_error(form, exc)
+        else:
+            flash(_("Die Übernahme wurde beendet; beide Seiten werden benachrichtigt."), "success")
+            return _back_to(assignment.need)
+    return render_template("needs/release.html", assignment=assignment, form=form), form_status(
+        form
+    )
+
+
+@bp.post("/reports/<int:report_id>/acknowledge")
+@roles_required(*MANAGERS)
+def acknowledge(report_id: int) -> Response:
+    report = db.get_or_404(Report, report_id)
+    require(may_manage_need(current_user, report.assignment.need))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        claims.acknowledge_report(current_user, report_id)
+    except DomainError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(_("Bericht bestätigt."), "success")
+    return _back_to(report.assignment.need)
+
+
+@bp.get("/reports")
+@roles_required(*MANAGERS)
+def reports() -> str:
+    open_only = request.args.get("all") != "1"
+    stmt = queries.manager_reports_stmt(managed_municipality_ids(current_user), open_only)
+    return render_template(
+        "needs/reports.html", page=paginate(stmt), open_only=open_only, ack_form=ActionForm()
+    )

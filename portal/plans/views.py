@@ -343,18 +343,3 @@ def edit_step(step_id: int) -> str | Response:
     return render_template(
         "plans/step_form.html", form=form, client=client, goal=goal, step=step
     ), _status(form)
-
-
-def overdue_count(user: Any) -> int:
-    """For the dashboard: overdue steps in the user's scope."""
-    return services.count_of(services.overdue_steps(user))
-
-
-def reviews_due(user: Any, limit: int = 5) -> list[Any]:
-    return list(db.session.scalars(services.plans_due_for_review(user).limit(limit)).unique().all())
-
-
-@bp.app_context_processor
-def manager_dashboard() -> dict[str, Any]:
-    """Lazy helpers for templates/core/_dashboard_manager.html (no queries unless called)."""
-    return {"plans_overdue_count": overdue_count, "plans_reviews_due": reviews_due}

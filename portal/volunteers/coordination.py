@@ -6,8 +6,6 @@ A volunteer outside that scope is a 404, also by a typed URL.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -162,11 +160,3 @@ def record_certificate(volunteer_id: int) -> Response | tuple[str, int]:
         return _render_detail(profile, exc.status_code, error=exc.message)
     flash(_("Die Einsichtnahme ins Führungszeugnis ist vermerkt."), "success")
     return redirect(url_for("coordination.volunteer", volunteer_id=volunteer_id))
-
-
-@bp.app_context_processor
-def _dashboard_helpers() -> dict[str, Any]:
-    def coordinator_card() -> dict[str, Any]:
-        return {"pending": services.pending_count(current_user)}
-
-    return {"coordinator_card": coordinator_card}

@@ -38,7 +38,6 @@ from portal.auth.services import (
     send_verification,
     tell_owner_of_registration_attempt,
 )
-from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.languages import LANGUAGES
 from portal.core.time import today_local, utcnow
@@ -594,8 +593,7 @@ def notify_coordinators_of_application(profile: VolunteerProfile) -> int:
     return len(coordinators)
 
 
-@email_verified.connect
-def _application_verified(user: User, **_extra: Any) -> None:
+def application_verified(user: User, **_extra: Any) -> None:
     """A volunteer who signed up has confirmed the address: now the town hall hears of it."""
     profile = profile_of_user(user)
     if profile is not None and profile.status == VolunteerStatus.PENDING:
@@ -803,6 +801,27 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
     )
     oldest = list(db.session.scalars(_scope(pending_stmt, user)))
     return Overview(counts, expiring, oldest)
+
+
+def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
+    """What the home page and the dashboard card show a volunteer."""
+    contacts = coordinators_of({profile.home_municipality_id}).get(profile.home_municipality_id, [])
+    info_request = None
+    if profile.status == VolunteerStatus.PENDING:
+        info_request = next(
+            (e for e in profile.events if e.kind == VolunteerEventKind.INFO_REQUESTED),
+            None,
+        )
+    return {
+        "profile": profile,
+        "status_label": STATUS_LABELS.get(profile.status, profile.status),
+        "certificate": certificate_state(profile),
+        "needs_certificate": profile.status == VolunteerStatus.APPROVED
+        and needs_certificate(profile),
+        "contacts": contacts,
+        "info_request": info_request,
+        "languages": LANGUAGES,
+    }
 
 
 def pending_count(user: User) -> int:

@@ -18,7 +18,7 @@ from portal.municipalities.models import Municipality
 from portal.security import roles_required
 from portal.volunteers import services
 from portal.volunteers.forms import ApplyForm, ProfileForm, VolunteerSignUpForm
-from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.models import VolunteerProfile
 
 bp = Blueprint("volunteers", __name__)
 
@@ -106,30 +106,7 @@ def home() -> str | Response:
     profile = _own_profile()
     if profile is None:
         return redirect(url_for("volunteers.apply"))
-    return render_template("volunteers/home.html", **home_context(profile))
-
-
-def home_context(profile: VolunteerProfile) -> dict[str, Any]:
-    """What the home page and the dashboard card show a volunteer."""
-    contacts = services.coordinators_of({profile.home_municipality_id}).get(
-        profile.home_municipality_id, []
-    )
-    info_request = None
-    if profile.status == VolunteerStatus.PENDING:
-        info_request = next(
-            (e for e in profile.events if e.kind == services.VolunteerEventKind.INFO_REQUESTED),
-            None,
-        )
-    return {
-        "profile": profile,
-        "status_label": services.STATUS_LABELS.get(profile.status, profile.status),
-        "certificate": services.certificate_state(profile),
-        "needs_certificate": profile.status == VolunteerStatus.APPROVED
-        and services.needs_certificate(profile),
-        "contacts": contacts,
-        "info_request": info_request,
-        "languages": services.LANGUAGES,
-    }
+    return render_template("volunteers/home.html", **services.status_overview(profile))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -163,12 +140,3 @@ def edit_profile() -> str | Response | tuple[str, int]:
     else:
         return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400
     return render_template("volunteers/edit_profile.html", form=form, profile=profile)
-
-
-@bp.app_context_processor
-def _dashboard_helpers() -> dict[str, Any]:
-    def volunteer_card() -> dict[str, Any] | None:
-        profile = services.profile_of(current_user)
-        return home_context(profile) if profile is not None else None
-
-    return {"volunteer_card": volunteer_card}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.auth.services import find_user_by_email
-from portal.board import queries
 from portal.demo import seed
 from portal.extensions import db
-from portal.needs.assignments import profile_of
+from portal.needs import queries
+from portal.needs.claims import profile_of
 from portal.needs.models import Assignment, Need, Report
 
 

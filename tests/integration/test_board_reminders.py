@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.board.reminders import send_appointment_reminders
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.needs.models import AssignmentStatus, NeedStatus
+from portal.needs.reminders import send_appointment_reminders
 from portal.notifications.models import OutboundEmail
 from tests import factories
 from tests import factories_board as fb

@@ -39,24 +39,21 @@ def world(app):
 
 def test_the_managers_need_page_shows_claims_and_highlights_concerns(world, client, auth):
     auth.login("keller@example.org")
-    for path in (f"/board/manage/needs/{world['need'].id}", f"/needs/{world['need'].id}"):
-        response = client.get(path)
-        if response.status_code == 404 and path.startswith("/needs/"):
-            continue  # the needs domain's page is optional for this test
-        html = response.get_data(as_text=True)
-        assert response.status_code == 200, path
-        assert "Übernahmen und Berichte" in html
-        assert "Lena Schmitt" in html
-        assert "Dringendes Anliegen" in html
-        assert "keine Krankenversicherungskarte" in html
-        assert 'class="report report-concern"' in html
-        assert html.count("Bericht bestätigen") == 2
-        assert "Übernahme beenden" in html
+    response = client.get(f"/needs/{world['need'].id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Übernahmen und Berichte" in html
+    assert "Lena Schmitt" in html
+    assert "Dringendes Anliegen" in html
+    assert "keine Krankenversicherungskarte" in html
+    assert 'class="report report-concern"' in html
+    assert html.count("Bericht bestätigen") == 2
+    assert "Übernahme beenden" in html
 
 
 def test_the_reports_list_puts_concerns_first(world, client, auth):
     auth.login("keller@example.org")
-    html = client.get("/board/manage/reports").get_data(as_text=True)
+    html = client.get("/needs/reports").get_data(as_text=True)
     # the concern was filed before the plain report, yet it comes first
     assert html.index(f"#report-{world['report'].id}") < html.index(f"#report-{world['plain'].id}")
     assert html.count('class="report-concern"') == 1
@@ -65,15 +62,15 @@ def test_the_reports_list_puts_concerns_first(world, client, auth):
 def test_a_manager_acknowledges_a_report(world, client, auth):
     auth.login("keller@example.org")
     response = client.post(
-        f"/board/manage/reports/{world['report'].id}/acknowledge",
-        data={"next": f"/board/manage/needs/{world['need'].id}"},
+        f"/needs/reports/{world['report'].id}/acknowledge",
+        data={"next": f"/needs/{world['need'].id}"},
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/board/manage/needs/{world['need'].id}")
+    assert response.headers["Location"].endswith(f"/needs/{world['need'].id}")
     report = db.session.get(Report, world["report"].id)
     db.session.refresh(report)
     assert report.acknowledged_by_id == world["manager"].id
-    html = client.get(f"/board/manage/needs/{world['need'].id}").get_data(as_text=True)
+    html = client.get(f"/needs/{world['need'].id}").get_data(as_text=True)
     assert html.count("Bericht bestätigen") == 1
     assert "Bestätigt am" in html
 
@@ -81,12 +78,12 @@ def test_a_manager_acknowledges_a_report(world, client, auth):
 def test_release_needs_a_reason_and_mails_both_sides(world, client, auth):
     auth.login("keller@example.org")
     claim_id = world["claim"].id
-    empty = client.post(f"/board/manage/assignments/{claim_id}/release", data={"reason": ""})
+    empty = client.post(f"/needs/assignments/{claim_id}/release", data={"reason": ""})
     assert empty.status_code == 400
     assert "Bitte geben Sie einen Grund an." in empty.get_data(as_text=True)
 
     done = client.post(
-        f"/board/manage/assignments/{claim_id}/release",
+        f"/needs/assignments/{claim_id}/release",
         data={"reason": "Die Familie wird jetzt vom Jugendamt begleitet."},
     )
     assert done.status_code == 302
@@ -101,7 +98,7 @@ def test_release_needs_a_reason_and_mails_both_sides(world, client, auth):
 
 def test_completing_the_need_ends_the_loop(world, client, auth):
     auth.login("keller@example.org")
-    response = client.post(f"/board/manage/needs/{world['need'].id}/complete")
+    response = client.post(f"/needs/{world['need'].id}/complete")
     assert response.status_code == 302
     db.session.refresh(world["need"])
     db.session.refresh(world["claim"])
@@ -112,16 +109,16 @@ def test_completing_the_need_ends_the_loop(world, client, auth):
 def test_a_manager_of_another_municipality_reaches_nothing(world, client, auth):
     auth.login("hofmann@example.org")
     need, claim, report = world["need"], world["claim"], world["report"]
-    assert client.get(f"/board/manage/needs/{need.id}").status_code == 404
+    assert client.get(f"/needs/{need.id}").status_code == 404
     assert (
         client.post(
-            f"/board/manage/assignments/{claim.id}/release", data={"reason": "Weil ich kann"}
+            f"/needs/assignments/{claim.id}/release", data={"reason": "Weil ich kann"}
         ).status_code
         == 404
     )
-    assert client.post(f"/board/manage/reports/{report.id}/acknowledge").status_code == 404
-    assert client.post(f"/board/manage/needs/{need.id}/complete").status_code == 404
-    assert "Begleitung Kinderarzt" not in client.get("/board/manage/reports").get_data(as_text=True)
+    assert client.post(f"/needs/reports/{report.id}/acknowledge").status_code == 404
+    assert client.post(f"/needs/{need.id}/complete").status_code == 404
+    assert "Begleitung Kinderarzt" not in client.get("/needs/reports").get_data(as_text=True)
     db.session.refresh(claim)
     assert claim.status == AssignmentStatus.ACTIVE
 
@@ -135,24 +132,22 @@ def test_volunteers_and_coordinators_cannot_use_manager_routes(world, client, au
     else:
         auth.login("lena@example.org")
     need, claim, report = world["need"], world["claim"], world["report"]
-    assert client.get(f"/board/manage/needs/{need.id}").status_code == 403
-    assert client.get("/board/manage/reports").status_code == 403
+    assert client.get(f"/needs/{need.id}").status_code == 403
+    assert client.get("/needs/reports").status_code == 403
     assert (
-        client.post(
-            f"/board/manage/assignments/{claim.id}/release", data={"reason": "x"}
-        ).status_code
+        client.post(f"/needs/assignments/{claim.id}/release", data={"reason": "x"}).status_code
         == 403
     )
-    assert client.post(f"/board/manage/reports/{report.id}/acknowledge").status_code == 403
-    assert client.post(f"/board/manage/needs/{need.id}/complete").status_code == 403
+    assert client.post(f"/needs/reports/{report.id}/acknowledge").status_code == 403
+    assert client.post(f"/needs/{need.id}/complete").status_code == 403
 
 
 def test_an_admin_may_act_everywhere(world, client, auth):
     factories.admin(email="admin@example.org")
     db.session.commit()
     auth.login("admin@example.org")
-    assert client.get(f"/board/manage/needs/{world['need'].id}").status_code == 200
-    response = client.post(f"/board/manage/reports/{world['plain'].id}/acknowledge")
+    assert client.get(f"/needs/{world['need'].id}").status_code == 200
+    response = client.post(f"/needs/reports/{world['plain'].id}/acknowledge")
     assert response.status_code == 302
 
 
@@ -160,7 +155,7 @@ def test_the_managers_need_page_issues_a_bounded_number_of_queries(
     world, client, auth, count_queries
 ):
     auth.login("keller@example.org")
-    path = f"/board/manage/needs/{world['need'].id}"
+    path = f"/needs/{world['need'].id}"
     client.get(path)
     db.session.commit()
     with count_queries() as few:

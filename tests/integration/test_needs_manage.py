@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -220,11 +219,3 @@ def test_a_draft_cannot_be_completed(world, app):
 
     with pytest.raises(InvalidTransition):
         services.complete_need(world["keller"], need, mark_step_done=True)
-
-
-def test_detail_page_includes_the_board_partial_hook(world, client, auth):
-    auth.login("keller@example.org")
-    html = client.get(f"/needs/{world['need'].id}").get_data(as_text=True)
-    assert "Interne Notiz" in html
-    source = Path("templates/needs/detail.html").read_text(encoding="utf-8")
-    assert '{% include "board/_need_assignments.html" ignore missing %}' in source

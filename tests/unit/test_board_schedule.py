@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from types import SimpleNamespace
 
-from portal.board import schedule
-from portal.board.queries import fit
 from portal.core.time import local_to_utc
+from portal.needs import schedule
+from portal.needs.queries import fit
 
 
 def once(start: datetime, end: datetime, **kw):

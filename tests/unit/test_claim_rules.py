@@ -1,4 +1,4 @@
-"""Each rule of the claim loop, directly against the service `portal.needs.assignments`."""
+"""Each rule of the claim loop, directly against the service `portal.needs.claims`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from portal.core.errors import (
 )
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs import assignments as service
+from portal.needs import claims as service
+from portal.needs import services as need_services
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
 from portal.notifications.models import OutboundEmail
 from portal.volunteers.models import VolunteerStatus
@@ -441,10 +442,10 @@ def test_a_manager_acknowledges_a_report_once(world):
 def test_completing_the_need_completes_the_active_claims(world):
     need, claim = _claimed(world, capacity=2)
     db.session.commit()
-    service.complete(world["manager"], need.id)
+    with pytest.raises(NotAllowed):
+        need_services.complete_need(world["other_manager"], need)
+    need_services.complete_need(world["manager"], need)
     db.session.refresh(need)
     db.session.refresh(claim)
     assert need.status == NeedStatus.COMPLETED
     assert claim.status == AssignmentStatus.COMPLETED
-    with pytest.raises(NotFound):
-        service.complete(world["other_manager"], need.id)

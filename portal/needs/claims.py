@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Membership, Role, User
-from portal.board import schedule
 from portal.core.errors import (
     CapacityReached,
     Conflict,
@@ -34,6 +32,7 @@ from portal.core.errors import (
 )
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
+from portal.needs import schedule
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -44,7 +43,8 @@ from portal.needs.models import (
 )
 from portal.notifications.services import external_url, queue_email
 from portal.security import may_manage_need
-from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile, VolunteerStatus
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.services import may_work_with_minors
 
 REASON_MAX = 1000
 TEXT_MAX = 5000
@@ -106,19 +106,6 @@ def own_assignment(profile: VolunteerProfile, need: Need) -> Assignment | None:
     return (active or rows or [None])[0]
 
 
-def _may_work_with_minors(profile: VolunteerProfile, on_date: date) -> bool:
-    try:
-        from portal.volunteers.services import may_work_with_minors
-    except ImportError:  # pragma: no cover - the volunteers domain provides it
-        checks = db.session.scalars(
-            select(ConductCertificateCheck).where(
-                ConductCertificateCheck.volunteer_id == profile.id
-            )
-        )
-        return any(c.issued_on <= on_date <= c.valid_until for c in checks)
-    return bool(may_work_with_minors(profile, on_date))
-
-
 def certificate_covers(profile: VolunteerProfile, need: Need) -> bool:
     """A valid certificate of conduct on the first and on the last day of the schedule (from
     today on). A weekly need without an end cannot be covered by a certificate that expires:
@@ -129,7 +116,7 @@ def certificate_covers(profile: VolunteerProfile, need: Need) -> bool:
     if last is None:
         last = first + timedelta(days=365)
     last = max(last, first)
-    return _may_work_with_minors(profile, first) and _may_work_with_minors(profile, last)
+    return may_work_with_minors(profile, first) and may_work_with_minors(profile, last)
 
 
 def meets_certificate_requirement(profile: VolunteerProfile, need: Need) -> bool:
@@ -168,17 +155,8 @@ def managers_of(need: Need) -> list[User]:
 # --- e-mail ------------------------------------------------------------------------------------
 
 
-def _manager_link(need: Need) -> str:
-    if "needs.detail" in current_app.view_functions:
-        try:
-            return external_url("needs.detail", need_id=need.id)
-        except Exception:  # noqa: S110 - a different URL signature: use the board's page
-            pass
-    return external_url("board.need_claims", need_id=need.id)
-
-
 def _mail_managers(need: Need, template: str, **context: object) -> None:
-    link = _manager_link(need)
+    link = external_url("needs.detail", need_id=need.id)
     for manager in managers_of(need):
         queue_email(
             manager.email,
@@ -528,17 +506,6 @@ def acknowledge_report(actor: User, report_id: int) -> Report:
     db.session.commit()
     db.session.refresh(report)
     return report
-
-
-def complete(actor: User, need_id: int, mark_step_done: bool = False) -> Need:
-    """A manager completes a need (the needs domain's rule), optionally its plan step too."""
-    need = db.session.get(Need, need_id)
-    if need is None or not may_manage_need(actor, need):
-        raise NotFound(_("Diese Aufgabe gibt es nicht (mehr)."))
-    from portal.needs.services import complete_need
-
-    complete_need(actor, need, mark_step_done)
-    return need
 
 
 # --- calendar feed -----------------------------------------------------------------------------

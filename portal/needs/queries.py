@@ -18,10 +18,10 @@ from sqlalchemy import String as SAString
 from sqlalchemy import and_, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.board import schedule
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.extensions import db
-from portal.needs.assignments import helps_in
+from portal.needs import schedule
+from portal.needs.claims import helps_in
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile
 

@@ -17,7 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs import assignments as service
+from portal.needs import claims as service
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 

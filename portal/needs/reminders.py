@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.cli import reminder_job
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
@@ -68,8 +67,3 @@ def send_appointment_reminders(now: datetime | None = None) -> int:
         db.session.commit()
         sent += 1
     return sent
-
-
-@reminder_job("appointments")
-def appointments() -> int:
-    return send_appointment_reminders()

@@ -11,20 +11,16 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.board.forms import CATEGORY_LABELS
+from portal.core.formatting import hours_number
 from portal.core.time import today_local
 from portal.volunteers.models import VolunteerProfile
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as hours with up to two decimals in the current locale (e.g. 7,5)."""
-    return format_decimal(round(minutes / 60, 2), format="#,##0.##")
 
 
 def _latin1(char: str) -> str:
@@ -99,14 +95,14 @@ def render_certificate(
     writer.row([_("Tätigkeitsbereich"), _("Einsätze"), _("Stunden")], widths, bold=True)
     for category, count, minutes in rows:
         label = str(CATEGORY_LABELS.get(category, category))
-        writer.row([label, str(count), hours_text(minutes)], widths)
+        writer.row([label, str(count), hours_number(minutes)], widths)
     if not rows:
         writer.line(_("Im gewählten Zeitraum wurden keine Einsätze berichtet."))
     writer.row(
-        [_("Insgesamt"), str(sum(n for _c, n, _m in rows)), hours_text(total)], widths, bold=True
+        [_("Insgesamt"), str(sum(n for _c, n, _m in rows)), hours_number(total)], widths, bold=True
     )
     writer.pdf.ln(6)
-    writer.line(_("Gesamtstunden: %(hours)s", hours=hours_text(total)), bold=True)
+    writer.line(_("Gesamtstunden: %(hours)s", hours=hours_number(total)), bold=True)
     writer.pdf.ln(4)
     writer.line(
         _(

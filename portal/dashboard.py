@@ -1,0 +1,67 @@
+"""The start page: one card per role the user holds, each asked from its own domain.
+
+Each domain answers with plain data for its card; this module only puts them in order. Cards
+are built for the roles a person holds, so a volunteer's start page runs no manager query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portal.auth.models import Role, User
+from portal.needs import queries as needs_queries
+from portal.plans import services as plans
+from portal.volunteers import services as volunteers
+
+REVIEWS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Card:
+    role: str
+    template: str
+    data: dict[str, Any]
+
+
+def volunteer_card(user: User) -> dict[str, Any]:
+    profile = volunteers.profile_of(user)
+    if profile is None:
+        return {"profile": None}
+    return {
+        **volunteers.status_overview(profile),
+        **needs_queries.dashboard(profile),
+    }
+
+
+def coordinator_card(user: User) -> dict[str, Any]:
+    return {"pending": volunteers.pending_count(user)}
+
+
+def manager_card(user: User) -> dict[str, Any]:
+    return {
+        "overdue": plans.count_of(plans.overdue_steps(user)),
+        "reviews": plans.reviews_due(user, REVIEWS_SHOWN),
+    }
+
+
+def admin_card(user: User) -> dict[str, Any]:
+    return {}
+
+
+PROVIDERS: tuple[tuple[str, Callable[[User], dict[str, Any]]], ...] = (
+    (Role.VOLUNTEER, volunteer_card),
+    (Role.COORDINATOR, coordinator_card),
+    (Role.MANAGER, manager_card),
+    (Role.ADMIN, admin_card),
+)
+
+
+def cards_for(user: User) -> list[Card]:
+    roles = user.roles
+    return [
+        Card(role, f"core/_dashboard_{role}.html", provide(user))
+        for role, provide in PROVIDERS
+        if role in roles
+    ]
