@@ -20,24 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
+from portal.core import labels
 from portal.municipalities.models import Municipality, Office
-from portal.notifications.models import OutboxStatus
 
-ROLE_LABELS = {
-    Role.VOLUNTEER: _l("Ehrenamt"),
-    Role.COORDINATOR: _l("Koordination"),
-    Role.MANAGER: _l("Integrationsmanagement"),
-    Role.ADMIN: _l("Administration"),
-}
-STAFF_ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in Role.STAFF]
+STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
 KIND_CHOICES = [SelectChoice("Gemeinde", _l("Gemeinde")), SelectChoice("Stadt", _l("Stadt"))]
 LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
-STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("wartet"),
-    OutboxStatus.SENDING: _l("wird gesendet"),
-    OutboxStatus.SENT: _l("gesendet"),
-    OutboxStatus.FAILED: _l("fehlgeschlagen"),
-}
 
 
 def optional_int(value: Any) -> int | None:
@@ -127,7 +115,7 @@ class UserFilterForm(NoCsrfForm):
         _l("Rolle"),
         choices=[
             SelectChoice("", _l("alle Rollen")),
-            *(SelectChoice(r, ROLE_LABELS[r]) for r in Role.ALL),
+            *labels.choices("role"),
         ],
         validators=[Optional()],
     )
@@ -178,7 +166,7 @@ class OutboxFilterForm(NoCsrfForm):
         _l("Status"),
         choices=[
             SelectChoice("", _l("alle")),
-            *(SelectChoice(k, v) for k, v in STATUS_LABELS.items()),
+            *labels.choices("outbox_status"),
         ],
         validators=[Optional()],
     )

@@ -16,8 +16,6 @@ from werkzeug.wrappers import Response
 
 from portal.admin import services
 from portal.admin.forms import (
-    ROLE_LABELS,
-    STATUS_LABELS,
     ActionForm,
     AuditFilterForm,
     InviteForm,
@@ -33,6 +31,7 @@ from portal.admin.forms import (
 from portal.audit import services as audit_trail
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
+from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.municipalities import services as places
@@ -44,7 +43,7 @@ bp = Blueprint("admin", __name__)
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
-    return {"role_labels": ROLE_LABELS, "status_labels": STATUS_LABELS}
+    return {"role_labels": labels_for("role"), "status_labels": labels_for("outbox_status")}
 
 
 def _field_error(form: FlaskForm, exc: DomainError) -> None:

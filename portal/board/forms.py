@@ -21,28 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core.languages import LANGUAGES
-from portal.needs.models import NeedCategory
-
-CATEGORY_LABELS = {
-    NeedCategory.TUTORING: _l("Nachhilfe und Lernbegleitung"),
-    NeedCategory.LANGUAGE_PRACTICE: _l("Sprachpraxis"),
-    NeedCategory.ACCOMPANYING: _l("Begleitung zu Terminen"),
-    NeedCategory.YOUTH_FAMILY: _l("Angebote für Kinder, Jugendliche und Familien"),
-    NeedCategory.HOUSING_SEARCH: _l("Wohnungssuche"),
-    NeedCategory.OTHER: _l("Sonstiges"),
-}
-
-
-WEEKDAY_LABELS = (
-    _l("Montag"),
-    _l("Dienstag"),
-    _l("Mittwoch"),
-    _l("Donnerstag"),
-    _l("Freitag"),
-    _l("Samstag"),
-    _l("Sonntag"),
-)
+from portal.core import labels
 
 
 class BoardFilterForm(FlaskForm):
@@ -54,7 +33,7 @@ class BoardFilterForm(FlaskForm):
         _l("Art der Aufgabe"),
         choices=[
             SelectChoice("", _l("Alle")),
-            *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()),
+            *labels.choices("category"),
         ],
         validators=[Optional()],
     )
@@ -62,7 +41,7 @@ class BoardFilterForm(FlaskForm):
         _l("Sprache"),
         choices=[
             SelectChoice("", _l("Alle")),
-            *(SelectChoice(k, v) for k, v in LANGUAGES.items()),
+            *labels.choices("language"),
         ],
         validators=[Optional()],
     )
@@ -72,7 +51,7 @@ class BoardFilterForm(FlaskForm):
         _l("Wochentag"),
         choices=[
             SelectChoice("", _l("Alle")),
-            *(SelectChoice(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)),
+            *(SelectChoice(str(i), text) for i, text in labels.REGISTRY["weekday"].items()),
         ],
         validators=[Optional()],
     )

@@ -14,6 +14,7 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
+from portal.core.labels import label
 from portal.core.time import to_local
 
 
@@ -71,6 +72,12 @@ FILTERS: dict[str, Any] = {
 }
 
 
+def label_filter(value: Any, kind: str) -> str:
+    """``{{ need.category|label("category") }}``: the registry's label of a code."""
+    return label(kind, value)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.filters["label"] = label_filter
     app.jinja_env.globals["format_month"] = format_month

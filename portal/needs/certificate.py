@@ -15,7 +15,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from portal.board.forms import CATEGORY_LABELS
+from portal.core import labels
 from portal.core.formatting import hours_number
 from portal.core.time import today_local
 from portal.volunteers.models import VolunteerProfile
@@ -94,7 +94,7 @@ def render_certificate(
     widths = [96.0, 30.0, 40.0]
     writer.row([_("Tätigkeitsbereich"), _("Einsätze"), _("Stunden")], widths, bold=True)
     for category, count, minutes in rows:
-        label = str(CATEGORY_LABELS.get(category, category))
+        label = labels.label("category", category)
         writer.row([label, str(count), hours_number(minutes)], widths)
     if not rows:
         writer.line(_("Im gewählten Zeitraum wurden keine Einsätze berichtet."))

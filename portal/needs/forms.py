@@ -19,9 +19,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.core import labels
 from portal.needs.models import NeedStatus
 from portal.needs.services import ONCE, WEEKLY, NeedFilters, NeedInput
-from portal.plans import labels
 from portal.plans.forms import language_field, optional_int
 
 

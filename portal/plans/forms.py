@@ -17,8 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.core import labels
 from portal.core.errors import DomainError
-from portal.plans import labels
 from portal.plans.models import GoalStatus, StepActor, StepStatus
 
 

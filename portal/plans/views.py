@@ -19,7 +19,7 @@ from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.plans import labels, services
+from portal.plans import services
 from portal.plans.forms import (
     ClientForm,
     CloseClientForm,
@@ -35,11 +35,6 @@ bp = Blueprint("plans", __name__)
 
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 START_LIST_LIMIT = 20
-
-
-@bp.app_template_filter("label")
-def label_filter(value: Any, kind: str) -> str:
-    return labels.label(value, kind)
 
 
 def _client_or_404(client_id: int) -> Client:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
 from portal.core.errors import DomainError
+from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.security import may_coordinate_volunteer, require, roles_required
 from portal.volunteers import services
@@ -56,7 +57,7 @@ def queue() -> str:
         page=page,
         filters=filters,
         municipalities=services.scoped_municipalities(current_user),
-        status_labels=services.STATUS_LABELS,
+        status_labels=labels_for("volunteer_status"),
         language_labels=services.LANGUAGES,
         interest_labels=services.INTERESTS,
     )
@@ -88,8 +89,8 @@ def _render_detail(
         forms=forms,
         certificate_form=certificate_form or CertificateForm(formdata=None),
         certificate=services.certificate_state(profile),
-        status_labels=services.STATUS_LABELS,
-        event_labels=services.EVENT_LABELS,
+        status_labels=labels_for("volunteer_status"),
+        event_labels=labels_for("volunteer_event"),
         action_labels=services.ACTION_LABELS,
         language_labels=services.LANGUAGES,
         level_labels=services.LEVELS,

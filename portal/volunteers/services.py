@@ -39,11 +39,11 @@ from portal.auth.services import (
     tell_owner_of_registration_attempt,
 )
 from portal.core.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
-from portal.core.languages import LANGUAGES
+from portal.core.labels import REGISTRY, label
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs.models import NeedCategory
+from portal.needs.schedule import WEEKDAY_KEYS
 from portal.notifications.services import external_url, queue_email
 from portal.security import coordinated_municipality_ids, may_coordinate_volunteer
 from portal.volunteers.models import (
@@ -56,52 +56,12 @@ from portal.volunteers.models import (
 
 # --- reference lists ------------------------------------------------------------------------
 
-LEVELS: dict[str, Any] = {
-    "basic": _l("Grundkenntnisse"),
-    "good": _l("gut"),
-    "fluent": _l("fließend"),
-    "native": _l("Muttersprache"),
-}
-INTERESTS: dict[str, Any] = {
-    NeedCategory.TUTORING: _l("Lernhilfe und Nachhilfe"),
-    NeedCategory.LANGUAGE_PRACTICE: _l("Deutsch üben"),
-    NeedCategory.ACCOMPANYING: _l("Begleitung zu Terminen"),
-    NeedCategory.YOUTH_FAMILY: _l("Angebote für Kinder, Jugendliche und Familien"),
-    NeedCategory.HOUSING_SEARCH: _l("Wohnungssuche"),
-    NeedCategory.OTHER: _l("Sonstiges"),
-}
-WEEKDAYS: dict[str, Any] = {
-    "mon": _l("Montag"),
-    "tue": _l("Dienstag"),
-    "wed": _l("Mittwoch"),
-    "thu": _l("Donnerstag"),
-    "fri": _l("Freitag"),
-    "sat": _l("Samstag"),
-    "sun": _l("Sonntag"),
-}
-DAYPARTS: dict[str, Any] = {
-    "morning": _l("vormittags"),
-    "afternoon": _l("nachmittags"),
-    "evening": _l("abends"),
-}
-STATUS_LABELS: dict[str, Any] = {
-    VolunteerStatus.PENDING: _l("in Prüfung"),
-    VolunteerStatus.APPROVED: _l("freigegeben"),
-    VolunteerStatus.REJECTED: _l("abgelehnt"),
-    VolunteerStatus.SUSPENDED: _l("ausgesetzt"),
-}
-EVENT_LABELS: dict[str, Any] = {
-    VolunteerEventKind.SUBMITTED: _l("Bewerbung eingegangen"),
-    VolunteerEventKind.APPROVED: _l("Freigegeben"),
-    VolunteerEventKind.REJECTED: _l("Abgelehnt"),
-    VolunteerEventKind.INFO_REQUESTED: _l("Rückfrage gestellt"),
-    VolunteerEventKind.SUSPENDED: _l("Ausgesetzt"),
-    VolunteerEventKind.REINSTATED: _l("Wieder freigegeben"),
-    VolunteerEventKind.RESUBMITTED: _l("Wohngemeinde geändert, erneut in Prüfung"),
-    VolunteerEventKind.PROFILE_UPDATED: _l("Profil geändert"),
-    VolunteerEventKind.CERTIFICATE_RECORDED: _l("Führungszeugnis eingesehen"),
-    VolunteerEventKind.CERTIFICATE_REMINDER: _l("Erinnerung: Führungszeugnis läuft ab"),
-}
+LANGUAGES = REGISTRY["language"]
+LEVELS = REGISTRY["language_level"]
+INTERESTS = REGISTRY["category"]
+DAYPARTS = REGISTRY["part_of_day"]
+# availability is kept per weekday key ("mon"); its label is the weekday's
+WEEKDAYS = {key: REGISTRY["weekday"][index] for index, key in enumerate(WEEKDAY_KEYS)}
 
 MAX_MOTIVATION = 2000
 MAX_REASON = 2000
@@ -393,7 +353,7 @@ def decide(actor: User, profile: VolunteerProfile, action: str, reason: str = ""
                 _l(
                     "Das geht nicht: %(name)s ist %(status)s.",
                     name=profile.user.display_name,
-                    status=STATUS_LABELS.get(old, old),
+                    status=label("volunteer_status", old),
                 )
             )
         )
@@ -565,7 +525,7 @@ def profile_of_user(user: User) -> VolunteerProfile | None:
 
 def needs_certificate(profile: VolunteerProfile, on_date: date | None = None) -> bool:
     """Youth and family work needs a valid certificate: True when one should be brought."""
-    if NeedCategory.YOUTH_FAMILY not in (profile.interests or []):
+    if "youth_family" not in (profile.interests or []):
         return False
     return certificate_state(profile, on_date).kind in (MISSING, EXPIRED, EXPIRING)
 
@@ -814,7 +774,7 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
         )
     return {
         "profile": profile,
-        "status_label": STATUS_LABELS.get(profile.status, profile.status),
+        "status_label": label("volunteer_status", profile.status),
         "certificate": certificate_state(profile),
         "needs_certificate": profile.status == VolunteerStatus.APPROVED
         and needs_certificate(profile),

@@ -50,7 +50,7 @@ def test_manager_creates_client_step_and_publishes_a_need(page, live_server):
     page.get_by_label("Schritt", exact=True).fill("Sprachpraxis mit einer/m Ehrenamtlichen")
     due = today_local() + timedelta(days=30)
     page.get_by_label("Fällig am").fill(due.isoformat())
-    page.get_by_label("Wer handelt?").select_option(label="Ehrenamtliche/r")
+    page.get_by_label("Wer handelt?").select_option(label="Ehrenamtliche")
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_text("Sprachpraxis mit einer/m Ehrenamtlichen")).to_be_visible()
 

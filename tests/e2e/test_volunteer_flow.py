@@ -55,7 +55,7 @@ def test_sign_up_approve_and_see_approved(page, live_server):
     page.get_by_label("Wohngemeinde").select_option(label="Gaggenau")
     page.locator("#lang_de").select_option("fluent")
     page.locator("#lang_ar").select_option("native")
-    page.get_by_label("Deutsch üben").check()
+    page.get_by_label("Sprachpraxis").check()
     page.get_by_label("Dienstag nachmittags").check()
     page.get_by_label("Was möchten Sie uns über sich sagen?").fill("Ich spreche Arabisch.")
     page.locator("#consent").check()

@@ -240,7 +240,7 @@ def test_the_certificate_pdf_contains_the_right_total_hours(world, client, auth)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Lena Schmitt" in text
     assert "Gesamtstunden: 4" in text  # 120 + 90 + 30 minutes
-    assert "Nachhilfe und Lernbegleitung" in text and "Begleitung zu Terminen" in text
+    assert "Lernhilfe und Nachhilfe" in text and "Begleitung zu Terminen" in text
     assert "Yilmaz" not in text  # no client data, no report texts
 
     only_2026 = client.get("/board/certificate?date_from=2026-01-01&date_to=2026-01-15")

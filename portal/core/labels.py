@@ -1,0 +1,185 @@
+"""The one vocabulary: the label of every code that people see, in German (msgid) and, through
+the catalog, in English. Forms, templates, PDFs and e-mails all ask here; `docs/glossary.md`
+lists the same terms. A code value is looked up by its kind:
+
+    label("category", "tutoring")  -> "Lernhilfe und Nachhilfe" / "Tutoring and homework help"
+    choices("need_status")          -> [SelectChoice("draft", "Entwurf"), ...] for a SelectField
+    labels_for("language")          -> {"de": "Deutsch", ...}, resolved once per request
+
+The German terms are gender-fair in one form throughout ("Ehrenamtliche", "Klientinnen und
+Klienten"). Keys are the stored codes (StrEnum members compare equal to their strings).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+# Languages are ISO 639 codes: 639-1 where one exists, else 639-3 (prs = Dari, kmr =
+# Kurmanji), so that a need asking for a language matches the volunteers who speak it.
+LANGUAGES = {
+    "de": _l("Deutsch"),
+    "ar": _l("Arabisch"),
+    "prs": _l("Dari"),
+    "fa": _l("Farsi (Persisch)"),
+    "kmr": _l("Kurdisch (Kurmandschi)"),
+    "ps": _l("Paschtu"),
+    "ti": _l("Tigrinya"),
+    "so": _l("Somali"),
+    "tr": _l("Türkisch"),
+    "uk": _l("Ukrainisch"),
+    "ru": _l("Russisch"),
+    "en": _l("Englisch"),
+    "fr": _l("Französisch"),
+}
+
+REGISTRY: dict[str, dict[Any, Any]] = {
+    # need categories; a volunteer's interests are the same codes
+    "category": {
+        "tutoring": _l("Lernhilfe und Nachhilfe"),
+        "language_practice": _l("Sprachpraxis"),
+        "accompanying": _l("Begleitung zu Terminen"),
+        "youth_family": _l("Angebote für Kinder, Jugendliche und Familien"),
+        "housing_search": _l("Wohnungssuche"),
+        "other": _l("Sonstiges"),
+    },
+    "need_status": {
+        "draft": _l("Entwurf"),
+        "open": _l("offen"),
+        "filled": _l("besetzt"),
+        "completed": _l("abgeschlossen"),
+        "cancelled": _l("abgesagt"),
+    },
+    "schedule_kind": {
+        "once": _l("einmaliger Termin"),
+        "weekly": _l("wöchentlich"),
+    },
+    "assignment_status": {
+        "active": _l("aktiv"),
+        "completed": _l("abgeschlossen"),
+        "withdrawn": _l("zurückgegeben"),
+        "released": _l("beendet"),
+    },
+    "weekday": {
+        0: _l("Montag"),
+        1: _l("Dienstag"),
+        2: _l("Mittwoch"),
+        3: _l("Donnerstag"),
+        4: _l("Freitag"),
+        5: _l("Samstag"),
+        6: _l("Sonntag"),
+    },
+    "part_of_day": {
+        "morning": _l("vormittags"),
+        "afternoon": _l("nachmittags"),
+        "evening": _l("abends"),
+    },
+    "language": LANGUAGES,
+    "language_level": {
+        "basic": _l("Grundkenntnisse"),
+        "good": _l("gut"),
+        "fluent": _l("fließend"),
+        "native": _l("Muttersprache"),
+    },
+    "volunteer_status": {
+        "pending": _l("in Prüfung"),
+        "approved": _l("freigegeben"),
+        "rejected": _l("abgelehnt"),
+        "suspended": _l("ausgesetzt"),
+    },
+    "volunteer_event": {
+        "submitted": _l("Bewerbung eingegangen"),
+        "approved": _l("Freigegeben"),
+        "rejected": _l("Abgelehnt"),
+        "info_requested": _l("Rückfrage gestellt"),
+        "suspended": _l("Ausgesetzt"),
+        "reinstated": _l("Wieder freigegeben"),
+        "resubmitted": _l("Wohngemeinde geändert, erneut in Prüfung"),
+        "profile_updated": _l("Profil geändert"),
+        "certificate_recorded": _l("Führungszeugnis eingesehen"),
+        "certificate_reminder": _l("Erinnerung: Führungszeugnis läuft ab"),
+    },
+    "client_status": {
+        "active": _l("aktiv"),
+        "closed": _l("abgeschlossen"),
+    },
+    "area": {
+        "language": _l("Sprache"),
+        "work": _l("Arbeit und Qualifizierung"),
+        "housing": _l("Wohnen"),
+        "school": _l("Schule und Kinder"),
+        "health": _l("Gesundheit"),
+        "social": _l("Gesellschaftliche Teilhabe"),
+    },
+    "goal_status": {
+        "open": _l("offen"),
+        "in_progress": _l("in Arbeit"),
+        "achieved": _l("erreicht"),
+        "dropped": _l("verworfen"),
+    },
+    "step_status": {
+        "open": _l("offen"),
+        "in_progress": _l("in Arbeit"),
+        "done": _l("erledigt"),
+        "dropped": _l("entfallen"),
+    },
+    "actor": {
+        "client": _l("Klientin oder Klient"),
+        "manager": _l("Integrationsmanagement"),
+        "volunteer": _l("Ehrenamtliche"),
+        "partner": _l("Partner"),
+    },
+    "partner": {
+        "": _l("– kein Partner –"),
+        "jobcenter": _l("Jobcenter"),
+        "employment_agency": _l("Agentur für Arbeit"),
+        "language_school": _l("VHS oder Sprachschule"),
+        "youth_office": _l("Jugendamt"),
+        "other": _l("Sonstige"),
+    },
+    "role": {
+        "volunteer": _l("Ehrenamt"),
+        "coordinator": _l("Koordination"),
+        "manager": _l("Integrationsmanagement"),
+        "admin": _l("Administration"),
+    },
+    "outbox_status": {
+        "pending": _l("wartet"),
+        "sending": _l("wird gesendet"),
+        "sent": _l("gesendet"),
+        "failed": _l("fehlgeschlagen"),
+    },
+}
+
+
+def labels_for(kind: str) -> dict[Any, str]:
+    """Every label of ``kind`` as plain strings in the current locale, translated once per
+    request (a list of 25 cards asks this dict, not the catalog, for each label)."""
+    if not has_request_context():
+        return {code: str(text) for code, text in REGISTRY[kind].items()}
+    cache: dict[tuple[str, str], dict[Any, str]] = g.setdefault("_labels", {})
+    key = (str(get_locale()), kind)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = {code: str(text) for code, text in REGISTRY[kind].items()}
+    return found
+
+
+def label(kind: str, value: Any) -> str:
+    """The label of one code; an unknown code is shown as it is (never an error page)."""
+    if value is None:
+        return ""
+    found = labels_for(kind).get(value)
+    return found if found is not None else str(value)
+
+
+def choices(kind: str, exclude: tuple[Any, ...] = ()) -> list[SelectChoice]:
+    """The codes of ``kind`` as choices for a SelectField (labels stay lazy: the form renders
+    them in the request's language)."""
+    return [
+        SelectChoice(code, text) for code, text in REGISTRY[kind].items() if code not in exclude
+    ]
