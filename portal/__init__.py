@@ -52,7 +52,7 @@ def connect_domains() -> None:
     """Domains that react to another domain's events are connected here, once, explicitly
     (never as a side effect of importing a module). Blinker keeps one connection per receiver."""
     from portal.auth.signals import email_verified
-    from portal.volunteers.services import application_verified
+    from portal.volunteers.decisions import application_verified
 
     email_verified.connect(application_verified)
 

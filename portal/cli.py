@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.needs.reminders import send_appointment_reminders
-from portal.volunteers.services import send_certificate_reminders
+from portal.volunteers.decisions import send_certificate_reminders
 
 # The daily reminder jobs, collected from the domains (the domains never import this module):
 # name -> callable returning how many reminders it sent.

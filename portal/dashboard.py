@@ -13,7 +13,7 @@ from typing import Any
 from portal.auth.models import Role, User
 from portal.needs import queries as needs_queries
 from portal.plans import services as plans
-from portal.volunteers import services as volunteers
+from portal.volunteers import queries
 
 REVIEWS_SHOWN = 5
 
@@ -26,17 +26,17 @@ class Card:
 
 
 def volunteer_card(user: User) -> dict[str, Any]:
-    profile = volunteers.profile_of(user)
+    profile = queries.profile_of(user)
     if profile is None:
         return {"profile": None}
     return {
-        **volunteers.status_overview(profile),
+        **queries.status_overview(profile),
         **needs_queries.dashboard(profile),
     }
 
 
 def coordinator_card(user: User) -> dict[str, Any]:
-    return {"pending": volunteers.pending_count(user)}
+    return {"pending": queries.pending_count(user)}
 
 
 def manager_card(user: User) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.municipalities.models import Municipality
+from portal.volunteers.certificates import add_years
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
-from portal.volunteers.services import add_years
 from tests import factories
 
 

@@ -41,13 +41,14 @@ from portal.security import (
     roles_required,
 )
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.queries import profile_of
 
 bp = Blueprint("board", __name__)
 
 
 def _profile_or_page() -> VolunteerProfile | tuple[str, int]:
     """The current volunteer's profile, or a friendly page when they may not use the board."""
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     if profile is None or profile.status != VolunteerStatus.APPROVED:
         return render_template("board/not_approved.html", profile=profile), 403
     return profile
@@ -114,7 +115,7 @@ def _per_page() -> int:
 @bp.get("/needs/<int:need_id>")
 @roles_required(Role.VOLUNTEER)
 def need(need_id: int) -> Any:
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     need = db.session.get(Need, need_id)
@@ -151,7 +152,7 @@ def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
 @bp.route("/needs/<int:need_id>/claim", methods=["GET", "POST"])
 @roles_required(Role.VOLUNTEER)
 def claim(need_id: int) -> Any:
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     need = db.session.get(Need, need_id)
     require(need is not None and profile is not None and service.may_see_need(profile, need))
     assert need is not None and profile is not None
@@ -204,7 +205,7 @@ def withdraw(assignment_id: int) -> Any:
 
 
 def _own_assignment(assignment_id: int) -> Assignment:
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     assignment = db.session.get(Assignment, assignment_id)
     require(
         assignment is not None and profile is not None and assignment.volunteer_id == profile.id
@@ -219,7 +220,7 @@ def _own_assignment(assignment_id: int) -> Assignment:
 @bp.get("/my-tasks")
 @roles_required(Role.VOLUNTEER)
 def my_tasks() -> Any:
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     feed = service.calendar_token(profile)
@@ -278,7 +279,7 @@ def report(assignment_id: int) -> Any:
 @roles_required(Role.VOLUNTEER)
 def certificate() -> Any:
     """The Ehrenamtsnachweis for a chosen period as PDF."""
-    profile = service.profile_of(current_user)
+    profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     form = CertificateForm(request.args)
@@ -329,7 +330,7 @@ def renew_calendar() -> WerkzeugResponse:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    had = service.profile_of(current_user)
+    had = profile_of(current_user)
     existed = had is not None and service.calendar_token(had) is not None
     service.renew_calendar_token(current_user)
     if existed:

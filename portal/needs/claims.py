@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Membership, Role, User
@@ -43,8 +42,9 @@ from portal.needs.models import (
 )
 from portal.notifications.services import external_url, queue_email
 from portal.security import may_manage_need
+from portal.volunteers.certificates import may_work_with_minors
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
-from portal.volunteers.services import may_work_with_minors
+from portal.volunteers.queries import profile_of
 
 REASON_MAX = 1000
 TEXT_MAX = 5000
@@ -53,17 +53,6 @@ LIVE = (NeedStatus.OPEN, NeedStatus.FILLED)
 
 
 # --- who may see what --------------------------------------------------------------------------
-
-
-def profile_of(user: User) -> VolunteerProfile | None:
-    """The volunteer profile of ``user``, if any."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(VolunteerProfile)
-        .where(VolunteerProfile.user_id == user.id)
-        .options(selectinload(VolunteerProfile.municipalities))
-    )
 
 
 def helps_in(profile: VolunteerProfile) -> set[int]:

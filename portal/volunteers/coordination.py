@@ -16,7 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.security import may_coordinate_volunteer, require, roles_required
-from portal.volunteers import services
+from portal.volunteers import certificates, decisions, profiles, queries
 from portal.volunteers.forms import CertificateForm, DecisionForm
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
@@ -28,21 +28,21 @@ COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 @bp.get("/")
 @roles_required(*COORDINATION)
 def overview() -> str:
-    data = services.overview(current_user)
+    data = queries.overview(current_user)
     return render_template(
         "coordination/overview.html",
         data=data,
-        certificate_state=services.certificate_state,
+        certificate_state=certificates.certificate_state,
     )
 
 
-def _filters() -> services.QueueFilters:
+def _filters() -> queries.QueueFilters:
     args = request.args
-    return services.QueueFilters(
+    return queries.QueueFilters(
         status=args.get("status", "") if args.get("status") in VolunteerStatus.ALL else "",
         municipality_id=args.get("municipality", type=int),
-        language=args.get("language", "") if args.get("language") in services.LANGUAGES else "",
-        interest=args.get("interest", "") if args.get("interest") in services.INTERESTS else "",
+        language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
+        interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
         q=(args.get("q") or "")[:100],
     )
 
@@ -51,20 +51,20 @@ def _filters() -> services.QueueFilters:
 @roles_required(*COORDINATION)
 def queue() -> str:
     filters = _filters()
-    page = paginate(services.queue_statement(current_user, filters))
+    page = paginate(queries.queue_statement(current_user, filters))
     return render_template(
         "coordination/queue.html",
         page=page,
         filters=filters,
-        municipalities=services.scoped_municipalities(current_user),
+        municipalities=queries.scoped_municipalities(current_user),
         status_labels=labels_for("volunteer_status"),
-        language_labels=services.LANGUAGES,
-        interest_labels=services.INTERESTS,
+        language_labels=profiles.LANGUAGES,
+        interest_labels=profiles.INTERESTS,
     )
 
 
 def _volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
-    profile = services.load_for_detail(volunteer_id)
+    profile = queries.load_for_detail(volunteer_id)
     if profile is None:
         abort(404)
     require(may_coordinate_volunteer(current_user, profile))
@@ -78,7 +78,7 @@ def _render_detail(
     certificate_form: CertificateForm | None = None,
     error: str | None = None,
 ) -> tuple[str, int]:
-    actions = services.allowed_actions(profile)
+    actions = decisions.allowed_actions(profile)
     forms = forms or {}
     for action in actions:
         forms.setdefault(action, DecisionForm(prefix=action, formdata=None))
@@ -88,16 +88,16 @@ def _render_detail(
         actions=actions,
         forms=forms,
         certificate_form=certificate_form or CertificateForm(formdata=None),
-        certificate=services.certificate_state(profile),
+        certificate=certificates.certificate_state(profile),
         status_labels=labels_for("volunteer_status"),
         event_labels=labels_for("volunteer_event"),
-        action_labels=services.ACTION_LABELS,
-        language_labels=services.LANGUAGES,
-        level_labels=services.LEVELS,
-        interest_labels=services.INTERESTS,
-        weekday_labels=services.WEEKDAYS,
-        daypart_labels=services.DAYPARTS,
-        reason_required={a: t.reason_required for a, t in services.TRANSITIONS.items()},
+        action_labels=decisions.ACTION_LABELS,
+        language_labels=profiles.LANGUAGES,
+        level_labels=profiles.LEVELS,
+        interest_labels=profiles.INTERESTS,
+        weekday_labels=profiles.WEEKDAYS,
+        daypart_labels=profiles.DAYPARTS,
+        reason_required={a: t.reason_required for a, t in decisions.TRANSITIONS.items()},
         error=error,
     ), status
 
@@ -109,13 +109,13 @@ def volunteer(volunteer_id: int) -> tuple[str, int]:
 
 
 def _done_message(action: str, name: str) -> str:
-    if action == services.APPROVE:
+    if action == decisions.APPROVE:
         return _("%(name)s ist freigegeben.", name=name)
-    if action == services.REJECT:
+    if action == decisions.REJECT:
         return _("Die Bewerbung von %(name)s ist abgelehnt.", name=name)
-    if action == services.REQUEST_INFO:
+    if action == decisions.REQUEST_INFO:
         return _("Ihre Rückfrage an %(name)s ist verschickt.", name=name)
-    if action == services.SUSPEND:
+    if action == decisions.SUSPEND:
         return _("%(name)s ist ausgesetzt.", name=name)
     return _("%(name)s ist wieder freigegeben.", name=name)
 
@@ -130,7 +130,7 @@ def decide(volunteer_id: int, action: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_detail(profile, 400, forms={action: form})
     try:
-        services.decide(current_user, profile, action, form.reason.data or "")
+        decisions.decide(current_user, profile, action, form.reason.data or "")
     except DomainError as exc:
         profile = _volunteer_or_404(volunteer_id)
         if exc.field == "reason":
@@ -149,7 +149,7 @@ def record_certificate(volunteer_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_detail(profile, 400, certificate_form=form)
     try:
-        services.record_certificate_check(
+        decisions.record_certificate_check(
             current_user, profile, form.issued_on.data, form.seen_on.data
         )
     except DomainError as exc:

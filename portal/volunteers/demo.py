@@ -10,13 +10,13 @@ from sqlalchemy import select
 from portal.auth.services import find_user_by_email
 from portal.core.time import today_local
 from portal.extensions import db
+from portal.volunteers.certificates import add_years
 from portal.volunteers.models import (
     ConductCertificateCheck,
     VolunteerEvent,
     VolunteerEventKind,
     VolunteerProfile,
 )
-from portal.volunteers.services import add_years
 
 DOMAIN = "landkreis-rastatt.example"
 

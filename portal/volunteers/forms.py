@@ -22,14 +22,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.auth.forms import confirm_field, email_field, new_password_field
 from portal.core.time import today_local
 from portal.municipalities.models import Municipality
+from portal.volunteers.decisions import MAX_REASON
 from portal.volunteers.models import VolunteerProfile
-from portal.volunteers.services import (
+from portal.volunteers.profiles import (
     DAYPARTS,
     INTERESTS,
     LANGUAGES,
     LEVELS,
     MAX_MOTIVATION,
-    MAX_REASON,
     WEEKDAYS,
     ProfileData,
 )

@@ -134,3 +134,19 @@ class ConductCertificateCheck(db.Model):
 
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="certificate_checks")
     seen_by: Mapped[User | None] = relationship()
+
+
+def record_event(
+    profile: VolunteerProfile, kind: str, actor: Any, message: str = "", **kw: Any
+) -> VolunteerEvent:
+    """Add one entry to the volunteer's history (in the caller's transaction)."""
+    event = VolunteerEvent(
+        volunteer=profile,
+        kind=kind,
+        actor_id=getattr(actor, "id", None),
+        message=message,
+        from_status=kw.get("from_status", ""),
+        to_status=kw.get("to_status", ""),
+    )
+    db.session.add(event)
+    return event

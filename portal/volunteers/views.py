@@ -16,7 +16,7 @@ from portal.extensions import db, limiter
 from portal.i18n import select_locale
 from portal.municipalities.models import Municipality
 from portal.security import roles_required
-from portal.volunteers import services
+from portal.volunteers import profiles, queries
 from portal.volunteers.forms import ApplyForm, ProfileForm, VolunteerSignUpForm
 from portal.volunteers.models import VolunteerProfile
 
@@ -54,7 +54,7 @@ def signup() -> str | Response | tuple[str, int]:
     form.set_municipalities(_municipalities())
     if form.validate_on_submit():
         try:
-            services.register_volunteer(
+            profiles.register_volunteer(
                 form.email.data,
                 form.display_name.data,
                 form.password.data,
@@ -75,13 +75,13 @@ def signup() -> str | Response | tuple[str, int]:
 @login_required
 def apply() -> str | Response | tuple[str, int]:
     """A logged-in user without a volunteer profile applies."""
-    if services.profile_of(current_user) is not None:
+    if queries.profile_of(current_user) is not None:
         return redirect(url_for("volunteers.home"))
     form = ApplyForm()
     form.set_municipalities(_municipalities())
     if form.validate_on_submit():
         try:
-            services.apply(
+            profiles.apply(
                 current_user,
                 form.profile_data(),
                 consent=form.consent.data,
@@ -97,7 +97,7 @@ def apply() -> str | Response | tuple[str, int]:
 
 
 def _own_profile() -> VolunteerProfile | None:
-    return services.profile_of(current_user)
+    return queries.profile_of(current_user)
 
 
 @bp.get("/")
@@ -106,7 +106,7 @@ def home() -> str | Response:
     profile = _own_profile()
     if profile is None:
         return redirect(url_for("volunteers.apply"))
-    return render_template("volunteers/home.html", **services.status_overview(profile))
+    return render_template("volunteers/home.html", **queries.status_overview(profile))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def edit_profile() -> str | Response | tuple[str, int]:
         form.fill_from(profile)
     elif form.validate():
         try:
-            back_to_review = services.update_profile(current_user, profile, form.profile_data())
+            back_to_review = profiles.update_profile(current_user, profile, form.profile_data())
         except DomainError as exc:
             _attach_error(form, exc)
             return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400

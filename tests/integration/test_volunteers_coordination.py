@@ -15,7 +15,7 @@ from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail
-from portal.volunteers import services
+from portal.volunteers import certificates, decisions, profiles, queries
 from portal.volunteers.models import ConductCertificateCheck
 from tests import factories
 from tests.factories_volunteers import certificate, profile_of, volunteer_profile
@@ -73,12 +73,12 @@ def test_valid_transitions_store_who_when_why(towns, start, action, end):
     coordinator = factories.coordinator(towns["Gaggenau"])
     profile = volunteer_profile(towns["Gaggenau"], start, email="v@example.org")
     db.session.commit()
-    services.decide(coordinator, profile, action, "Weil es passt.")
+    decisions.decide(coordinator, profile, action, "Weil es passt.")
     db.session.expire_all()
     assert profile.status == end
     event = profile.events[0]
     assert (event.kind, event.actor_id, event.message) == (
-        services.TRANSITIONS[action].event,
+        decisions.TRANSITIONS[action].event,
         coordinator.id,
         "Weil es passt.",
     )
@@ -92,7 +92,7 @@ def test_valid_transitions_store_who_when_why(towns, start, action, end):
     assert audit.details["reason"] == "Weil es passt."
     (mail,) = mails()
     assert mail.recipient == "v@example.org"
-    assert mail.template == f"volunteer_{services.TRANSITIONS[action].template}"
+    assert mail.template == f"volunteer_{decisions.TRANSITIONS[action].template}"
 
 
 @pytest.mark.parametrize(("start", "action"), INVALID)
@@ -101,7 +101,7 @@ def test_invalid_transitions_are_refused_and_change_nothing(towns, start, action
     profile = volunteer_profile(towns["Gaggenau"], start)
     db.session.commit()
     with pytest.raises(InvalidTransition):
-        services.decide(coordinator, profile, action, "Grund")
+        decisions.decide(coordinator, profile, action, "Grund")
     db.session.expire_all()
     assert profile.status == start
     assert profile.events == []
@@ -148,7 +148,7 @@ def test_a_coordinator_of_another_municipality_may_not_decide(towns):
     profile.municipalities.append(towns["Bühl"])  # helps in Bühl, lives in Gaggenau
     db.session.commit()
     with pytest.raises(NotAllowed):
-        services.decide(other, profile, "approve")
+        decisions.decide(other, profile, "approve")
     assert profile.status == "pending"
 
 
@@ -183,9 +183,9 @@ def test_decision_mails_go_to_the_volunteer_in_their_language(towns, english):
     de = volunteer_profile(towns["Gaggenau"], "pending", email="de@example.org", locale="de")
     en = volunteer_profile(towns["Gaggenau"], "pending", email="en@example.org", locale="en")
     db.session.commit()
-    services.decide(coordinator, de, "approve")
-    services.decide(coordinator, en, "approve")
-    services.decide(coordinator, en, "suspend", "Bitte melden Sie sich.")
+    decisions.decide(coordinator, de, "approve")
+    decisions.decide(coordinator, en, "approve")
+    decisions.decide(coordinator, en, "suspend", "Bitte melden Sie sich.")
     german, english_mail, suspended = mails()
     assert (german.recipient, german.locale) == ("de@example.org", "de")
     assert german.subject == "Ihre Bewerbung ist freigegeben"
@@ -220,7 +220,7 @@ def test_recording_a_certificate_check_stores_only_the_facts(client, auth, towns
     assert response.status_code == 302
     check = db.session.scalar(select(ConductCertificateCheck))
     assert (check.issued_on, check.seen_on, check.seen_by_id) == (issued, seen, coordinator.id)
-    assert check.valid_until == services.add_years(issued, 5)
+    assert check.valid_until == certificates.add_years(issued, 5)
     columns = set(ConductCertificateCheck.__table__.columns.keys())
     assert columns == {
         "id",
@@ -242,8 +242,8 @@ def test_the_validity_is_a_setting(towns):
     profile = volunteer_profile(towns["Gaggenau"], "approved")
     db.session.commit()
     issued = today_local() - timedelta(days=5)
-    check = services.record_certificate_check(coordinator, profile, issued, today_local())
-    assert check.valid_until == services.add_years(issued, 3)
+    check = decisions.record_certificate_check(coordinator, profile, issued, today_local())
+    assert check.valid_until == certificates.add_years(issued, 3)
 
 
 def test_bad_certificate_dates_are_answered_at_the_field(client, auth, towns):
@@ -292,7 +292,7 @@ def test_certificate_states_for_volunteer_and_coordinator(client, auth, towns):
     assert 'data-certificate="missing"' in html
     assert "bitte bringen Sie Ihr erweitertes Führungszeugnis" in html.replace("Bitte", "bitte")
     # expiring within 8 weeks
-    certificate(profile, services.add_years(today_local() + timedelta(days=30), -5))
+    certificate(profile, certificates.add_years(today_local() + timedelta(days=30), -5))
     db.session.commit()
     html = client.get("/volunteer/").get_data(as_text=True)
     assert 'data-certificate="expiring"' in html
@@ -421,16 +421,16 @@ def test_overview_counts_expiring_certificates_and_oldest_pending(client, auth, 
     volunteer_profile(g, "approved")
     volunteer_profile(g, "approved")
     soon = volunteer_profile(b, "approved", name="Sven Bald")
-    certificate(soon, services.add_years(today_local() + timedelta(days=20), -5))
+    certificate(soon, certificates.add_years(today_local() + timedelta(days=20), -5))
     renewed = volunteer_profile(b, "approved", name="Rita Erneuert")
-    certificate(renewed, services.add_years(today_local() + timedelta(days=20), -5))
+    certificate(renewed, certificates.add_years(today_local() + timedelta(days=20), -5))
     certificate(renewed, today_local() - timedelta(days=1))  # supersedes the old one
     volunteer_profile(b, "suspended")
     volunteer_profile(towns["Rastatt"], "pending", name="Nicht Meine")
     db.session.commit()
     auth.login("k@example.org")
 
-    data = services.overview(coordinator)
+    data = queries.overview(coordinator)
     counts = {
         row["name"]: (row["pending"], row["approved"], row["suspended"]) for row in data.counts
     }
@@ -448,15 +448,15 @@ def test_admin_sees_every_municipality(towns):
     volunteer_profile(towns["Rastatt"], "pending")
     volunteer_profile(towns["Bühl"], "approved")
     db.session.commit()
-    names = {row["name"] for row in services.overview(admin).counts}
+    names = {row["name"] for row in queries.overview(admin).counts}
     assert names == {"Rastatt", "Bühl"}
 
 
 def test_validation_failed_is_raised_by_the_service_for_unknown_municipality(towns):
     user = factories.user()
     db.session.commit()
-    data = services.ProfileData(home_municipality_id=987654)
+    data = profiles.ProfileData(home_municipality_id=987654)
     with pytest.raises(ValidationFailed) as info:
-        services.apply(user, data, consent=True, pledge=True)
+        profiles.apply(user, data, consent=True, pledge=True)
     assert info.value.field == "home_municipality_id"
-    assert services.profile_of_user(user) is None
+    assert queries.profile_of(user) is None

@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail
-from portal.volunteers import services
+from portal.volunteers import certificates, decisions
 from portal.volunteers.models import ConductCertificateCheck, VolunteerEvent
 from tests import factories
 from tests.factories_volunteers import certificate, volunteer_profile
 
 
 def issued_for_expiry_in(days: int):
-    return services.add_years(today_local() + timedelta(days=days), -5)
+    return certificates.add_years(today_local() + timedelta(days=days), -5)
 
 
 def mails() -> list[OutboundEmail]:
@@ -68,7 +68,7 @@ def test_reminder_goes_to_volunteer_and_coordinators_once(app, towns):
     result = runner.invoke(args=["reminders", "run"])
     assert "conduct_certificates: 0" in result.output
     assert len(mails()) == 3
-    assert services.send_certificate_reminders(today_local() + timedelta(days=1)) == 0
+    assert decisions.send_certificate_reminders(today_local() + timedelta(days=1)) == 0
     assert len(mails()) == 3
 
 
@@ -76,8 +76,8 @@ def test_exactly_eight_weeks_before_expiry_is_due(towns):
     profile = volunteer_profile(towns["Gaggenau"], "approved")
     certificate(profile, issued_for_expiry_in(56))
     db.session.commit()
-    assert services.send_certificate_reminders(today_local() - timedelta(days=1)) == 0
-    assert services.send_certificate_reminders(today_local()) == 1
+    assert decisions.send_certificate_reminders(today_local() - timedelta(days=1)) == 0
+    assert decisions.send_certificate_reminders(today_local()) == 1
 
 
 def test_a_renewed_certificate_is_not_reminded(towns):
@@ -85,7 +85,7 @@ def test_a_renewed_certificate_is_not_reminded(towns):
     certificate(profile, issued_for_expiry_in(20))
     certificate(profile, today_local() - timedelta(days=2))
     db.session.commit()
-    assert services.send_certificate_reminders() == 0
+    assert decisions.send_certificate_reminders() == 0
     assert mails() == []
 
 
@@ -93,7 +93,7 @@ def test_rejected_volunteers_are_not_reminded(towns):
     profile = volunteer_profile(towns["Gaggenau"], "rejected")
     certificate(profile, issued_for_expiry_in(20))
     db.session.commit()
-    assert services.send_certificate_reminders() == 0
+    assert decisions.send_certificate_reminders() == 0
 
 
 def test_the_demo_data_is_idempotent_and_has_one_certificate_expiring_soon(app):
@@ -104,4 +104,4 @@ def test_the_demo_data_is_idempotent_and_has_one_certificate_expiring_soon(app):
     assert seed()["certificate_checks_added"] == 0
     assert db.session.scalar(select(func.count()).select_from(ConductCertificateCheck)) == 2
     assert db.session.scalar(select(func.count()).select_from(VolunteerEvent)) >= 7
-    assert services.send_certificate_reminders() == 1
+    assert decisions.send_certificate_reminders() == 1

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from portal.core.labels import LANGUAGES, REGISTRY
-from portal.volunteers import services as volunteer_services
+from portal.volunteers import profiles
 
 
 def test_one_language_list_serves_every_domain():
     assert REGISTRY["language"] is LANGUAGES
-    assert volunteer_services.LANGUAGES is LANGUAGES
+    assert profiles.LANGUAGES is LANGUAGES
 
 
 def test_codes_are_iso_639_as_the_issue_lists_them():

@@ -1,0 +1,281 @@
+"""Read side of the coordinators' pages: the queue, a volunteer's detail, the overview and the
+volunteer's own status card."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from portal.auth.models import Membership, Role, User
+from portal.core.labels import REGISTRY, label
+from portal.core.time import today_local
+from portal.extensions import db
+from portal.municipalities.models import Municipality
+from portal.security import coordinated_municipality_ids
+from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
+from portal.volunteers.models import (
+    ConductCertificateCheck,
+    VolunteerEvent,
+    VolunteerEventKind,
+    VolunteerProfile,
+    VolunteerStatus,
+)
+
+
+def profile_of(user: Any) -> VolunteerProfile | None:
+    """The volunteer profile of ``user`` (with home and further municipalities), if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(VolunteerProfile)
+        .options(
+            joinedload(VolunteerProfile.home_municipality),
+            selectinload(VolunteerProfile.municipalities),
+        )
+        .where(VolunteerProfile.user_id == user.id)
+    )
+
+
+def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
+    """Active coordinators per municipality (direct or through the office), one query."""
+    if not municipality_ids:
+        return {}
+    rows = db.session.execute(
+        select(Municipality.id, User)
+        .join(
+            Membership,
+            and_(
+                Membership.role == Role.COORDINATOR,
+                or_(
+                    Membership.municipality_id == Municipality.id,
+                    and_(
+                        Membership.office_id.is_not(None),
+                        Membership.office_id == Municipality.office_id,
+                    ),
+                ),
+            ),
+        )
+        .join(User, User.id == Membership.user_id)
+        .where(Municipality.id.in_(municipality_ids), User.active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    result: dict[int, list[User]] = {}
+    for mid, user in rows:
+        if user not in result.setdefault(mid, []):
+            result[mid].append(user)
+    return result
+
+
+def _scope(stmt: Select[Any], user: User) -> Select[Any]:
+    ids = coordinated_municipality_ids(user)
+    if ids is None:
+        return stmt
+    return stmt.where(VolunteerProfile.home_municipality_id.in_(ids or {-1}))
+
+
+def _json_array_has(column: Any, item: Any, sqlite_expr: str, **params: Any) -> Any:
+    """Portable "JSON array contains": jsonb containment on PostgreSQL, json_each on SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(column, postgresql.JSONB).op("@>")(
+            cast(literal(json.dumps([item]), String), postgresql.JSONB)
+        )
+    return text(sqlite_expr).bindparams(**params)
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    municipality_id: int | None = None
+    language: str = ""
+    interest: str = ""
+    q: str = ""
+
+
+def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
+    """The coordinator's list of volunteers, scoped and filtered; oldest application first."""
+    stmt = (
+        select(VolunteerProfile)
+        .join(User, User.id == VolunteerProfile.user_id)
+        .options(
+            joinedload(VolunteerProfile.user),
+            joinedload(VolunteerProfile.home_municipality),
+        )
+        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
+    )
+    stmt = _scope(stmt, user)
+    if filters.status in VolunteerStatus.ALL:
+        stmt = stmt.where(VolunteerProfile.status == filters.status)
+    if filters.municipality_id:
+        stmt = stmt.where(VolunteerProfile.home_municipality_id == filters.municipality_id)
+    if filters.language in REGISTRY["language"]:
+        stmt = stmt.where(
+            _json_array_has(
+                VolunteerProfile.languages,
+                {"code": filters.language},
+                "EXISTS (SELECT 1 FROM json_each(volunteer_profile.languages) AS j "
+                "WHERE json_extract(j.value, '$.code') = :lang_code)",
+                lang_code=filters.language,
+            )
+        )
+    if filters.interest in REGISTRY["category"]:
+        stmt = stmt.where(
+            _json_array_has(
+                VolunteerProfile.interests,
+                filters.interest,
+                "EXISTS (SELECT 1 FROM json_each(volunteer_profile.interests) AS j "
+                "WHERE j.value = :interest_key)",
+                interest_key=filters.interest,
+            )
+        )
+    q = filters.q.strip()
+    if q:
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def scoped_municipalities(user: User) -> list[Municipality]:
+    ids = coordinated_municipality_ids(user)
+    stmt = select(Municipality).order_by(Municipality.name)
+    if ids is not None:
+        stmt = stmt.where(Municipality.id.in_(ids or {-1}))
+    return list(db.session.scalars(stmt))
+
+
+def load_for_detail(volunteer_id: int) -> VolunteerProfile | None:
+    return db.session.scalar(
+        select(VolunteerProfile)
+        .options(
+            joinedload(VolunteerProfile.user),
+            joinedload(VolunteerProfile.home_municipality),
+            selectinload(VolunteerProfile.municipalities),
+            selectinload(VolunteerProfile.certificate_checks).joinedload(
+                ConductCertificateCheck.seen_by
+            ),
+            selectinload(VolunteerProfile.events).joinedload(VolunteerEvent.actor),
+        )
+        .where(VolunteerProfile.id == volunteer_id)
+    )
+
+
+@dataclass
+class Overview:
+    counts: list[dict[str, Any]]
+    expiring: list[tuple[ConductCertificateCheck, VolunteerProfile]]
+    oldest_pending: list[VolunteerProfile]
+
+
+def _latest_check_filter() -> Any:
+    """Only a volunteer's latest check counts (a newer one supersedes older ones)."""
+    newer = aliased(ConductCertificateCheck)
+    return ~exists().where(
+        newer.volunteer_id == ConductCertificateCheck.volunteer_id,
+        or_(
+            newer.valid_until > ConductCertificateCheck.valid_until,
+            and_(
+                newer.valid_until == ConductCertificateCheck.valid_until,
+                newer.id > ConductCertificateCheck.id,
+            ),
+        ),
+    )
+
+
+def overview(user: User, today: date | None = None, limit: int = 10) -> Overview:
+    """Counts per municipality (one grouped query), certificates expiring in the next 8 weeks,
+    and the oldest pending applications."""
+    today = today or today_local()
+    ids = coordinated_municipality_ids(user)
+    counts_stmt = (
+        select(Municipality.id, Municipality.name, VolunteerProfile.status, func.count())
+        .join(VolunteerProfile, VolunteerProfile.home_municipality_id == Municipality.id)
+        .group_by(Municipality.id, Municipality.name, VolunteerProfile.status)
+        .order_by(Municipality.name)
+    )
+    if ids is not None:
+        counts_stmt = counts_stmt.where(Municipality.id.in_(ids or {-1}))
+    table: dict[int, dict[str, Any]] = {}
+    if ids:
+        for m in scoped_municipalities(user):
+            table[m.id] = {"id": m.id, "name": m.name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
+    for mid, name, status, n in db.session.execute(counts_stmt):
+        row = table.setdefault(
+            mid, {"id": mid, "name": name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
+        )
+        row[status] = n
+    counts = sorted(table.values(), key=lambda r: r["name"])
+
+    expiring_stmt = (
+        select(ConductCertificateCheck, VolunteerProfile)
+        .join(VolunteerProfile, VolunteerProfile.id == ConductCertificateCheck.volunteer_id)
+        .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.home_municipality))
+        .where(
+            ConductCertificateCheck.valid_until >= today,
+            ConductCertificateCheck.valid_until <= today + timedelta(weeks=REMINDER_WEEKS),
+            VolunteerProfile.status.in_((VolunteerStatus.APPROVED, VolunteerStatus.SUSPENDED)),
+            _latest_check_filter(),
+        )
+        .order_by(ConductCertificateCheck.valid_until)
+        .limit(50)
+    )
+    expiring = [(c, p) for c, p in db.session.execute(_scope(expiring_stmt, user))]
+    pending_stmt = (
+        select(VolunteerProfile)
+        .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.home_municipality))
+        .where(VolunteerProfile.status == VolunteerStatus.PENDING)
+        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
+        .limit(limit)
+    )
+    oldest = list(db.session.scalars(_scope(pending_stmt, user)))
+    return Overview(counts, expiring, oldest)
+
+
+def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
+    """What the home page and the dashboard card show a volunteer."""
+    contacts = coordinators_of({profile.home_municipality_id}).get(profile.home_municipality_id, [])
+    info_request = None
+    if profile.status == VolunteerStatus.PENDING:
+        info_request = next(
+            (e for e in profile.events if e.kind == VolunteerEventKind.INFO_REQUESTED),
+            None,
+        )
+    return {
+        "profile": profile,
+        "status_label": label("volunteer_status", profile.status),
+        "certificate": certificate_state(profile),
+        "needs_certificate": profile.status == VolunteerStatus.APPROVED
+        and needs_certificate(profile),
+        "contacts": contacts,
+        "info_request": info_request,
+        "languages": REGISTRY["language"],
+    }
+
+
+def pending_count(user: User) -> int:
+    stmt = select(func.count(VolunteerProfile.id)).where(
+        VolunteerProfile.status == VolunteerStatus.PENDING
+    )
+    return db.session.scalar(_scope(stmt, user)) or 0
