@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.auth.models import Role, User
-from portal.needs import queries as needs_queries
+from portal.needs import queries as needs
 from portal.plans import services as plans
-from portal.volunteers import queries
+from portal.volunteers import queries as volunteers
 
 REVIEWS_SHOWN = 5
 
@@ -26,17 +26,17 @@ class Card:
 
 
 def volunteer_card(user: User) -> dict[str, Any]:
-    profile = queries.profile_of(user)
+    profile = volunteers.profile_of(user)
     if profile is None:
         return {"profile": None}
     return {
-        **queries.status_overview(profile),
-        **needs_queries.dashboard(profile),
+        **volunteers.status_overview(profile),
+        **needs.dashboard(profile),
     }
 
 
 def coordinator_card(user: User) -> dict[str, Any]:
-    return {"pending": queries.pending_count(user)}
+    return {"pending": volunteers.pending_count(user)}
 
 
 def manager_card(user: User) -> dict[str, Any]:

@@ -32,8 +32,7 @@ from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs import claims as service
-from portal.needs import queries, schedule
+from portal.needs import calendar, claims, matching, queries, reports, rules, schedule
 from portal.needs.forms import ReasonForm
 from portal.needs.models import Assignment, AssignmentStatus, Need
 from portal.security import (
@@ -84,9 +83,9 @@ def index() -> Any:
         SelectChoice(str(m.id), m.name) for m in places
     ]
     status = 200
-    filters = queries.BoardFilters(sort="date")
+    filters = matching.BoardFilters(sort="date")
     if form.validate():
-        filters = queries.BoardFilters(
+        filters = matching.BoardFilters(
             municipality_id=int(form.municipality.data) if form.municipality.data else None,
             category=form.category.data or None,
             language=form.language.data or None,
@@ -98,7 +97,7 @@ def index() -> Any:
         )
     else:
         status = 400
-    page = queries.board(
+    page = matching.board(
         profile, filters, page=request.args.get("page", 1, type=int) or 1, per_page=_per_page()
     )
     return render_template(
@@ -121,29 +120,29 @@ def need(need_id: int) -> Any:
     need = db.session.get(Need, need_id)
     require(need is not None)
     assert need is not None
-    own = service.own_assignment(profile, need)
+    own = rules.own_assignment(profile, need)
     holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
     if not holds and profile.status != VolunteerStatus.APPROVED:
         return render_template("board/not_approved.html", profile=profile), 403
-    require(service.may_see_need(profile, need, has_claim=own is not None))
+    require(rules.may_see_need(profile, need, has_claim=own is not None))
     return render_template(
         "board/need.html",
         need=need,
         profile=profile,
         own=own,
         holds=holds,
-        contacts=service.managers_of(need) if holds else [],
-        meets_certificate=service.meets_certificate_requirement(profile, need),
+        contacts=rules.managers_of(need) if holds else [],
+        meets_certificate=rules.meets_certificate_requirement(profile, need),
         claimable=_claimable(profile, need),
         withdraw_form=ReasonForm(),
-        ended=service.need_has_ended(need),
+        ended=rules.need_has_ended(need),
     )
 
 
 def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
     """None when a claim would succeed now, else the reason."""
     try:
-        service.check_claim(profile, need)
+        rules.check_claim(profile, need)
     except DomainError as exc:
         return exc.message
     return None
@@ -154,12 +153,12 @@ def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
 def claim(need_id: int) -> Any:
     profile = profile_of(current_user)
     need = db.session.get(Need, need_id)
-    require(need is not None and profile is not None and service.may_see_need(profile, need))
+    require(need is not None and profile is not None and rules.may_see_need(profile, need))
     assert need is not None and profile is not None
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            service.claim(current_user, need_id)
+            claims.claim(current_user, need_id)
         except DomainError as exc:
             db.session.rollback()
             need = db.session.get(Need, need_id)
@@ -178,7 +177,7 @@ def claim(need_id: int) -> Any:
         need=need,
         form=form,
         error=_claimable(profile, need),
-        meets_certificate=service.meets_certificate_requirement(profile, need),
+        meets_certificate=rules.meets_certificate_requirement(profile, need),
     )
 
 
@@ -191,7 +190,7 @@ def withdraw(assignment_id: int) -> Any:
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            service.withdraw(current_user, assignment_id, form.reason.data)
+            claims.withdraw(current_user, assignment_id, form.reason.data)
         except DomainError as exc:
             db.session.rollback()
             _domain_error_to_form(form, exc)
@@ -223,7 +222,7 @@ def my_tasks() -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    feed = service.calendar_token(profile)
+    feed = calendar.calendar_token(profile)
     today = today_local()
     return render_template(
         "board/my_tasks.html",
@@ -249,7 +248,7 @@ def report(assignment_id: int) -> Any:
         form.activity_on.data = today_local()
     if form.validate_on_submit():
         try:
-            filed = service.file_report(
+            filed = reports.file_report(
                 current_user,
                 assignment_id,
                 activity_on=form.activity_on.data,
@@ -310,12 +309,11 @@ def certificate() -> Any:
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
     """The volunteer's upcoming appointments; the secret token is the only credential."""
-    profile = service.profile_for_calendar_token(token)
+    profile = calendar.profile_for_calendar_token(token)
     if profile is None:
         abort(404)
-    from portal.needs.calendar import render_feed
 
-    body = render_feed(profile, queries.calendar_occurrences(profile))
+    body = calendar.render_feed(profile, queries.calendar_occurrences(profile))
     db.session.rollback()
     return Response(
         body,
@@ -331,8 +329,8 @@ def renew_calendar() -> WerkzeugResponse:
     if not form.validate_on_submit():
         abort(400)
     had = profile_of(current_user)
-    existed = had is not None and service.calendar_token(had) is not None
-    service.renew_calendar_token(current_user)
+    existed = had is not None and calendar.calendar_token(had) is not None
+    calendar.renew_calendar_token(current_user)
     if existed:
         flash(_("Neuer Kalender-Link erstellt. Der alte Link funktioniert nicht mehr."), "success")
     else:

@@ -1,4 +1,5 @@
-"""The volunteer's personal calendar feed (iCalendar), served at a secret, revocable URL.
+"""The volunteer's personal calendar feed (iCalendar), served at a secret, revocable URL: the
+address (renewing it replaces the secret at once) and the feed it serves.
 
 Only what the volunteer needs in their own calendar: the task's title, its municipality and a
 link to the portal. No client data, and no meeting point (feeds travel through calendar
@@ -7,14 +8,27 @@ services; the portal shows the meeting point after log-in).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
+from sqlalchemy import select
 
+from portal.audit import services as audit
+from portal.auth.models import User
+from portal.core.errors import (
+    NotAllowed,
+)
 from portal.core.time import utcnow
-from portal.needs.models import Assignment
-from portal.volunteers.models import VolunteerProfile
+from portal.extensions import db
+from portal.needs.models import (
+    Assignment,
+    CalendarFeedToken,
+)
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.queries import profile_of
 
 
 def _aware(value: datetime) -> datetime:
@@ -50,3 +64,36 @@ def render_feed(
         "calendar feed for volunteer %s: %d events", profile.id, len(occurrences)
     )
     return calendar.to_ical()
+
+
+def calendar_token(profile: VolunteerProfile) -> CalendarFeedToken | None:
+    return db.session.scalar(
+        select(CalendarFeedToken).where(CalendarFeedToken.volunteer_id == profile.id)
+    )
+
+
+def renew_calendar_token(actor: User) -> CalendarFeedToken:
+    """Create the secret feed address, or replace it: the old address stops working."""
+    profile = profile_of(actor)
+    if profile is None:
+        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche/r."))
+    feed = calendar_token(profile)
+    if feed is None:
+        feed = CalendarFeedToken(volunteer_id=profile.id)
+        db.session.add(feed)
+    feed.token = secrets.token_urlsafe(32)
+    feed.created_at = utcnow()
+    audit.record(
+        "calendar_feed.renewed", actor=actor, object_type="volunteer", object_id=profile.id
+    )
+    db.session.commit()
+    return feed
+
+
+def profile_for_calendar_token(token: str) -> VolunteerProfile | None:
+    if not token or len(token) > 64:
+        return None
+    feed = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token))
+    if feed is None or feed.volunteer.status != VolunteerStatus.APPROVED:
+        return None
+    return feed.volunteer

@@ -17,7 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs import claims as service
+from portal.needs import claims, reports, rules
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
@@ -105,15 +105,15 @@ def _claim_one(profile: VolunteerProfile, skip: set[int]) -> Assignment | None:
         select(Need)
         .where(
             Need.status == NeedStatus.OPEN,
-            Need.municipality_id.in_(service.helps_in(profile)),
+            Need.municipality_id.in_(rules.helps_in(profile)),
             Need.id.not_in(skip or {0}),
         )
         .order_by(Need.starts_on, Need.id)
     ).all()
     for need in candidates:
         try:
-            service.check_claim(profile, need)
-            return service.claim(profile.user, need.id)
+            rules.check_claim(profile, need)
+            return claims.claim(profile.user, need.id)
         except DomainError:
             db.session.rollback()
     return None
@@ -142,7 +142,7 @@ def seed() -> dict[str, int]:
             continue
         counts["board_claims"] += 1
         if local == "lena.schmitt":
-            service.file_report(
+            reports.file_report(
                 profile.user,
                 claimed.id,
                 activity_on=today_local(),

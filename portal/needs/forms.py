@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.core import labels
 from portal.needs.models import NeedStatus
-from portal.needs.services import ONCE, WEEKLY, NeedFilters, NeedInput
+from portal.needs.queries import NeedFilters
+from portal.needs.validation import ONCE, WEEKLY, NeedInput
 from portal.plans.forms import language_field, optional_int
 
 

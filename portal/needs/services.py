@@ -1,18 +1,17 @@
-"""Support needs: publish (from a plan step or on its own), edit, cancel, duplicate, complete.
+"""The life of a need on the managers' side: publish, edit, cancel, duplicate, complete.
 
-Claims and reports (``Assignment``, ``Report``) belong to the task board; this module only
-reads them, and closes the active ones when a need is cancelled or completed.
+Every function takes the acting user, checks that they manage the need's municipality, changes
+the need in one transaction (audit event and e-mails included) and raises a DomainError.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -24,150 +23,13 @@ from portal.needs.models import (
     Need,
     NeedCategory,
     NeedStatus,
-    Report,
 )
+from portal.needs.validation import ONCE, NeedInput, NeedInvalid, _now_local, validate
 from portal.notifications.services import external_url, queue_email
-from portal.plans.models import Goal, IntegrationPlan, Step, StepStatus
-from portal.plans.services import scoped
+from portal.plans.models import Step, StepStatus
 from portal.security import may_manage_municipality, may_see_client
 
-ONCE = "once"
-WEEKLY = "weekly"
-PUBLISHABLE = (NeedStatus.DRAFT, NeedStatus.OPEN)
 CLOSED = (NeedStatus.COMPLETED, NeedStatus.CANCELLED)
-MAX_DURATION_MINUTES = 12 * 60
-
-
-class NeedInvalid(ValidationFailed):
-    """Several fields failed at once; ``errors`` maps field name to message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        first_field, first_message = next(iter(errors.items()))
-        super().__init__(first_message, field=first_field)
-        self.errors = errors
-
-
-@dataclass
-class NeedInput:
-    """What a manager enters. Times are Europe/Berlin wall-clock times (naive)."""
-
-    category: str
-    title: str
-    public_description: str
-    municipality_id: int
-    private_notes: str = ""
-    meeting_point: str = ""
-    languages: list[str] = field(default_factory=list)
-    schedule_kind: str = ONCE
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    weekday: int | None = None
-    time_of_day: time | None = None
-    duration_minutes: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    capacity: int = 1
-    requires_conduct_certificate: bool = False
-    status: str = NeedStatus.DRAFT
-    source_step_id: int | None = None
-
-    @classmethod
-    def from_need(cls, need: Need) -> NeedInput:
-        return cls(
-            category=need.category,
-            title=need.title,
-            public_description=need.public_description,
-            municipality_id=need.municipality_id,
-            private_notes=need.private_notes,
-            meeting_point=need.meeting_point,
-            languages=list(need.languages or []),
-            schedule_kind=need.schedule_kind,
-            starts_at=_local_minute(need.starts_at),
-            ends_at=_local_minute(need.ends_at),
-            weekday=need.weekday,
-            time_of_day=need.time_of_day,
-            duration_minutes=need.duration_minutes,
-            starts_on=need.starts_on if need.schedule_kind == WEEKLY else None,
-            ends_on=need.ends_on if need.schedule_kind == WEEKLY else None,
-            capacity=need.capacity,
-            requires_conduct_certificate=need.requires_conduct_certificate,
-            status=NeedStatus.OPEN if need.status == NeedStatus.FILLED else need.status,
-            source_step_id=need.source_step_id,
-        )
-
-
-def _local_minute(value: datetime | None) -> datetime | None:
-    """A stored UTC time as Berlin wall-clock time, to the minute (as the form shows it)."""
-    if value is None:
-        return None
-    return to_local(value).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _now_local() -> datetime:
-    return to_local(utcnow()).replace(tzinfo=None)
-
-
-def validate(data: NeedInput, need: Need | None = None) -> dict[str, str]:
-    """All field errors of ``data`` (empty when valid). ``need`` is the need being edited:
-    dates it already had are not refused for lying in the past."""
-    errors: dict[str, str] = {}
-    if data.category not in NeedCategory.ALL:
-        errors["category"] = _("Bitte wählen Sie eine Kategorie.")
-    if not data.title.strip():
-        errors["title"] = _("Bitte geben Sie einen Titel ein.")
-    if not data.public_description.strip():
-        errors["public_description"] = _("Bitte beschreiben Sie die Aufgabe.")
-    if data.capacity is None or data.capacity < 1:
-        errors["capacity"] = _("Es muss mindestens eine Person gesucht werden.")
-    elif need is not None and data.capacity < need.taken:
-        errors["capacity"] = _(
-            "Es haben bereits %(n)d Personen zugesagt; weniger Plätze sind nicht möglich.",
-            n=need.taken,
-        )
-    if data.status not in PUBLISHABLE:
-        errors["status"] = _("Bitte wählen Sie Entwurf oder veröffentlicht.")
-    elif data.status == NeedStatus.DRAFT and need is not None and need.taken > 0:
-        errors["status"] = _(
-            "Es gibt bereits Zusagen; der Bedarf kann nicht zurück in den Entwurf."
-        )
-    now = _now_local()
-    today = today_local()
-    old = NeedInput.from_need(need) if need is not None else None
-    if data.schedule_kind == ONCE:
-        if data.starts_at is None:
-            errors["starts_at"] = _("Bitte geben Sie den Beginn an.")
-        elif data.starts_at < now and (old is None or old.starts_at != data.starts_at):
-            errors["starts_at"] = _("Der Beginn darf nicht in der Vergangenheit liegen.")
-        if data.ends_at is None:
-            errors["ends_at"] = _("Bitte geben Sie das Ende an.")
-        elif data.starts_at is not None and data.ends_at <= data.starts_at:
-            errors["ends_at"] = _("Das Ende muss nach dem Beginn liegen.")
-        elif data.starts_at is not None and data.ends_at - data.starts_at > timedelta(days=1):
-            errors["ends_at"] = _(
-                "Ein einmaliger Termin dauert höchstens einen Tag; für mehr wählen Sie "
-                "„wöchentlich“."
-            )
-    elif data.schedule_kind == WEEKLY:
-        if data.weekday is None or not 0 <= data.weekday <= 6:
-            errors["weekday"] = _("Bitte wählen Sie einen Wochentag.")
-        if data.time_of_day is None:
-            errors["time_of_day"] = _("Bitte geben Sie die Uhrzeit an.")
-        if not data.duration_minutes or data.duration_minutes < 1:
-            errors["duration_minutes"] = _("Bitte geben Sie die Dauer in Minuten an.")
-        elif data.duration_minutes > MAX_DURATION_MINUTES:
-            errors["duration_minutes"] = _("Höchstens %(n)d Minuten.", n=MAX_DURATION_MINUTES)
-        if data.starts_on is None:
-            errors["starts_on"] = _("Bitte geben Sie das erste Datum an.")
-        elif data.starts_on < today and (old is None or old.starts_on != data.starts_on):
-            errors["starts_on"] = _("Das erste Datum darf nicht in der Vergangenheit liegen.")
-        if data.ends_on is not None:
-            if data.starts_on is not None and data.ends_on < data.starts_on:
-                errors["ends_on"] = _("Das letzte Datum darf nicht vor dem ersten liegen.")
-            elif data.ends_on < today and (old is None or old.ends_on != data.ends_on):
-                errors["ends_on"] = _("Das letzte Datum darf nicht in der Vergangenheit liegen.")
-    else:
-        errors["schedule_kind"] = _("Bitte wählen Sie einmalig oder wöchentlich.")
-    return errors
 
 
 def _source_step(actor: Any, step_id: int | None) -> Step | None:
@@ -444,100 +306,3 @@ def complete_need(actor: Any, need: Need, mark_step_done: bool = False) -> Need:
     )
     db.session.commit()
     return need
-
-
-# --- the manager's list ----------------------------------------------------------------------
-
-
-@dataclass
-class NeedFilters:
-    status: str | None = None
-    municipality_id: int | None = None
-    category: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
-    """Needs in the user's municipalities, newest schedule first, with what the list shows."""
-    stmt = (
-        select(Need)
-        .options(
-            joinedload(Need.municipality),
-            selectinload(Need.source_step)
-            .joinedload(Step.goal)
-            .joinedload(Goal.plan)
-            .joinedload(IntegrationPlan.client),
-        )
-        .order_by(Need.starts_on.desc().nulls_last(), Need.id.desc())
-    )
-    stmt = scoped(stmt, user, Need.municipality_id)
-    if filters.status:
-        stmt = stmt.where(Need.status == filters.status)
-    if filters.municipality_id:
-        stmt = stmt.where(Need.municipality_id == filters.municipality_id)
-    if filters.category:
-        stmt = stmt.where(Need.category == filters.category)
-    if filters.date_from:
-        stmt = stmt.where(
-            or_(
-                Need.ends_on >= filters.date_from,
-                and_(Need.ends_on.is_(None), Need.starts_on.is_not(None)),
-            )
-        )
-    if filters.date_to:
-        stmt = stmt.where(Need.starts_on <= filters.date_to)
-    return stmt
-
-
-@dataclass
-class NeedCounts:
-    claims: int = 0
-    reports: int = 0
-    open_concerns: int = 0
-
-
-def counts_for(need_ids: list[int]) -> dict[int, NeedCounts]:
-    """Active claims, reports and unacknowledged concerns per need, in one query."""
-    if not need_ids:
-        return {}
-    claims = (
-        select(func.count(Assignment.id))
-        .where(Assignment.need_id == Need.id, Assignment.status == AssignmentStatus.ACTIVE)
-        .correlate(Need)
-        .scalar_subquery()
-    )
-    reports = (
-        select(func.count(Report.id))
-        .join(Assignment, Report.assignment_id == Assignment.id)
-        .where(Assignment.need_id == Need.id)
-        .correlate(Need)
-        .scalar_subquery()
-    )
-    concerns = (
-        select(func.count(Report.id))
-        .join(Assignment, Report.assignment_id == Assignment.id)
-        .where(
-            Assignment.need_id == Need.id,
-            Report.concern_raised.is_(True),
-            Report.acknowledged_at.is_(None),
-        )
-        .correlate(Need)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Need.id, claims, reports, concerns).where(Need.id.in_(need_ids))
-    )
-    return {row[0]: NeedCounts(row[1], row[2], row[3]) for row in rows}
-
-
-def needs_of_step_ids(step_ids: list[int]) -> dict[int, list[Need]]:
-    """Needs published from the given steps (for the plan page), in one query."""
-    result: dict[int, list[Need]] = {sid: [] for sid in step_ids}
-    if not step_ids:
-        return result
-    for need in db.session.scalars(
-        select(Need).where(Need.source_step_id.in_(step_ids)).order_by(Need.id)
-    ):
-        result[need.source_step_id].append(need)  # type: ignore[index]
-    return result

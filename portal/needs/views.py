@@ -21,7 +21,8 @@ from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.needs import claims, queries, services
+from portal.needs import claims, queries, services, validation
+from portal.needs import reports as reporting
 from portal.needs.forms import (
     CancelNeedForm,
     CompleteNeedForm,
@@ -62,14 +63,14 @@ def index() -> str:
     municipalities = _municipality_choices()
     form.municipality_id.choices = [SelectChoice("", _("alle")), *municipalities]
     filters = form.filters()
-    page = paginate(services.needs_query(current_user, filters))
-    counts = services.counts_for([n.id for n in page.items])
+    page = paginate(queries.needs_query(current_user, filters))
+    counts = queries.counts_for([n.id for n in page.items])
     return render_template(
         "needs/index.html",
         form=form,
         page=page,
         counts=counts,
-        empty=services.NeedCounts(),
+        empty=queries.NeedCounts(),
     )
 
 
@@ -119,7 +120,7 @@ def detail(need_id: int) -> str:
         "needs/detail.html",
         need=need,
         step=step if show_step else None,
-        counts=services.counts_for([need.id]).get(need.id, services.NeedCounts()),
+        counts=queries.counts_for([need.id]).get(need.id, queries.NeedCounts()),
         assignments=queries.need_assignments(need),
         complete_form=CompleteNeedForm(),
         action_form=ActionForm(),
@@ -136,7 +137,7 @@ def edit(need_id: int) -> str | Response:
     form = NeedForm()
     form.municipality_id.choices = _municipality_choices()
     if request.method == "GET":
-        form.fill_from(services.NeedInput.from_need(need))
+        form.fill_from(validation.NeedInput.from_need(need))
     if form.validate_on_submit():
         try:
             services.update_need(current_user, need, form.to_input())
@@ -231,7 +232,7 @@ def acknowledge(report_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        claims.acknowledge_report(current_user, report_id)
+        reporting.acknowledge_report(current_user, report_id)
     except DomainError as exc:
         flash(exc.message, "warning")
     else:

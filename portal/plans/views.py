@@ -19,6 +19,7 @@ from portal.core.errors import ValidationFailed
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
+from portal.needs.queries import needs_of_step_ids
 from portal.plans import services
 from portal.plans.forms import (
     ClientForm,
@@ -209,7 +210,6 @@ def reopen_client(client_id: int) -> Response:
 @bp.get("/clients/<int:client_id>/plan")
 @roles_required(*MANAGERS)
 def plan(client_id: int) -> str:
-    from portal.needs.services import needs_of_step_ids
 
     client = _client_or_404(client_id)
     services.record_client_view(current_user, client, page="plan")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
-from portal.needs import services
+from portal.needs import services, validation
 from portal.needs.models import Assignment, Need, NeedStatus
 from portal.notifications.models import OutboundEmail
 from portal.notifications.services import send_pending
@@ -43,7 +43,7 @@ def claim(need: Need, email: str, locale: str = "de") -> Assignment:
 
 
 def edit_data(need: Need, **overrides):
-    data = services.NeedInput.from_need(need)
+    data = validation.NeedInput.from_need(need)
     form = {
         "category": data.category,
         "title": data.title,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from portal.core.time import local_to_utc
 from portal.needs import schedule
-from portal.needs.queries import fit
+from portal.needs.matching import fit
 
 
 def once(start: datetime, end: datetime, **kw):

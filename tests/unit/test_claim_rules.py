@@ -17,8 +17,7 @@ from portal.core.errors import (
 )
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs import claims as service
-from portal.needs import services as need_services
+from portal.needs import claims, reports, rules, services
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
 from portal.notifications.models import OutboundEmail
 from portal.volunteers.models import VolunteerStatus
@@ -49,7 +48,7 @@ def test_an_approved_volunteer_claims_an_open_need(world):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"], capacity=2)
     db.session.commit()
 
-    assignment = service.claim(world["volunteer"], need.id)
+    assignment = claims.claim(world["volunteer"], need.id)
 
     db.session.refresh(need)
     assert assignment.status == AssignmentStatus.ACTIVE
@@ -68,14 +67,14 @@ def test_an_approved_volunteer_claims_an_open_need(world):
 def test_the_last_place_fills_the_need(world):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"], capacity=1)
     db.session.commit()
-    service.claim(world["volunteer"], need.id)
+    claims.claim(world["volunteer"], need.id)
     db.session.refresh(need)
     assert (need.taken, need.status) == (1, NeedStatus.FILLED)
 
     _, other = volunteer_in(world["gaggenau"], "peter@example.org")
     db.session.commit()
     with pytest.raises(CapacityReached):
-        service.claim(other.user, need.id)
+        claims.claim(other.user, need.id)
     assert db.session.scalar(select(Need.taken).where(Need.id == need.id)) == 1
 
 
@@ -85,7 +84,7 @@ def test_only_approved_volunteers_claim(world, status):
     user, _ = volunteer_in(world["gaggenau"], "neu@example.org", status=status)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        service.claim(user, need.id)
+        claims.claim(user, need.id)
     assert db.session.scalar(select(Assignment.id)) is None
 
 
@@ -93,7 +92,7 @@ def test_a_user_without_a_volunteer_profile_cannot_claim(world):
     need = fb.once_need(world["gaggenau"])
     db.session.commit()
     with pytest.raises(NotAllowed):
-        service.claim(world["manager"], need.id)
+        claims.claim(world["manager"], need.id)
 
 
 @pytest.mark.parametrize(
@@ -108,45 +107,45 @@ def test_only_open_needs_can_be_claimed(world, status, error):
     need = fb.once_need(world["gaggenau"], status=status)
     db.session.commit()
     with pytest.raises(error):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 def test_a_need_of_another_municipality_cannot_be_claimed(world):
     need = fb.once_need(world["buehl"])
     db.session.commit()
     with pytest.raises(NotFound):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 def test_a_further_municipality_the_volunteer_helps_in_counts(world):
     world["profile"].municipalities.append(world["buehl"])
     need = fb.once_need(world["buehl"])
     db.session.commit()
-    assert service.claim(world["volunteer"], need.id).status == AssignmentStatus.ACTIVE
+    assert claims.claim(world["volunteer"], need.id).status == AssignmentStatus.ACTIVE
 
 
 def test_a_past_appointment_cannot_be_claimed(world):
     need = fb.once_need(world["gaggenau"], starts_at=utcnow() - timedelta(hours=2))
     db.session.commit()
     with pytest.raises(InvalidTransition):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 def test_no_second_active_claim_on_the_same_need(world):
     need = fb.once_need(world["gaggenau"], capacity=3)
     db.session.commit()
-    service.claim(world["volunteer"], need.id)
+    claims.claim(world["volunteer"], need.id)
     with pytest.raises(Conflict, match="bereits übernommen"):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
     assert db.session.scalar(select(Need.taken).where(Need.id == need.id)) == 1
 
 
 def test_claiming_again_after_withdrawing_is_allowed(world):
     need = fb.once_need(world["gaggenau"], capacity=3)
     db.session.commit()
-    first = service.claim(world["volunteer"], need.id)
-    service.withdraw(world["volunteer"], first.id, "Doch verhindert")
-    second = service.claim(world["volunteer"], need.id)
+    first = claims.claim(world["volunteer"], need.id)
+    claims.withdraw(world["volunteer"], first.id, "Doch verhindert")
+    second = claims.claim(world["volunteer"], need.id)
     assert second.id != first.id
     assert db.session.scalar(select(Need.taken).where(Need.id == need.id)) == 1
 
@@ -183,14 +182,14 @@ def test_a_certificate_is_required_when_the_need_says_so(world):
     need = fb.weekly_need(world["gaggenau"], requires_conduct_certificate=True)
     db.session.commit()
     with pytest.raises(NotAllowed, match="Führungszeugnis"):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 def test_a_valid_certificate_covering_the_schedule_allows_the_claim(world):
     need = fb.weekly_need(world["gaggenau"], requires_conduct_certificate=True)
     fb.certificate(world["profile"])
     db.session.commit()
-    assert service.claim(world["volunteer"], need.id).status == AssignmentStatus.ACTIVE
+    assert claims.claim(world["volunteer"], need.id).status == AssignmentStatus.ACTIVE
 
 
 def test_a_certificate_expiring_before_the_last_date_is_refused(world):
@@ -207,9 +206,9 @@ def test_a_certificate_expiring_before_the_last_date_is_refused(world):
         valid_until=today + timedelta(weeks=4),
     )
     db.session.commit()
-    assert service.certificate_covers(world["profile"], need) is False
+    assert rules.certificate_covers(world["profile"], need) is False
     with pytest.raises(NotAllowed):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 def test_an_expired_certificate_is_refused(world):
@@ -222,7 +221,7 @@ def test_an_expired_certificate_is_refused(world):
     )
     db.session.commit()
     with pytest.raises(NotAllowed):
-        service.claim(world["volunteer"], need.id)
+        claims.claim(world["volunteer"], need.id)
 
 
 # --- overlapping appointments -------------------------------------------------------------------
@@ -233,9 +232,9 @@ def test_an_overlapping_one_off_appointment_is_refused_with_a_clear_message(worl
     first = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=120)
     second = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 11), minutes=60)
     db.session.commit()
-    service.claim(world["volunteer"], first.id)
+    claims.claim(world["volunteer"], first.id)
     with pytest.raises(Conflict) as exc:
-        service.claim(world["volunteer"], second.id)
+        claims.claim(world["volunteer"], second.id)
     assert "überschneidet sich" in exc.value.message
     assert first.title in exc.value.message
 
@@ -245,8 +244,8 @@ def test_back_to_back_appointments_do_not_overlap(world):
     first = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=60)
     second = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 11), minutes=60)
     db.session.commit()
-    service.claim(world["volunteer"], first.id)
-    assert service.claim(world["volunteer"], second.id).status == AssignmentStatus.ACTIVE
+    claims.claim(world["volunteer"], first.id)
+    assert claims.claim(world["volunteer"], second.id).status == AssignmentStatus.ACTIVE
 
 
 def test_a_one_off_appointment_on_a_weekly_slot_is_refused(world):
@@ -260,9 +259,9 @@ def test_a_one_off_appointment_on_a_weekly_slot_is_refused(world):
     )
     once = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 17), minutes=60)
     db.session.commit()
-    service.claim(world["volunteer"], weekly.id)
+    claims.claim(world["volunteer"], weekly.id)
     with pytest.raises(Conflict, match="überschneidet"):
-        service.claim(world["volunteer"], once.id)
+        claims.claim(world["volunteer"], once.id)
 
 
 def test_a_withdrawn_claim_no_longer_blocks_the_time(world):
@@ -270,9 +269,9 @@ def test_a_withdrawn_claim_no_longer_blocks_the_time(world):
     first = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=120)
     second = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 11), minutes=60)
     db.session.commit()
-    claimed = service.claim(world["volunteer"], first.id)
-    service.withdraw(world["volunteer"], claimed.id, "Terminänderung")
-    assert service.claim(world["volunteer"], second.id).status == AssignmentStatus.ACTIVE
+    claimed = claims.claim(world["volunteer"], first.id)
+    claims.withdraw(world["volunteer"], claimed.id, "Terminänderung")
+    assert claims.claim(world["volunteer"], second.id).status == AssignmentStatus.ACTIVE
 
 
 # --- withdraw and release -----------------------------------------------------------------------
@@ -281,8 +280,8 @@ def test_a_withdrawn_claim_no_longer_blocks_the_time(world):
 def test_withdrawing_reopens_a_filled_need_and_mails_both_sides(world):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"], capacity=1)
     db.session.commit()
-    claimed = service.claim(world["volunteer"], need.id)
-    service.withdraw(world["volunteer"], claimed.id, "Ich bin krank geworden.")
+    claimed = claims.claim(world["volunteer"], need.id)
+    claims.withdraw(world["volunteer"], claimed.id, "Ich bin krank geworden.")
     db.session.refresh(need)
     db.session.refresh(claimed)
     assert (need.taken, need.status) == (0, NeedStatus.OPEN)
@@ -299,33 +298,33 @@ def test_withdrawing_reopens_a_filled_need_and_mails_both_sides(world):
 def test_withdrawing_needs_a_reason_and_an_active_claim(world):
     need = fb.once_need(world["gaggenau"])
     db.session.commit()
-    claimed = service.claim(world["volunteer"], need.id)
+    claimed = claims.claim(world["volunteer"], need.id)
     with pytest.raises(ValidationFailed) as exc:
-        service.withdraw(world["volunteer"], claimed.id, "   ")
+        claims.withdraw(world["volunteer"], claimed.id, "   ")
     assert exc.value.field == "reason"
-    service.withdraw(world["volunteer"], claimed.id, "Verhindert")
+    claims.withdraw(world["volunteer"], claimed.id, "Verhindert")
     with pytest.raises(InvalidTransition):
-        service.withdraw(world["volunteer"], claimed.id, "Verhindert")
+        claims.withdraw(world["volunteer"], claimed.id, "Verhindert")
     assert db.session.scalar(select(Need.taken).where(Need.id == need.id)) == 0
 
 
 def test_nobody_withdraws_someone_elses_claim(world):
     need = fb.once_need(world["gaggenau"])
     db.session.commit()
-    claimed = service.claim(world["volunteer"], need.id)
+    claimed = claims.claim(world["volunteer"], need.id)
     other, _ = volunteer_in(world["gaggenau"], "peter@example.org")
     db.session.commit()
     with pytest.raises(NotFound):
-        service.withdraw(other, claimed.id, "Ich will")
+        claims.withdraw(other, claimed.id, "Ich will")
 
 
 def test_a_manager_releases_with_a_reason_and_both_sides_are_mailed(world):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"], capacity=1)
     db.session.commit()
-    claimed = service.claim(world["volunteer"], need.id)
+    claimed = claims.claim(world["volunteer"], need.id)
     with pytest.raises(ValidationFailed):
-        service.release(world["manager"], claimed.id, "")
-    service.release(world["manager"], claimed.id, "Die Familie ist umgezogen.")
+        claims.release(world["manager"], claimed.id, "")
+    claims.release(world["manager"], claimed.id, "Die Familie ist umgezogen.")
     db.session.refresh(need)
     db.session.refresh(claimed)
     assert claimed.status == AssignmentStatus.RELEASED
@@ -340,9 +339,9 @@ def test_a_manager_releases_with_a_reason_and_both_sides_are_mailed(world):
 def test_a_manager_of_another_municipality_cannot_release(world):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"])
     db.session.commit()
-    claimed = service.claim(world["volunteer"], need.id)
+    claimed = claims.claim(world["volunteer"], need.id)
     with pytest.raises(NotFound):
-        service.release(world["other_manager"], claimed.id, "Nicht meine Sache")
+        claims.release(world["other_manager"], claimed.id, "Nicht meine Sache")
     db.session.refresh(claimed)
     assert claimed.status == AssignmentStatus.ACTIVE
 
@@ -350,7 +349,7 @@ def test_a_manager_of_another_municipality_cannot_release(world):
 def test_managers_of_the_municipality_are_mailed_when_the_creator_is_gone(world):
     need = fb.once_need(world["gaggenau"], created_by=None)
     db.session.commit()
-    service.claim(world["volunteer"], need.id)
+    claims.claim(world["volunteer"], need.id)
     assert [m.recipient for m in outbox("board_claimed_manager")] == ["keller@example.org"]
 
 
@@ -366,7 +365,7 @@ def _claimed(world, **kw):
 
 def test_a_report_is_filed(world):
     _need, claim = _claimed(world)
-    report = service.file_report(
+    report = reports.file_report(
         world["volunteer"],
         claim.id,
         activity_on=today_local(),
@@ -380,7 +379,7 @@ def test_a_report_is_filed(world):
 
 def test_a_concern_mails_the_manager_at_once(world):
     _need, claim = _claimed(world)
-    report = service.file_report(
+    report = reports.file_report(
         world["volunteer"],
         claim.id,
         activity_on=today_local(),
@@ -414,7 +413,7 @@ def test_bad_reports_are_refused_at_the_field(world, field, values):
     if args["activity_on"] == "before-claim":
         args["activity_on"] = today_local() - timedelta(days=365)
     with pytest.raises(ValidationFailed) as exc:
-        service.file_report(world["volunteer"], claim.id, **args)
+        reports.file_report(world["volunteer"], claim.id, **args)
     assert exc.value.field == field
 
 
@@ -423,7 +422,7 @@ def test_only_the_volunteer_reports_on_their_claim(world):
     other, _ = volunteer_in(world["gaggenau"], "peter@example.org")
     db.session.commit()
     with pytest.raises(NotFound):
-        service.file_report(other, claim.id, activity_on=today_local(), minutes=5, outcome="x")
+        reports.file_report(other, claim.id, activity_on=today_local(), minutes=5, outcome="x")
 
 
 def test_a_manager_acknowledges_a_report_once(world):
@@ -431,20 +430,20 @@ def test_a_manager_acknowledges_a_report_once(world):
     report = fb.report(claim, today_local(), 45)
     db.session.commit()
     with pytest.raises(NotFound):
-        service.acknowledge_report(world["other_manager"], report.id)
-    done = service.acknowledge_report(world["manager"], report.id)
+        reports.acknowledge_report(world["other_manager"], report.id)
+    done = reports.acknowledge_report(world["manager"], report.id)
     assert done.acknowledged_by_id == world["manager"].id
     assert done.acknowledged_at is not None
     with pytest.raises(InvalidTransition):
-        service.acknowledge_report(world["manager"], report.id)
+        reports.acknowledge_report(world["manager"], report.id)
 
 
 def test_completing_the_need_completes_the_active_claims(world):
     need, claim = _claimed(world, capacity=2)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        need_services.complete_need(world["other_manager"], need)
-    need_services.complete_need(world["manager"], need)
+        services.complete_need(world["other_manager"], need)
+    services.complete_need(world["manager"], need)
     db.session.refresh(need)
     db.session.refresh(claim)
     assert need.status == NeedStatus.COMPLETED

@@ -9,14 +9,14 @@ import pytest
 from portal.core.errors import NotAllowed
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import services
+from portal.needs import services, validation
 from portal.needs.models import NeedCategory
 from portal.plans import services as plan_services
 from portal.plans.models import Goal, Step, StepStatus
 from tests import factories
 
 
-def _once(**kw) -> services.NeedInput:
+def _once(**kw) -> validation.NeedInput:
     start = datetime.combine(today_local() + timedelta(days=3), time(10, 0))
     data = {
         "category": NeedCategory.TUTORING,
@@ -30,10 +30,10 @@ def _once(**kw) -> services.NeedInput:
         "status": "open",
     }
     data.update(kw)
-    return services.NeedInput(**data)
+    return validation.NeedInput(**data)
 
 
-def _weekly(**kw) -> services.NeedInput:
+def _weekly(**kw) -> validation.NeedInput:
     data = {
         "schedule_kind": "weekly",
         "starts_at": None,
@@ -49,9 +49,9 @@ def _weekly(**kw) -> services.NeedInput:
 
 
 def test_a_valid_need_has_no_errors(app):
-    assert services.validate(_once()) == {}
-    assert services.validate(_weekly()) == {}
-    assert services.validate(_weekly(ends_on=None)) == {}
+    assert validation.validate(_once()) == {}
+    assert validation.validate(_weekly()) == {}
+    assert validation.validate(_weekly(ends_on=None)) == {}
 
 
 @pytest.mark.parametrize(
@@ -72,11 +72,11 @@ def test_a_valid_need_has_no_errors(app):
     ],
 )
 def test_each_rule_names_its_field(app, data, field):
-    assert field in services.validate(data())
+    assert field in validation.validate(data())
 
 
 def test_several_errors_are_reported_together(app):
-    errors = services.validate(_once(title=" ", capacity=0, ends_at=None))
+    errors = validation.validate(_once(title=" ", capacity=0, ends_at=None))
     assert set(errors) == {"title", "capacity", "ends_at"}
 
 

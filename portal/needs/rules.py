@@ -1,0 +1,181 @@
+"""Who may see and claim which need: the rules of the claim loop in one place (no writes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from portal.auth.models import Membership, Role, User
+from portal.core.errors import (
+    CapacityReached,
+    Conflict,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
+from portal.core.time import today_local, utcnow
+from portal.extensions import db
+from portal.needs import schedule
+from portal.needs.models import (
+    Assignment,
+    AssignmentStatus,
+    Need,
+    NeedStatus,
+)
+from portal.volunteers.certificates import may_work_with_minors
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.queries import profile_of
+
+VISIBLE_TO_VOLUNTEERS = (NeedStatus.OPEN, NeedStatus.FILLED)
+
+
+LIVE = (NeedStatus.OPEN, NeedStatus.FILLED)
+
+
+def helps_in(profile: VolunteerProfile) -> set[int]:
+    """The municipalities a volunteer helps in: the further ones and the home municipality."""
+    return {m.id for m in profile.municipalities} | {profile.home_municipality_id}
+
+
+def approved_profile(user: User) -> VolunteerProfile:
+    """The acting volunteer's profile; only approved volunteers take on needs."""
+    profile = profile_of(user)
+    if profile is None:
+        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche/r."))
+    if profile.status != VolunteerStatus.APPROVED:
+        raise NotAllowed(
+            _("Ihr Profil ist noch nicht freigegeben. Aufgaben übernehmen können Sie danach.")
+        )
+    return profile
+
+
+def may_see_need(profile: VolunteerProfile, need: Need, has_claim: bool = False) -> bool:
+    """Approved volunteers see open and filled needs of the municipalities they help in;
+    anyone who holds (or held) a claim on a need keeps seeing it."""
+    if has_claim:
+        return True
+    return (
+        profile.status == VolunteerStatus.APPROVED
+        and need.status in VISIBLE_TO_VOLUNTEERS
+        and need.municipality_id in helps_in(profile)
+    )
+
+
+def own_assignment(profile: VolunteerProfile, need: Need) -> Assignment | None:
+    """The volunteer's latest assignment on ``need`` (active first)."""
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.need_id == need.id, Assignment.volunteer_id == profile.id)
+        .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
+    ).all()
+    active = [a for a in rows if a.status == AssignmentStatus.ACTIVE]
+    return (active or rows or [None])[0]
+
+
+def certificate_covers(profile: VolunteerProfile, need: Need) -> bool:
+    """A valid certificate of conduct on the first and on the last day of the schedule (from
+    today on). A weekly need without an end cannot be covered by a certificate that expires:
+    the certificate must then be valid for a year ahead."""
+    today = today_local()
+    first = max(schedule.first_day(need) or today, today)
+    last = schedule.last_day(need)
+    if last is None:
+        last = first + timedelta(days=365)
+    last = max(last, first)
+    return may_work_with_minors(profile, first) and may_work_with_minors(profile, last)
+
+
+def meets_certificate_requirement(profile: VolunteerProfile, need: Need) -> bool:
+    return not need.requires_conduct_certificate or certificate_covers(profile, need)
+
+
+def need_has_ended(need: Need) -> bool:
+    now = utcnow()
+    if schedule.is_once(need):
+        interval = schedule.once_interval(need)
+        return bool(interval and interval[0] <= now)
+    return bool(need.ends_on and need.ends_on < today_local())
+
+
+def managers_of(need: Need) -> list[User]:
+    """Who hears about claims on ``need``: the manager who published it, else every manager of
+    its municipality (directly or through the branch office)."""
+    creator = need.created_by
+    if creator is not None and creator.active:
+        return [creator]
+    office_id = need.municipality.office_id if need.municipality else None
+    scope = [Membership.municipality_id == need.municipality_id]
+    if office_id is not None:
+        scope.append(Membership.office_id == office_id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.role == Role.MANAGER, or_(*scope), User.active.is_(True))
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def conflicting_need(profile: VolunteerProfile, need: Need) -> Need | None:
+    """Another active claim of the volunteer whose schedule collides with ``need``."""
+    others = db.session.scalars(
+        select(Need)
+        .join(Assignment, Assignment.need_id == Need.id)
+        .where(
+            Assignment.volunteer_id == profile.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Need.id != need.id,
+            Need.status.in_(LIVE),
+        )
+    )
+    for other in others:
+        if schedule.overlaps(need, other):
+            return other
+    return None
+
+
+def check_claim(profile: VolunteerProfile, need: Need) -> None:
+    """Every rule of a claim except capacity under concurrency (the UPDATE decides that)."""
+    if profile.status != VolunteerStatus.APPROVED:
+        raise NotAllowed(
+            _("Ihr Profil ist noch nicht freigegeben. Aufgaben übernehmen können Sie danach.")
+        )
+    if need.municipality_id not in helps_in(profile) or need.status == NeedStatus.DRAFT:
+        raise NotFound(_("Diese Aufgabe gibt es nicht (mehr)."))
+    already = db.session.scalar(
+        select(Assignment.id).where(
+            Assignment.need_id == need.id,
+            Assignment.volunteer_id == profile.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    )
+    if already is not None:
+        raise Conflict(_("Sie haben diese Aufgabe bereits übernommen."))
+    if need.status == NeedStatus.FILLED:
+        raise CapacityReached(_("Alle Plätze dieser Aufgabe sind bereits vergeben."))
+    if need.status != NeedStatus.OPEN:
+        raise InvalidTransition(_("Diese Aufgabe ist abgeschlossen oder abgesagt."))
+    if need_has_ended(need):
+        raise InvalidTransition(_("Dieser Termin liegt in der Vergangenheit."))
+    if need.requires_conduct_certificate and not certificate_covers(profile, need):
+        raise NotAllowed(
+            _(
+                "Für diese Aufgabe brauchen Sie ein erweitertes Führungszeugnis, das für den "
+                "ganzen Zeitraum gültig ist. Bitte zeigen Sie es Ihrer Koordination im Rathaus."
+            )
+        )
+    other = conflicting_need(profile, need)
+    if other is not None:
+        raise Conflict(
+            _(
+                "Dieser Termin überschneidet sich mit Ihrer Aufgabe „%(title)s“. Bitte geben "
+                "Sie dort zuerst ab oder wählen Sie einen anderen Termin.",
+                title=other.title,
+            )
+        )
+    if need.taken >= need.capacity:
+        raise CapacityReached(_("Alle Plätze dieser Aufgabe sind bereits vergeben."))
