@@ -12,7 +12,7 @@ from typing import Any
 
 from portal.auth.models import Role, User
 from portal.needs import queries as needs
-from portal.plans import services as plans
+from portal.plans import services
 from portal.volunteers import queries as volunteers
 
 REVIEWS_SHOWN = 5
@@ -41,8 +41,8 @@ def coordinator_card(user: User) -> dict[str, Any]:
 
 def manager_card(user: User) -> dict[str, Any]:
     return {
-        "overdue": plans.count_of(plans.overdue_steps(user)),
-        "reviews": plans.reviews_due(user, REVIEWS_SHOWN),
+        "overdue": services.count_of(services.overdue_steps(user)),
+        "reviews": services.reviews_due(user, REVIEWS_SHOWN),
     }
 
 

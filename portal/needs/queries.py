@@ -23,8 +23,8 @@ from portal.needs.models import (
     NeedStatus,
     Report,
 )
+from portal.plans.clients import scoped
 from portal.plans.models import Goal, IntegrationPlan, Step
-from portal.plans.services import scoped
 from portal.volunteers.models import VolunteerProfile
 
 

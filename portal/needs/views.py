@@ -31,8 +31,8 @@ from portal.needs.forms import (
     ReasonForm,
 )
 from portal.needs.models import Assignment, Need, NeedStatus, Report
+from portal.plans.clients import manageable_municipalities
 from portal.plans.models import Step
-from portal.plans.services import manageable_municipalities
 from portal.security import (
     managed_municipality_ids,
     may_manage_need,

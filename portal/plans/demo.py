@@ -16,6 +16,7 @@ from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs.models import Need, NeedCategory, NeedStatus
+from portal.plans.clients import allocate_reference
 from portal.plans.models import (
     Client,
     ClientStatus,
@@ -28,7 +29,6 @@ from portal.plans.models import (
     StepActor,
     StepStatus,
 )
-from portal.plans.services import allocate_reference
 
 DOMAIN = "landkreis-rastatt.example"
 

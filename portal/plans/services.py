@@ -1,26 +1,22 @@
-"""Clients, integration plans, goals and steps: the rules and the transactions.
-
-Every function takes the acting user, checks that the actor manages the client's
-municipality (or is an admin), and commits once. Views stay thin.
+"""Integration plans, goals and steps: the rules and transactions of a client's plan, and the
+manager's start-page queries. Every change is audited in the same transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.audit.services import record
-from portal.auth.models import Membership, Role, User
-from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from portal.auth.models import User
+from portal.core.errors import ValidationFailed
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.municipalities.models import Municipality
+from portal.plans.clients import _audit_and_commit, _check_manages, scoped
 from portal.plans.models import (
     Client,
     ClientStatus,
@@ -29,268 +25,15 @@ from portal.plans.models import (
     GoalStatus,
     IntegrationPlan,
     Partner,
-    ReferenceCounter,
     Step,
     StepActor,
     StepStatus,
 )
-from portal.security import managed_municipality_ids, may_manage_municipality, may_see_client
 
 REVIEW_SOON_DAYS = 14
+
+
 OPEN_STEP_STATUSES = (StepStatus.OPEN, StepStatus.IN_PROGRESS)
-
-
-# --- pseudonymous references ---------------------------------------------------------------
-
-
-def _insert_counter_if_missing(prefix: str, year: int) -> None:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect at hand (both support it)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported databases
-        exists = db.session.get(ReferenceCounter, (prefix, year))
-        if exists is None:
-            db.session.execute(insert(ReferenceCounter).values(prefix=prefix, year=year))
-        return
-    db.session.execute(
-        dialect_insert(ReferenceCounter)
-        .values(prefix=prefix, year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["prefix", "year"])
-    )
-
-
-def allocate_reference(year: int | None = None) -> str:
-    """The next pseudonymous reference, e.g. ``RA-2026-0173``, inside the caller's transaction.
-
-    The counter row is incremented with one conditional ``UPDATE ... RETURNING``: PostgreSQL
-    keeps the updated row locked until the caller commits, SQLite runs the whole transaction
-    under ``BEGIN IMMEDIATE``. Two concurrent creations therefore never get the same number.
-    Numbers of rolled-back transactions are not reused (gaps are fine).
-    """
-    prefix = current_app.config["COUNTY_REFERENCE_PREFIX"]
-    year = year or today_local().year
-    _insert_counter_if_missing(prefix, year)
-    value = db.session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
-    ).scalar_one()
-    return f"{prefix}-{year}-{value:04d}"
-
-
-# --- scope -----------------------------------------------------------------------------------
-
-
-def scoped(stmt: Select[Any], user: Any, column: Any) -> Select[Any]:
-    """Restrict ``stmt`` to the municipalities ``user`` manages (admins: everything)."""
-    ids = managed_municipality_ids(user)
-    if ids is None:
-        return stmt
-    return stmt.where(column.in_(ids or {-1}))
-
-
-def manageable_municipalities(user: Any) -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            scoped(select(Municipality).order_by(Municipality.name), user, Municipality.id)
-        )
-    )
-
-
-def managers_for(user: Any) -> list[User]:
-    """Managers whose scope overlaps the municipalities ``user`` manages (form choices)."""
-    stmt = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .outerjoin(Municipality, Municipality.office_id == Membership.office_id)
-        .where(Membership.role == Role.MANAGER, User.active.is_(True))
-        .order_by(User.display_name)
-        .distinct()
-    )
-    ids = managed_municipality_ids(user)
-    if ids is not None:
-        stmt = stmt.where(
-            or_(Membership.municipality_id.in_(ids or {-1}), Municipality.id.in_(ids or {-1}))
-        )
-    return list(db.session.scalars(stmt))
-
-
-def _check_manages(actor: Any, municipality_id: int | None) -> None:
-    if not may_manage_municipality(actor, municipality_id):
-        raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-
-
-# --- clients ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ClientInput:
-    name: str
-    municipality_id: int
-    contact: str = ""
-    languages: list[str] = field(default_factory=list)
-    adults: int = 1
-    children: list[int] = field(default_factory=list)
-    manager_id: int | None = None
-
-
-def _audit_and_commit(
-    action: str, actor: Any, object_type: str, object_id: int, client: Client
-) -> None:
-    """Every change of a client's case ends here: one audit event, then the commit."""
-    record(
-        action,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        municipality_id=client.municipality_id,
-    )
-    db.session.commit()
-
-
-def _validate_client(data: ClientInput) -> None:
-    if not data.name.strip():
-        raise ValidationFailed(_("Bitte geben Sie einen Namen ein."), field="name")
-    if data.adults < 0 or data.adults > 30:
-        raise ValidationFailed(_("Bitte geben Sie eine plausible Zahl an."), field="adults")
-    this_year = today_local().year
-    for year in data.children:
-        if year < this_year - 27 or year > this_year:
-            raise ValidationFailed(
-                _(
-                    "Bitte geben Sie Geburtsjahre zwischen %(a)d und %(b)d an.",
-                    a=this_year - 27,
-                    b=this_year,
-                ),
-                field="children",
-            )
-    if data.adults + len(data.children) < 1:
-        raise ValidationFailed(_("Ein Haushalt hat mindestens eine Person."), field="adults")
-    if data.manager_id is not None:
-        manager = db.session.get(User, data.manager_id)
-        if (
-            manager is None
-            or Role.MANAGER not in manager.roles
-            or not may_manage_municipality(manager, data.municipality_id)
-        ):
-            raise ValidationFailed(
-                _("Diese Person ist nicht als Integrationsmanager/in für die Gemeinde zuständig."),
-                field="manager_id",
-            )
-
-
-def _apply_client(client: Client, data: ClientInput) -> None:
-    client.name = data.name.strip()
-    client.contact = data.contact.strip()
-    client.municipality_id = data.municipality_id
-    client.languages = list(dict.fromkeys(data.languages))
-    client.household = {"adults": data.adults, "children": sorted(data.children)}
-    client.manager_id = data.manager_id
-
-
-def create_client(actor: Any, data: ClientInput) -> Client:
-    """Create a client with a fresh pseudonymous reference and an empty integration plan."""
-    _check_manages(actor, data.municipality_id)
-    _validate_client(data)
-    client = Client(reference=allocate_reference(), status=ClientStatus.ACTIVE)
-    _apply_client(client, data)
-    client.plan = IntegrationPlan()
-    db.session.add(client)
-    db.session.flush()
-    record(
-        "client.created",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-        reference=client.reference,
-    )
-    db.session.commit()
-    return client
-
-
-def update_client(actor: Any, client: Client, data: ClientInput) -> Client:
-    _check_manages(actor, client.municipality_id)
-    _check_manages(actor, data.municipality_id)
-    _validate_client(data)
-    _apply_client(client, data)
-    _audit_and_commit("client.updated", actor, "client", client.id, client)
-    return client
-
-
-def close_client(actor: Any, client: Client, closed_on: date | None = None) -> Client:
-    """Close a client's case (status closed, with the date)."""
-    _check_manages(actor, client.municipality_id)
-    if client.status == ClientStatus.CLOSED:
-        raise InvalidTransition(_("Der Fall ist bereits abgeschlossen."))
-    closed_on = closed_on or today_local()
-    if closed_on > today_local():
-        raise ValidationFailed(_("Das Datum darf nicht in der Zukunft liegen."), field="closed_on")
-    client.status = ClientStatus.CLOSED
-    client.closed_on = closed_on
-    _audit_and_commit("client.closed", actor, "client", client.id, client)
-    return client
-
-
-def reopen_client(actor: Any, client: Client) -> Client:
-    _check_manages(actor, client.municipality_id)
-    if client.status != ClientStatus.CLOSED:
-        raise InvalidTransition(_("Der Fall ist nicht abgeschlossen."))
-    client.status = ClientStatus.ACTIVE
-    client.closed_on = None
-    _audit_and_commit("client.reopened", actor, "client", client.id, client)
-    return client
-
-
-def record_client_view(actor: Any, client: Client, page: str = "client") -> None:
-    """Every look at a client's page (or plan) is audited (special-category data)."""
-    if not may_see_client(actor, client):
-        raise NotAllowed(_("Kein Zugriff."))
-    record(
-        "client.viewed",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-        page=page,
-    )
-    db.session.commit()
-
-
-def clients_query(
-    user: Any,
-    *,
-    status: str | None = None,
-    municipality_id: int | None = None,
-    q: str | None = None,
-) -> Select[Any]:
-    stmt = (
-        select(Client)
-        .options(
-            joinedload(Client.municipality),
-            joinedload(Client.manager),
-            joinedload(Client.plan),
-        )
-        .order_by(Client.reference.desc())
-    )
-    stmt = scoped(stmt, user, Client.municipality_id)
-    if status:
-        stmt = stmt.where(Client.status == status)
-    if municipality_id:
-        stmt = stmt.where(Client.municipality_id == municipality_id)
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(Client.reference).like(pattern), func.lower(Client.name).like(pattern))
-        )
-    return stmt
-
-
-# --- plans, goals, steps ---------------------------------------------------------------------
 
 
 def plan_of(client: Client) -> IntegrationPlan:
@@ -429,9 +172,6 @@ def load_plan(client: Client) -> IntegrationPlan:
         .execution_options(populate_existing=True)
     ).all()
     return plan
-
-
-# --- the manager's start page ----------------------------------------------------------------
 
 
 def plans_due_for_review(user: Any, within_days: int = REVIEW_SOON_DAYS) -> Select[Any]:

@@ -20,6 +20,7 @@ from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.queries import needs_of_step_ids
+from portal.plans import clients as client_records
 from portal.plans import services
 from portal.plans.forms import (
     ClientForm,
@@ -84,7 +85,9 @@ def start() -> str:
 
 
 def _municipality_choices() -> list[SelectChoice]:
-    return [SelectChoice(m.id, m.name) for m in services.manageable_municipalities(current_user)]
+    return [
+        SelectChoice(m.id, m.name) for m in client_records.manageable_municipalities(current_user)
+    ]
 
 
 def _client_form(client: Client | None = None) -> ClientForm:
@@ -98,15 +101,15 @@ def _client_form(client: Client | None = None) -> ClientForm:
         form = ClientForm()
     form.municipality_id.choices = _municipality_choices()
     form.manager_id.choices = [SelectChoice("", _("– niemand –"))] + [
-        SelectChoice(u.id, u.display_name) for u in services.managers_for(current_user)
+        SelectChoice(u.id, u.display_name) for u in client_records.managers_for(current_user)
     ]
     if client is None and request.method == "GET" and Role.MANAGER in current_user.roles:
         form.manager_id.data = current_user.id
     return form
 
 
-def _client_input(form: ClientForm) -> services.ClientInput:
-    return services.ClientInput(
+def _client_input(form: ClientForm) -> client_records.ClientInput:
+    return client_records.ClientInput(
         name=form.name.data or "",
         contact=form.contact.data or "",
         municipality_id=form.municipality_id.data,
@@ -123,7 +126,7 @@ def clients() -> str:
     status = request.args.get("status", ClientStatus.ACTIVE)
     status = status if status in (*ClientStatus.ALL, "") else ClientStatus.ACTIVE
     q = (request.args.get("q") or "").strip()[:100]
-    page = paginate(services.clients_query(current_user, status=status or None, q=q or None))
+    page = paginate(client_records.clients_query(current_user, status=status or None, q=q or None))
     return render_template("plans/clients.html", page=page, status=status, q=q)
 
 
@@ -133,7 +136,7 @@ def create_client() -> str | Response:
     form = _client_form()
     if form.validate_on_submit():
         try:
-            client = services.create_client(current_user, _client_input(form))
+            client = client_records.create_client(current_user, _client_input(form))
         except ValidationFailed as exc:
             db.session.rollback()
             apply_error(form, exc)
@@ -147,7 +150,7 @@ def create_client() -> str | Response:
 @roles_required(*MANAGERS)
 def client_detail(client_id: int) -> str:
     client = _client_or_404(client_id)
-    services.record_client_view(current_user, client, page="client")
+    client_records.record_client_view(current_user, client, page="client")
     return render_template(
         "plans/client_detail.html",
         client=client,
@@ -162,11 +165,11 @@ def client_detail(client_id: int) -> str:
 def edit_client(client_id: int) -> str | Response:
     client = _client_or_404(client_id)
     if request.method == "GET":
-        services.record_client_view(current_user, client, page="edit")
+        client_records.record_client_view(current_user, client, page="edit")
     form = _client_form(client)
     if form.validate_on_submit():
         try:
-            services.update_client(current_user, client, _client_input(form))
+            client_records.update_client(current_user, client, _client_input(form))
         except ValidationFailed as exc:
             db.session.rollback()
             apply_error(form, exc)
@@ -183,7 +186,7 @@ def close_client(client_id: int) -> str | Response:
     form = CloseClientForm()
     if form.validate_on_submit():
         try:
-            services.close_client(current_user, client, form.closed_on.data)
+            client_records.close_client(current_user, client, form.closed_on.data)
         except ValidationFailed as exc:
             db.session.rollback()
             apply_error(form, exc)
@@ -199,7 +202,7 @@ def reopen_client(client_id: int) -> Response:
     client = _client_or_404(client_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    services.reopen_client(current_user, client)
+    client_records.reopen_client(current_user, client)
     flash(_("Der Fall ist wieder aktiv."), "success")
     return redirect(url_for("plans.client_detail", client_id=client.id))
 
@@ -212,7 +215,7 @@ def reopen_client(client_id: int) -> Response:
 def plan(client_id: int) -> str:
 
     client = _client_or_404(client_id)
-    services.record_client_view(current_user, client, page="plan")
+    client_records.record_client_view(current_user, client, page="plan")
     plan = services.load_plan(client)
     step_ids = [s.id for g in plan.goals for s in g.steps]
     return render_template(

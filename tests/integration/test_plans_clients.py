@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
-from portal.plans import services
+from portal.plans import clients
 from portal.plans.models import Client, IntegrationPlan, ReferenceCounter
 from tests import factories
 from tests import factories_plans as fp
@@ -52,10 +52,10 @@ def test_manager_creates_a_client_with_a_generated_reference(app, client, auth):
 
 def test_references_count_up_per_year(app):
     places, keller = _setup()
-    data = services.ClientInput(name="A", municipality_id=places["Gaggenau"].id)
-    first = services.create_client(keller, data)
-    second = services.create_client(
-        keller, services.ClientInput(name="B", municipality_id=places["Gaggenau"].id)
+    data = clients.ClientInput(name="A", municipality_id=places["Gaggenau"].id)
+    first = clients.create_client(keller, data)
+    second = clients.create_client(
+        keller, clients.ClientInput(name="B", municipality_id=places["Gaggenau"].id)
     )
     n1 = int(first.reference.rsplit("-", 1)[1])
     n2 = int(second.reference.rsplit("-", 1)[1])
@@ -83,9 +83,9 @@ def test_concurrent_creation_never_duplicates_a_reference(app):
                 db.session.commit()
                 barrier.wait()
                 for j in range(per_thread):
-                    made = services.create_client(
+                    made = clients.create_client(
                         actor,
-                        services.ClientInput(name=f"P{i}-{j}", municipality_id=municipality_id),
+                        clients.ClientInput(name=f"P{i}-{j}", municipality_id=municipality_id),
                     )
                     with lock:
                         references.append(made.reference)

@@ -11,6 +11,7 @@ from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs import services, validation
 from portal.needs.models import NeedCategory
+from portal.plans import clients
 from portal.plans import services as plan_services
 from portal.plans.models import Goal, Step, StepStatus
 from tests import factories
@@ -82,9 +83,9 @@ def test_several_errors_are_reported_together(app):
 
 def test_reference_format_and_prefix(app):
     app.config["COUNTY_REFERENCE_PREFIX"] = "BAD"
-    first = plan_services.allocate_reference(2031)
-    second = plan_services.allocate_reference(2031)
-    other_year = plan_services.allocate_reference(2032)
+    first = clients.allocate_reference(2031)
+    second = clients.allocate_reference(2031)
+    other_year = clients.allocate_reference(2032)
     db.session.commit()
     assert (first, second, other_year) == ("BAD-2031-0001", "BAD-2031-0002", "BAD-2032-0001")
 
@@ -110,9 +111,9 @@ def test_services_refuse_actors_outside_the_municipality(app):
     coordinator = factories.coordinator(places["Gaggenau"])
     hofmann = factories.manager(office_=places["Bühl"].office)
     db.session.commit()
-    data = plan_services.ClientInput(name="X", municipality_id=places["Gaggenau"].id)
+    data = clients.ClientInput(name="X", municipality_id=places["Gaggenau"].id)
     for actor in (coordinator, hofmann):
         with pytest.raises(NotAllowed):
-            plan_services.create_client(actor, data)
+            clients.create_client(actor, data)
         with pytest.raises(NotAllowed):
             services.create_need(actor, _once(municipality_id=places["Gaggenau"].id))
