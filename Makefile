@@ -40,14 +40,15 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.dev-installed translations browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Lint, types, then the whole suite on both cores (with TEST_DATABASE_URL each worker gets a
+# PostgreSQL database of its own) and a coverage summary of portal/.
+test: lint $(VENV)/.dev-installed translations browser
+	$(BIN)/pytest -n 2 --cov=portal --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

@@ -160,8 +160,10 @@ def seed() -> dict[str, int]:
         user, new = _user(local, name)
         if new:
             created += 1
-            municipality_id = by_name[scope_name].id if scope == "municipality" else None
-            office_id = offices[scope_name].id if scope == "office" else None
+            municipality_id = (
+                by_name[scope_name].id if scope_name and scope == "municipality" else None
+            )
+            office_id = offices[scope_name].id if scope_name and scope == "office" else None
             grant_role(None, user, role, municipality_id, office_id)
     now = utcnow()
     for i, (local, name, home, status, languages, interests) in enumerate(VOLUNTEERS):

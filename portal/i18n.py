@@ -10,8 +10,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
         if current_user.is_authenticated and current_user.locale in languages:
-            return current_user.locale
+            return str(current_user.locale)
         chosen = session.get("lang")
         if chosen in languages:
-            return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+            return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])

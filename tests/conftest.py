@@ -24,7 +24,8 @@ import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -75,7 +76,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         _migrate(f"sqlite:///{template}")
         yield Database("sqlite", f"sqlite:///{template}", template)
         return
-    url = os.environ["TEST_DATABASE_URL"]
+    url = _worker_database(os.environ["TEST_DATABASE_URL"])
     _drop_everything(url)
     _migrate(url)
     yield Database("postgresql", url)
@@ -87,6 +88,34 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
         db.engine.dispose()
+    _drop_worker_database(os.environ["TEST_DATABASE_URL"], url)
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist every worker gets a database of its own beside TEST_DATABASE_URL's
+    (``test_gw0``, ...), created here and dropped at the end; without xdist it is that one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(base_url: str, url: str) -> None:
+    if url == base_url:
+        return
+    name = make_url(url).database
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _drop_everything(url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,7 +19,7 @@ def _hasher_for(cheap: bool) -> PasswordHasher:
 
 
 class _Hasher:
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         cheap = has_app_context() and current_app.config.get("PASSWORD_HASH_CHEAP", False)
         return getattr(_hasher_for(bool(cheap)), name)
 

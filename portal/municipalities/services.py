@@ -58,7 +58,7 @@ def municipality_counts(office_ids: list[int]) -> dict[int, int]:
         .where(Municipality.office_id.in_(office_ids))
         .group_by(Municipality.office_id)
     )
-    return dict(rows.tuples().all())
+    return {office_id: count for office_id, count in rows.tuples() if office_id is not None}
 
 
 def all_offices() -> list[Office]:
@@ -196,7 +196,7 @@ def update_municipality(
 
 def _office_values(
     name: str, address: str, consultation_hours: str, email: str, phone: str
-) -> dict[str, str]:
+) -> dict[str, Any]:
     email = (email or "").strip().lower()
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise ValidationFailed(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."), field="email")

@@ -124,16 +124,20 @@ def test_settings_of_a_later_app_do_not_leak_into_an_earlier_one(app, client):
 
 
 @pytest.fixture
-def redis_db() -> Iterator[redis.Redis]:
+def redis_prefix() -> Iterator[tuple[redis.Redis, str]]:
+    """A key prefix of this test's own: tests running in parallel share the Redis database,
+    so each removes only its own keys (never FLUSHDB)."""
     client = redis.Redis.from_url(REDIS)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    prefix = uuid.uuid4().hex
+    yield client, prefix
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
     client.close()
 
 
-def test_with_redis_the_limit_holds_across_two_app_instances(app, redis_db):
-    shared = {**LIMITED, "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+def test_with_redis_the_limit_holds_across_two_app_instances(app, redis_prefix):
+    redis_db, prefix = redis_prefix
+    shared = {**LIMITED, "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": prefix}
     one, two = second_app(app, **shared), second_app(app, **shared)
     try:
         first, second = one.test_client(), two.test_client()
@@ -142,7 +146,7 @@ def test_with_redis_the_limit_holds_across_two_app_instances(app, redis_db):
         assert login(first) == 429
         with one.app_context():
             assert isinstance(limiter.storage, RedisStorage)
-        keys = [k.decode() for k in redis_db.keys("*")]
+        keys = [k.decode() for k in redis_db.scan_iter(f"*{prefix}*")]
         assert any(shared["RATELIMIT_KEY_PREFIX"] in k and "auth.login" in k for k in keys), keys
     finally:
         dispose(one)
