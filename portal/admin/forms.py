@@ -150,6 +150,17 @@ class InviteForm(ScopedRoleForm):
     )
     locale = SelectField(_l("Sprache der E-Mails"), choices=LANGUAGE_CHOICES, default="de")
 
+    def invitation(self) -> dict[str, Any]:
+        """The keyword arguments of `portal.admin.services.invite` (besides the actor)."""
+        return {
+            "email": self.email.data,
+            "display_name": self.display_name.data,
+            "locale": self.locale.data,
+            "role": self.role.data,
+            "municipality_id": self.municipality_id.data,
+            "office_id": self.office_id.data,
+        }
+
 
 class ActionForm(FlaskForm):
     """An action button (revoke, deactivate, resend): only the CSRF token."""

@@ -193,15 +193,7 @@ def invite_user() -> str | Response | tuple[str, int]:
     form = _scoped(InviteForm())
     if form.validate_on_submit():
         try:
-            user = services.invite(
-                current_user,
-                form.email.data,
-                form.display_name.data,
-                form.locale.data,
-                form.role.data,
-                form.municipality_id.data,
-                form.office_id.data,
-            )
+            user = services.invite(current_user, **form.invitation())
         except DomainError as exc:
             attach_error(form, exc)
         else:

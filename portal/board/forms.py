@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,7 @@ from wtforms.validators import (
 )
 
 from portal.core import labels
+from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
 from portal.volunteers.models import VolunteerProfile
 
@@ -141,6 +143,12 @@ class ReportForm(FlaskForm):
 class CertificateForm(FlaskForm):
     class Meta:
         csrf = False
+
+    @classmethod
+    def this_year(cls) -> CertificateForm:
+        """The form as first shown: from the 1st of January until today."""
+        today = today_local()
+        return cls(formdata=None, date_from=date(today.year, 1, 1), date_to=today)
 
     date_from = DateField(
         _l("Von"), validators=[InputRequired(message=_l("Bitte geben Sie das Anfangsdatum an."))]

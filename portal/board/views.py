@@ -6,7 +6,6 @@ Thin views: parse a form, call `portal.needs.claims` (the rules) or `portal.need
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -85,9 +84,7 @@ def need(need_id: int) -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    need = db.session.get(Need, need_id)
-    require(need is not None)
-    assert need is not None
+    need = db.get_or_404(Need, need_id)
     own = rules.own_assignment(profile, need)
     holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
     if not holds and profile.status != VolunteerStatus.APPROVED:
@@ -188,7 +185,6 @@ def my_tasks() -> Any:
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
-    today = today_local()
     return render_template(
         "board/my_tasks.html",
         profile=profile,
@@ -197,9 +193,7 @@ def my_tasks() -> Any:
         hours=queries.hours(profile),
         feed_url=url_for("board.calendar_feed", token=feed.token, _external=True) if feed else None,
         renew_form=ActionForm(),
-        certificate_form=CertificateForm(
-            formdata=None, date_from=date(today.year, 1, 1), date_to=today
-        ),
+        certificate_form=CertificateForm.this_year(),
         next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
     )
 
@@ -237,11 +231,9 @@ def certificate() -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    form = CertificateForm(request.args)
     if not request.args:
-        today = today_local()
-        form = CertificateForm(formdata=None, date_from=date(today.year, 1, 1), date_to=today)
-        return render_template("board/certificate.html", form=form)
+        return render_template("board/certificate.html", form=CertificateForm.this_year())
+    form = CertificateForm(request.args)
     if not form.validate():
         return render_template("board/certificate.html", form=form), 400
     from portal.needs.certificate import render_certificate
@@ -249,8 +241,12 @@ def certificate() -> Any:
     rows = queries.hours_by_category(profile, form.date_from.data, form.date_to.data)
     pdf = render_certificate(profile, form.date_from.data, form.date_to.data, rows)
     filename = f"Ehrenamtsnachweis_{form.date_from.data:%Y-%m-%d}_{form.date_to.data:%Y-%m-%d}.pdf"
+    return _inline_pdf(pdf, filename)
+
+
+def _inline_pdf(body: bytes, filename: str) -> Response:
     return Response(
-        pdf,
+        body,
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
