@@ -112,6 +112,7 @@ def register(app: Flask) -> None:
         from portal.auth.passwords import MIN_LENGTH
         from portal.auth.services import create_user, grant_role
         from portal.core.errors import DomainError
+        from portal.core.transaction import unit_of_work
 
         try:
             email = validate_email(email, check_deliverability=False).normalized
@@ -120,12 +121,11 @@ def register(app: Flask) -> None:
         if len(password) < MIN_LENGTH:
             raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="--password")
         try:
-            user = create_user(email, name, password, verified=True)
-            grant_role(None, user, Role.ADMIN)
+            with unit_of_work():
+                user = create_user(email, name, password, verified=True)
+                grant_role(None, user, Role.ADMIN)
         except DomainError as exc:
-            db.session.rollback()
             raise click.ClickException(exc.message) from exc
-        db.session.commit()
         click.echo(f"Admin {user.email} created.")
 
     app.cli.add_command(outbox)

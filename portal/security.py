@@ -1,7 +1,8 @@
 """Authorization in one place: the role decorator and object-permission helpers.
 
 Views use `roles_required`; views *and* queries use the scope helpers, so list pages filter by
-the same rule that guards a single object.
+the same rule that guards a single object: `scope_to` narrows a query to the municipalities
+`managed_municipality_ids` or `coordinated_municipality_ids` gives.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 
 from portal.auth.models import Membership, Role, User
 from portal.extensions import db, login_manager
@@ -79,6 +80,20 @@ def may_manage_municipality(user: User | Any, municipality_id: int | None) -> bo
 def may_coordinate_municipality(user: User | Any, municipality_id: int | None) -> bool:
     """Coordinators (and admins) of the municipality."""
     return may_act_in_municipality(user, Role.COORDINATOR, municipality_id)
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def scope_to(stmt: S, column: Any, ids: set[int] | None) -> S:
+    """``stmt`` narrowed to rows whose ``column`` (a municipality id) lies in ``ids``.
+
+    ``ids`` is what `managed_municipality_ids` / `coordinated_municipality_ids` answer: None
+    means every municipality (admins), an empty set none at all.
+    """
+    if ids is None:
+        return stmt
+    return stmt.where(column.in_(ids) if ids else false())
 
 
 def require(condition: bool) -> None:

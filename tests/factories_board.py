@@ -7,13 +7,12 @@ import itertools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from portal.auth.models import User
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.volunteers import queries as volunteer_queries
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 from tests import factories
 
@@ -21,7 +20,8 @@ _seq = itertools.count(1)
 
 
 def profile_of(user: User) -> VolunteerProfile:
-    profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    """The volunteer profile of ``user``, which the test expects to exist."""
+    profile = volunteer_queries.profile_of(user)
     assert profile is not None
     return profile
 

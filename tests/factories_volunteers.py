@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from portal.auth.models import User
 from portal.extensions import db
 from portal.municipalities.models import Municipality
+from portal.volunteers import queries as volunteer_queries
 from portal.volunteers.certificates import add_years
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 from tests import factories
 
 
 def profile_of(user: User) -> VolunteerProfile:
-    profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    """The volunteer profile of ``user``, which the test expects to exist."""
+    profile = volunteer_queries.profile_of(user)
     assert profile is not None
     return profile
 

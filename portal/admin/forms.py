@@ -21,18 +21,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
 from portal.core import labels
+from portal.core.forms import optional_int
 from portal.municipalities.models import Municipality, Office
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
 KIND_CHOICES = [SelectChoice("Gemeinde", _l("Gemeinde")), SelectChoice("Stadt", _l("Stadt"))]
 LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
-
-
-def optional_int(value: Any) -> int | None:
-    """Coerce a select value: empty means "none"."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def office_choices(offices: list[Office], empty: Any) -> list[SelectChoice]:
@@ -156,6 +150,17 @@ class InviteForm(ScopedRoleForm):
     )
     locale = SelectField(_l("Sprache der E-Mails"), choices=LANGUAGE_CHOICES, default="de")
 
+    def invitation(self) -> dict[str, Any]:
+        """The keyword arguments of `portal.admin.services.invite` (besides the actor)."""
+        return {
+            "email": self.email.data,
+            "display_name": self.display_name.data,
+            "locale": self.locale.data,
+            "role": self.role.data,
+            "municipality_id": self.municipality_id.data,
+            "office_id": self.office_id.data,
+        }
+
 
 class ActionForm(FlaskForm):
     """An action button (revoke, deactivate, resend): only the CSRF token."""
@@ -216,3 +221,16 @@ class AuditFilterForm(NoCsrfForm):
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))
+
+    def query(self) -> dict[str, Any]:
+        """The keyword arguments of `portal.audit.services.events_query`."""
+        return {
+            "action": self.action.data or "",
+            "object_type": self.object_type.data or "",
+            "object_id": self.object_id.data,
+            "actor_id": self.actor_id.data,
+            "actor_search": self.actor.data or "",
+            "municipality_id": self.municipality.data,
+            "date_from": self.date_from.data,
+            "date_to": self.date_to.data,
+        }

@@ -11,6 +11,7 @@ from sqlalchemy import Select, or_, select
 from portal.auth import services as accounts
 from portal.auth.models import Membership, Role, User
 from portal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.services import name_matches
 from portal.notifications.models import OutboundEmail
@@ -51,6 +52,7 @@ def _check_admin_scope(role: str, municipality_id: int | None, office_id: int | 
         )
 
 
+@unit_of_work()
 def invite(
     actor: User,
     email: str,
@@ -62,15 +64,12 @@ def invite(
 ) -> User:
     """Create a staff account with one role and e-mail the invitation (one transaction)."""
     _check_admin_scope(role, municipality_id, office_id)
-    try:
-        return accounts.invite_staff(
-            actor, email, display_name, [(role, municipality_id, office_id)], locale=locale
-        )
-    except Exception:
-        db.session.rollback()
-        raise
+    return accounts.invite_staff(
+        actor, email, display_name, [(role, municipality_id, office_id)], locale=locale
+    )
 
 
+@unit_of_work()
 def grant(
     actor: User,
     user: User,
@@ -79,15 +78,10 @@ def grant(
     office_id: int | None = None,
 ) -> Membership:
     _check_admin_scope(role, municipality_id, office_id)
-    try:
-        membership = accounts.grant_role(actor, user, role, municipality_id, office_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return membership
+    return accounts.grant_role(actor, user, role, municipality_id, office_id)
 
 
+@unit_of_work()
 def revoke(actor: User, user: User, membership_id: int) -> None:
     """Revoke one of ``user``'s memberships (a membership of someone else is not found)."""
     membership = db.session.get(Membership, membership_id)
@@ -96,11 +90,13 @@ def revoke(actor: User, user: User, membership_id: int) -> None:
     accounts.revoke_role(actor, membership_id)
 
 
+@unit_of_work()
 def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (logs the account out everywhere) or reactivate an account."""
     accounts.set_active(actor, user, active)
 
 
+@unit_of_work()
 def resend_invitation(actor: User, user: User) -> None:
     """Send a fresh invitation link while the account has no password yet."""
     if user.password_hash is not None:
@@ -110,4 +106,3 @@ def resend_invitation(actor: User, user: User) -> None:
     if not user.active:
         raise InvalidTransition(_("Das Konto ist gesperrt. Bitte reaktivieren Sie es zuerst."))
     accounts.send_invitation(actor, user)
-    db.session.commit()

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.admin import services
@@ -31,6 +30,7 @@ from portal.admin.forms import (
 from portal.audit import services as audit_trail
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
+from portal.core.forms import attach_error, form_status
 from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -44,19 +44,6 @@ bp = Blueprint("admin", __name__)
 @bp.context_processor
 def labels() -> dict[str, Any]:
     return {"role_labels": labels_for("role"), "status_labels": labels_for("outbox_status")}
-
-
-def _field_error(form: FlaskForm, exc: DomainError) -> None:
-    """Show a service's refusal next to the field it concerns (or in the summary)."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
-def _status(form: FlaskForm) -> int:
-    return 400 if form.is_submitted() else 200
 
 
 @bp.get("/")
@@ -96,13 +83,12 @@ def new_municipality() -> str | Response | tuple[str, int]:
                 current_user, form.name.data, form.kind.data, form.ags.data, form.office_id.data
             )
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Die Gemeinde %(name)s ist angelegt.", name=municipality.name), "success")
             return redirect(url_for("admin.municipalities"))
-    return render_template("admin/municipality_form.html", form=form, municipality=None), _status(
-        form
-    )
+    page = render_template("admin/municipality_form.html", form=form, municipality=None)
+    return page, form_status(form)
 
 
 @bp.route("/municipalities/<int:municipality_id>/edit", methods=["GET", "POST"])
@@ -121,13 +107,13 @@ def edit_municipality(municipality_id: int) -> str | Response | tuple[str, int]:
                 form.office_id.data,
             )
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Die Gemeinde %(name)s ist gespeichert.", name=municipality.name), "success")
             return redirect(url_for("admin.municipalities"))
     return render_template(
         "admin/municipality_form.html", form=form, municipality=municipality
-    ), _status(form)
+    ), form_status(form)
 
 
 # --- offices ----------------------------------------------------------------------------------
@@ -159,11 +145,11 @@ def new_office() -> str | Response | tuple[str, int]:
         try:
             office = places.create_office(current_user, **_office_args(form))
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Die Außenstelle %(name)s ist angelegt.", name=office.name), "success")
             return redirect(url_for("admin.offices"))
-    return render_template("admin/office_form.html", form=form, office=None), _status(form)
+    return render_template("admin/office_form.html", form=form, office=None), form_status(form)
 
 
 @bp.route("/offices/<int:office_id>/edit", methods=["GET", "POST"])
@@ -175,11 +161,11 @@ def edit_office(office_id: int) -> str | Response | tuple[str, int]:
         try:
             places.update_office(current_user, office, **_office_args(form))
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Die Außenstelle %(name)s ist gespeichert.", name=office.name), "success")
             return redirect(url_for("admin.offices"))
-    return render_template("admin/office_form.html", form=form, office=office), _status(form)
+    return render_template("admin/office_form.html", form=form, office=office), form_status(form)
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -207,17 +193,9 @@ def invite_user() -> str | Response | tuple[str, int]:
     form = _scoped(InviteForm())
     if form.validate_on_submit():
         try:
-            user = services.invite(
-                current_user,
-                form.email.data,
-                form.display_name.data,
-                form.locale.data,
-                form.role.data,
-                form.municipality_id.data,
-                form.office_id.data,
-            )
+            user = services.invite(current_user, **form.invitation())
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(
                 _(
@@ -227,7 +205,7 @@ def invite_user() -> str | Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("admin.user", user_id=user.id))
-    return render_template("admin/invite.html", form=form), _status(form)
+    return render_template("admin/invite.html", form=form), form_status(form)
 
 
 def _user_page(user_id: int, grant_form: ScopedRoleForm | None = None, status: int = 200):
@@ -257,7 +235,7 @@ def grant_role(user_id: int) -> Response | tuple[str, int]:
                 current_user, user, form.role.data, form.municipality_id.data, form.office_id.data
             )
         except DomainError as exc:
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Die Rolle ist vergeben."), "success")
             return redirect(url_for("admin.user", user_id=user.id))
@@ -274,7 +252,6 @@ def _action(user_id: int, do: Any, done: str) -> Response:
         try:
             do(user)
         except DomainError as exc:
-            db.session.rollback()
             if exc.status_code == 404:
                 raise
             flash(exc.message, "danger")
@@ -357,29 +334,21 @@ def audit() -> tuple[str, int]:
         return render_template(
             "admin/audit.html", page=None, filters=filters, actors={}, places={}, actor=None
         ), 400
-    page = paginate(
-        audit_trail.events_query(
-            action=filters.action.data or "",
-            object_type=filters.object_type.data or "",
-            object_id=filters.object_id.data,
-            actor_id=filters.actor_id.data,
-            actor_search=filters.actor.data or "",
-            municipality_id=filters.municipality.data,
-            date_from=filters.date_from.data,
-            date_to=filters.date_to.data,
-        )
-    )
-    actor_id = filters.actor_id.data
+    page = paginate(audit_trail.events_query(**filters.query()))
     actors = audit_trail.actors_of(page.items)
-    actor = actors.get(actor_id) if actor_id else None
-    if actor_id and actor is None:
-        actor = db.session.get(User, actor_id)
     return render_template(
         "admin/audit.html",
         page=page,
         filters=filters,
         actors=actors,
-        actor=actor,
+        actor=_filtered_actor(filters.actor_id.data, actors),
         places={m.id: m.name for m in municipalities},
         details_text=audit_trail.details_text,
     ), 200
+
+
+def _filtered_actor(actor_id: int | None, actors: dict[int, User]) -> User | None:
+    """The account the trail is filtered by, named on the page also when it has no events."""
+    if not actor_id:
+        return None
+    return actors.get(actor_id) or db.session.get(User, actor_id)

@@ -19,6 +19,7 @@ from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.core.time import utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.notifications.services import external_url, queue_email
 
@@ -83,6 +84,7 @@ def tell_owner_of_registration_attempt(existing: User) -> None:
     )
 
 
+@unit_of_work()
 def sign_up(email: str, display_name: str, password: str, locale: str = "de") -> User | None:
     """Register an account and e-mail a verification link.
 
@@ -92,15 +94,14 @@ def sign_up(email: str, display_name: str, password: str, locale: str = "de") ->
     existing = find_user_by_email(email)
     if existing is not None:
         tell_owner_of_registration_attempt(existing)
-        db.session.commit()
         return None
     user = create_user(email, display_name, password, locale=locale)
     send_verification(user)
     audit.record("user.signed_up", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def verify_email(token: str) -> User:
     data = tokens.read_token(tokens.VERIFY, token)
     user = db.session.get(User, data.get("uid"))
@@ -110,15 +111,14 @@ def verify_email(token: str) -> User:
         user.email_verified_at = utcnow()
         audit.record("user.email_verified", actor=user, object_type="user", object_id=user.id)
         email_verified.send(user)
-        db.session.commit()
     return user
 
 
+@unit_of_work()
 def resend_verification(email: str) -> None:
     user = find_user_by_email(email)
     if user is not None and user.email_verified_at is None and user.active:
         send_verification(user)
-        db.session.commit()
 
 
 class LoginFailed(DomainError):
@@ -129,11 +129,12 @@ class EmailNotVerified(DomainError):
     status_code = 400
 
 
+@unit_of_work()
 def authenticate(email: str, password: str) -> User:
     """Check credentials. One message for unknown address and wrong password."""
     user = find_user_by_email(email)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
-        raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."))
+        raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password")
     if user.email_verified_at is None:
         raise EmailNotVerified(
             _(
@@ -145,10 +146,10 @@ def authenticate(email: str, password: str) -> User:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     audit.record("user.logged_in", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def request_password_reset(email: str) -> None:
     """E-mail a single-use reset link if the address belongs to an active account."""
     user = find_user_by_email(email)
@@ -163,7 +164,6 @@ def request_password_reset(email: str) -> None:
         link=external_url("auth.reset_password", token=token),
     )
     audit.record("user.password_reset_requested", actor=None, object_type="user", object_id=user.id)
-    db.session.commit()
 
 
 def user_for_password_token(purpose: str, token: str) -> User:
@@ -180,25 +180,26 @@ def _set_password(user: User, password: str) -> None:
     user.session_token = new_session_token()
 
 
+@unit_of_work()
 def reset_password(token: str, password: str) -> User:
     user = user_for_password_token(tokens.RESET, token)
     _set_password(user, password)
     # Whoever can read the mailbox has verified it.
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record("user.password_reset", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def accept_invitation(token: str, password: str) -> User:
     user = user_for_password_token(tokens.INVITE, token)
     _set_password(user, password)
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record("user.invitation_accepted", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed(
@@ -206,12 +207,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         )
     _set_password(user, new_password)
     audit.record("user.password_changed", actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
 
 
+@unit_of_work()
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
-    db.session.commit()
 
 
 # --- staff accounts and roles -------------------------------------------------------------
@@ -261,6 +261,7 @@ def grant_role(
     return membership
 
 
+@unit_of_work()
 def revoke_role(actor: User, membership_id: int) -> None:
     membership = db.session.get(Membership, membership_id)
     if membership is None:
@@ -276,9 +277,9 @@ def revoke_role(actor: User, membership_id: int) -> None:
         role=membership.role,
     )
     db.session.delete(membership)
-    db.session.commit()
 
 
+@unit_of_work()
 def invite_staff(
     actor: User,
     email: str,
@@ -291,7 +292,6 @@ def invite_staff(
     for role, municipality_id, office_id in roles:
         grant_role(actor, user, role, municipality_id, office_id)
     send_invitation(actor, user)
-    db.session.commit()
     return user
 
 
@@ -308,6 +308,7 @@ def send_invitation(actor: User | None, user: User) -> None:
     audit.record("user.invited", actor=actor, object_type="user", object_id=user.id)
 
 
+@unit_of_work()
 def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise ValidationFailed(_("Sie können Ihr eigenes Konto nicht sperren."))
@@ -320,4 +321,3 @@ def set_active(actor: User, user: User, active: bool) -> None:
         object_type="user",
         object_id=user.id,
     )
-    db.session.commit()

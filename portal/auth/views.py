@@ -26,6 +26,7 @@ from portal.auth.forms import (
     SignUpForm,
 )
 from portal.core.errors import DomainError
+from portal.core.forms import attach_error, form_status
 from portal.core.http import safe_next_url
 from portal.extensions import limiter
 from portal.i18n import select_locale
@@ -47,7 +48,6 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -57,16 +57,13 @@ def login() -> str | Response:
                 "auth/login.html", form=form, resend=EmailOnlyForm(email=form.email.data)
             ), 400
         except DomainError as exc:
-            form.password.errors.append(exc.message)
-            status = 400
+            attach_error(form, exc)
         else:
             login_user(user, remember=form.remember.data)
             session["lang"] = user.locale
             flash(_("Willkommen, %(name)s!", name=user.display_name), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
-    elif form.is_submitted():
-        status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -88,7 +85,7 @@ def signup() -> str | Response:
             form.email.data, form.display_name.data, form.password.data, locale=_locale()
         )
         return redirect(url_for("auth.check_mail"))
-    return render_template("auth/signup.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("auth/signup.html", form=form), form_status(form)
 
 
 @bp.get("/signup/check-mail")
@@ -133,7 +130,7 @@ def forgot_password() -> str | Response:
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), form_status(form)
 
 
 def _password_page(purpose: str, token: str, action, template: str, done: str):
@@ -149,7 +146,7 @@ def _password_page(purpose: str, token: str, action, template: str, done: str):
             return render_template("auth/token_invalid.html", expired=exc.expired), 400
         flash(done, "success")
         return redirect(url_for("auth.login"))
-    return render_template(template, form=form, user=user), 400 if form.is_submitted() else 200
+    return render_template(template, form=form, user=user), form_status(form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -183,14 +180,13 @@ def change_password() -> str | Response:
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
         except DomainError as exc:
-            form.current_password.errors.append(exc.message)
+            attach_error(form, exc)
         else:
             # The session token rotated: log in again with the new one, others are logged out.
             login_user(current_user._get_current_object())
             flash(_("Ihr Passwort ist geändert."), "success")
             return redirect(url_for("core.dashboard"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template("auth/change_password.html", form=form), form_status(form)
 
 
 @bp.post("/language")

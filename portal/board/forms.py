@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,6 +25,9 @@ from wtforms.validators import (
 )
 
 from portal.core import labels
+from portal.core.time import today_local
+from portal.needs.matching import BoardFilters
+from portal.volunteers.models import VolunteerProfile
 
 
 class BoardFilterForm(FlaskForm):
@@ -67,6 +73,28 @@ class BoardFilterForm(FlaskForm):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))
 
+    def set_places(self, profile: VolunteerProfile) -> None:
+        """The municipalities the volunteer helps in, by name."""
+        places = {m.id: m for m in [profile.home_municipality, *profile.municipalities]}
+        self.municipality.choices = [SelectChoice("", _l("Alle"))] + [
+            SelectChoice(str(m.id), m.name) for m in sorted(places.values(), key=lambda m: m.name)
+        ]
+
+    def filters(self) -> BoardFilters:
+        """The volunteer's choice; every task by date when the choice does not validate."""
+        if not self.validate():
+            return BoardFilters(sort="date")
+        return BoardFilters(
+            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            category=self.category.data or None,
+            language=self.language.data or None,
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            weekday=int(self.weekday.data) if self.weekday.data else None,
+            fits=bool(self.fits.data),
+            sort=self.sort.data if self.sort.data in ("date", "fit") else "date",
+        )
+
 
 class ClaimForm(FlaskForm):
     """The confirmation step of a claim: only the CSRF token."""
@@ -101,10 +129,26 @@ class ReportForm(FlaskForm):
         validators=[Optional(), Length(max=5000, message=_l("Höchstens %(max)d Zeichen."))],
     )
 
+    def report_data(self) -> dict[str, Any]:
+        """The keyword arguments of `portal.needs.reports.file_report`."""
+        return {
+            "activity_on": self.activity_on.data,
+            "minutes": self.minutes.data,
+            "outcome": self.outcome.data,
+            "follow_up_needed": self.follow_up_needed.data,
+            "concern": self.concern.data,
+        }
+
 
 class CertificateForm(FlaskForm):
     class Meta:
         csrf = False
+
+    @classmethod
+    def this_year(cls) -> CertificateForm:
+        """The form as first shown: from the 1st of January until today."""
+        today = today_local()
+        return cls(formdata=None, date_from=date(today.year, 1, 1), date_to=today)
 
     date_from = DateField(
         _l("Von"), validators=[InputRequired(message=_l("Bitte geben Sie das Anfangsdatum an."))]

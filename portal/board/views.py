@@ -6,7 +6,6 @@ Thin views: parse a form, call `portal.needs.claims` (the rules) or `portal.need
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -22,23 +21,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
 from portal.core.errors import DomainError, InvalidTransition
-from portal.core.forms import ActionForm
+from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import calendar, claims, matching, queries, reports, rules, schedule
 from portal.needs.forms import ReasonForm
-from portal.needs.models import Assignment, AssignmentStatus, Need
-from portal.security import (
-    require,
-    roles_required,
-)
+from portal.needs.models import Assignment, AssignmentStatus, Need, Report
+from portal.security import require, roles_required
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
 
@@ -51,14 +46,6 @@ def _profile_or_page() -> VolunteerProfile | tuple[str, int]:
     if profile is None or profile.status != VolunteerStatus.APPROVED:
         return render_template("board/not_approved.html", profile=profile), 403
     return profile
-
-
-def _domain_error_to_form(form: Any, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
 
 
 def _back(default: str) -> WerkzeugResponse:
@@ -75,34 +62,14 @@ def index() -> Any:
     if not isinstance(profile, VolunteerProfile):
         return profile
     form = BoardFilterForm(request.args)
-    places = sorted(
-        {m.id: m for m in [profile.home_municipality, *profile.municipalities]}.values(),
-        key=lambda m: m.name,
-    )
-    form.municipality.choices = [SelectChoice("", _("Alle"))] + [
-        SelectChoice(str(m.id), m.name) for m in places
-    ]
-    status = 200
-    filters = matching.BoardFilters(sort="date")
-    if form.validate():
-        filters = matching.BoardFilters(
-            municipality_id=int(form.municipality.data) if form.municipality.data else None,
-            category=form.category.data or None,
-            language=form.language.data or None,
-            date_from=form.date_from.data,
-            date_to=form.date_to.data,
-            weekday=int(form.weekday.data) if form.weekday.data else None,
-            fits=bool(form.fits.data),
-            sort=form.sort.data if form.sort.data in ("date", "fit") else "date",
-        )
-    else:
-        status = 400
+    form.set_places(profile)
+    filters = form.filters()
     page = matching.board(
         profile, filters, page=request.args.get("page", 1, type=int) or 1, per_page=_per_page()
     )
     return render_template(
         "board/index.html", form=form, page=page, profile=profile, filters=filters
-    ), status
+    ), 400 if form.errors else 200
 
 
 def _per_page() -> int:
@@ -117,9 +84,7 @@ def need(need_id: int) -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    need = db.session.get(Need, need_id)
-    require(need is not None)
-    assert need is not None
+    need = db.get_or_404(Need, need_id)
     own = rules.own_assignment(profile, need)
     holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
     if not holds and profile.status != VolunteerStatus.APPROVED:
@@ -148,37 +113,34 @@ def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
     return None
 
 
-@bp.route("/needs/<int:need_id>/claim", methods=["GET", "POST"])
-@roles_required(Role.VOLUNTEER)
-def claim(need_id: int) -> Any:
+def _visible_need(need_id: int) -> tuple[VolunteerProfile, Need]:
+    """The volunteer's profile and a need they may see (else 404)."""
     profile = profile_of(current_user)
     need = db.session.get(Need, need_id)
     require(need is not None and profile is not None and rules.may_see_need(profile, need))
     assert need is not None and profile is not None
+    return profile, need
+
+
+def _claim_page(need: Need, form: ClaimForm, error: str | None) -> str:
+    return render_template("board/claim.html", need=need, form=form, error=error)
+
+
+@bp.route("/needs/<int:need_id>/claim", methods=["GET", "POST"])
+@roles_required(Role.VOLUNTEER)
+def claim(need_id: int) -> Any:
+    profile, need = _visible_need(need_id)
     form = ClaimForm()
     if form.validate_on_submit():
         try:
             claims.claim(current_user, need_id)
         except DomainError as exc:
-            db.session.rollback()
-            need = db.session.get(Need, need_id)
-            return render_template(
-                "board/claim.html", need=need, form=form, error=exc.message
-            ), exc.status_code
-        flash(
-            _("Danke! Sie haben „%(title)s“ übernommen.", title=need.title),
-            "success",
-        )
+            return _claim_page(need, form, exc.message), exc.status_code
+        flash(_("Danke! Sie haben „%(title)s“ übernommen.", title=need.title), "success")
         return redirect(url_for("board.need", need_id=need_id))
     if form.is_submitted():
-        return render_template("board/claim.html", need=need, form=form, error=None), 400
-    return render_template(
-        "board/claim.html",
-        need=need,
-        form=form,
-        error=_claimable(profile, need),
-        meets_certificate=rules.meets_certificate_requirement(profile, need),
-    )
+        return _claim_page(need, form, None), 400
+    return _claim_page(need, form, _claimable(profile, need))
 
 
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["GET", "POST"])
@@ -192,15 +154,15 @@ def withdraw(assignment_id: int) -> Any:
         try:
             claims.withdraw(current_user, assignment_id, form.reason.data)
         except DomainError as exc:
-            db.session.rollback()
-            _domain_error_to_form(form, exc)
+            attach_error(form, exc)
             return render_template(
                 "board/withdraw.html", assignment=assignment, form=form
             ), exc.status_code
         flash(_("Sie haben die Aufgabe abgegeben. Danke für Ihre Nachricht."), "success")
         return redirect(url_for("board.my_tasks"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("board/withdraw.html", assignment=assignment, form=form), status
+    return render_template("board/withdraw.html", assignment=assignment, form=form), form_status(
+        form
+    )
 
 
 def _own_assignment(assignment_id: int) -> Assignment:
@@ -223,7 +185,6 @@ def my_tasks() -> Any:
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
-    today = today_local()
     return render_template(
         "board/my_tasks.html",
         profile=profile,
@@ -232,9 +193,7 @@ def my_tasks() -> Any:
         hours=queries.hours(profile),
         feed_url=url_for("board.calendar_feed", token=feed.token, _external=True) if feed else None,
         renew_form=ActionForm(),
-        certificate_form=CertificateForm(
-            formdata=None, date_from=date(today.year, 1, 1), date_to=today
-        ),
+        certificate_form=CertificateForm.this_year(),
         next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
     )
 
@@ -248,30 +207,21 @@ def report(assignment_id: int) -> Any:
         form.activity_on.data = today_local()
     if form.validate_on_submit():
         try:
-            filed = reports.file_report(
-                current_user,
-                assignment_id,
-                activity_on=form.activity_on.data,
-                minutes=form.minutes.data,
-                outcome=form.outcome.data,
-                follow_up_needed=form.follow_up_needed.data,
-                concern=form.concern.data,
-            )
+            filed = reports.file_report(current_user, assignment_id, **form.report_data())
         except DomainError as exc:
-            db.session.rollback()
-            _domain_error_to_form(form, exc)
+            attach_error(form, exc)
             return render_template(
                 "board/report.html", assignment=assignment, form=form
             ), exc.status_code
-        if filed.concern_raised:
-            flash(
-                _("Danke für Ihren Bericht. Ihr Anliegen wurde sofort weitergeleitet."), "success"
-            )
-        else:
-            flash(_("Danke für Ihren Bericht."), "success")
+        flash(_thanks_for(filed), "success")
         return redirect(url_for("board.need", need_id=assignment.need_id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("board/report.html", assignment=assignment, form=form), status
+    return render_template("board/report.html", assignment=assignment, form=form), form_status(form)
+
+
+def _thanks_for(report: Report) -> str:
+    if report.concern_raised:
+        return _("Danke für Ihren Bericht. Ihr Anliegen wurde sofort weitergeleitet.")
+    return _("Danke für Ihren Bericht.")
 
 
 @bp.get("/certificate")
@@ -281,11 +231,9 @@ def certificate() -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    form = CertificateForm(request.args)
     if not request.args:
-        today = today_local()
-        form = CertificateForm(formdata=None, date_from=date(today.year, 1, 1), date_to=today)
-        return render_template("board/certificate.html", form=form)
+        return render_template("board/certificate.html", form=CertificateForm.this_year())
+    form = CertificateForm(request.args)
     if not form.validate():
         return render_template("board/certificate.html", form=form), 400
     from portal.needs.certificate import render_certificate
@@ -293,8 +241,12 @@ def certificate() -> Any:
     rows = queries.hours_by_category(profile, form.date_from.data, form.date_to.data)
     pdf = render_certificate(profile, form.date_from.data, form.date_to.data, rows)
     filename = f"Ehrenamtsnachweis_{form.date_from.data:%Y-%m-%d}_{form.date_to.data:%Y-%m-%d}.pdf"
+    return _inline_pdf(pdf, filename)
+
+
+def _inline_pdf(body: bytes, filename: str) -> Response:
     return Response(
-        pdf,
+        body,
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
@@ -309,12 +261,9 @@ def certificate() -> Any:
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
     """The volunteer's upcoming appointments; the secret token is the only credential."""
-    profile = calendar.profile_for_calendar_token(token)
-    if profile is None:
+    body = calendar.feed_for_token(token)
+    if body is None:
         abort(404)
-
-    body = calendar.render_feed(profile, queries.calendar_occurrences(profile))
-    db.session.rollback()
     return Response(
         body,
         mimetype="text/calendar",

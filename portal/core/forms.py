@@ -26,6 +26,15 @@ def optional_int(value: Any) -> int | None:
     return int(value)
 
 
+def int_or_none(value: Any) -> int | None:
+    """Coerce a submitted id leniently: anything that is not a number becomes None, which the
+    field's own validator then refuses with a readable message (never a 500)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def attach_error(form: FlaskForm, exc: DomainError) -> None:
     """Show a service's refusal next to the field(s) it names, else in the form's summary.
 

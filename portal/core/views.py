@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from portal.core.health import database_problem
 from portal.dashboard import cards_for
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 
 bp = Blueprint("core", __name__)
 
@@ -35,10 +35,7 @@ def privacy() -> str:
 @limiter.exempt
 def healthz() -> tuple[dict[str, str], int]:
     """200 with the database's state, 503 when the database does not answer."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except Exception as exc:
-        db.session.rollback()
-        return {"status": "error", "database": "unavailable", "error": type(exc).__name__}, 503
+    problem = database_problem()
+    if problem is not None:
+        return {"status": "error", "database": "unavailable", "error": problem}, 503
     return {"status": "ok", "database": "ok"}, 200

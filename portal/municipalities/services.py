@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
 from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Municipality, Office
 
@@ -126,15 +127,15 @@ def _check_municipality(
         raise ValidationFailed(_("Diese Außenstelle gibt es nicht."), field="office_id")
 
 
-def _commit_unique(message: str, field: str) -> None:
-    """Commit; a unique constraint hit by a concurrent request becomes a Conflict."""
+def _flush_unique(message: str, field: str) -> None:
+    """Write now; a unique constraint hit by a concurrent request becomes a Conflict."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict(message, field=field) from exc
 
 
+@unit_of_work()
 def create_municipality(
     actor: Any,
     name: str,
@@ -158,10 +159,11 @@ def create_municipality(
         ags=ags,
         office_id=office_id,
     )
-    _commit_unique(_("Name oder Gemeindeschlüssel ist bereits vergeben."), "name")
+    _flush_unique(_("Name oder Gemeindeschlüssel ist bereits vergeben."), "name")
     return municipality
 
 
+@unit_of_work()
 def update_municipality(
     actor: Any,
     municipality: Municipality,
@@ -190,7 +192,7 @@ def update_municipality(
         municipality_id=municipality.id,
         changes=changes,
     )
-    _commit_unique(_("Name oder Gemeindeschlüssel ist bereits vergeben."), "name")
+    _flush_unique(_("Name oder Gemeindeschlüssel ist bereits vergeben."), "name")
     return municipality
 
 
@@ -217,6 +219,7 @@ def _check_office_name(name: str, own_id: int | None) -> None:
         raise Conflict(_("Eine Außenstelle mit diesem Namen gibt es bereits."), field="name")
 
 
+@unit_of_work()
 def create_office(
     actor: Any,
     name: str,
@@ -231,10 +234,11 @@ def create_office(
     db.session.add(office)
     db.session.flush()
     audit.record("office.created", actor=actor, object_type="office", object_id=office.id, **values)
-    _commit_unique(_("Eine Außenstelle mit diesem Namen gibt es bereits."), "name")
+    _flush_unique(_("Eine Außenstelle mit diesem Namen gibt es bereits."), "name")
     return office
 
 
+@unit_of_work()
 def update_office(
     actor: Any,
     office: Office,
@@ -258,5 +262,5 @@ def update_office(
     audit.record(
         "office.updated", actor=actor, object_type="office", object_id=office.id, changes=changes
     )
-    _commit_unique(_("Eine Außenstelle mit diesem Namen gibt es bereits."), "name")
+    _flush_unique(_("Eine Außenstelle mit diesem Namen gibt es bereits."), "name")
     return office

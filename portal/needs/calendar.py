@@ -22,11 +22,13 @@ from portal.core.errors import (
     NotAllowed,
 )
 from portal.core.time import utcnow
+from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
 from portal.needs.models import (
     Assignment,
     CalendarFeedToken,
 )
+from portal.needs.queries import calendar_occurrences
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
 
@@ -72,6 +74,7 @@ def calendar_token(profile: VolunteerProfile) -> CalendarFeedToken | None:
     )
 
 
+@unit_of_work()
 def renew_calendar_token(actor: User) -> CalendarFeedToken:
     """Create the secret feed address, or replace it: the old address stops working."""
     profile = profile_of(actor)
@@ -86,7 +89,6 @@ def renew_calendar_token(actor: User) -> CalendarFeedToken:
     audit.record(
         "calendar_feed.renewed", actor=actor, object_type="volunteer", object_id=profile.id
     )
-    db.session.commit()
     return feed
 
 
@@ -97,3 +99,13 @@ def profile_for_calendar_token(token: str) -> VolunteerProfile | None:
     if feed is None or feed.volunteer.status != VolunteerStatus.APPROVED:
         return None
     return feed.volunteer
+
+
+def feed_for_token(token: str) -> bytes | None:
+    """The feed at the secret address ``token`` (None: no such feed). A read that ends its
+    transaction before the calendar service gets the answer."""
+    with read_only():
+        profile = profile_for_calendar_token(token)
+        if profile is None:
+            return None
+        return render_feed(profile, calendar_occurrences(profile))

@@ -7,8 +7,8 @@ CHECK, and a partial UNIQUE index allows one active claim per (need, volunteer).
 transaction starts with ``BEGIN IMMEDIATE``; on PostgreSQL the volunteer's row is locked so
 that the same person's parallel claims are checked one after the other.
 
-Every function takes the acting user, enforces the rules (`portal.needs.rules`), commits, and
-raises a DomainError.
+Every function takes the acting user, enforces the rules (`portal.needs.rules`), and is one unit
+of work: it commits, or raises a DomainError with the session rolled back.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from portal.core.errors import (
     ValidationFailed,
 )
 from portal.core.time import utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.needs.models import (
     Assignment,
@@ -94,6 +95,7 @@ def _lock_profile(profile_id: int) -> VolunteerProfile:
     return profile
 
 
+@unit_of_work()
 def claim(actor: User, need_id: int) -> Assignment:
     """Take on a need: one transaction that cannot overbook."""
     profile = approved_profile(actor)
@@ -109,7 +111,6 @@ def claim(actor: User, need_id: int) -> Assignment:
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise CapacityReached(_("Alle Plätze dieser Aufgabe sind bereits vergeben."))
     db.session.execute(
         update(Need)
@@ -122,7 +123,6 @@ def claim(actor: User, need_id: int) -> Assignment:
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(_("Sie haben diese Aufgabe bereits übernommen.")) from None
     db.session.refresh(need)
     audit.record(
@@ -135,7 +135,6 @@ def claim(actor: User, need_id: int) -> Assignment:
     )
     mail_managers(need, "board_claimed_manager", volunteer=profile.user, profile=profile)
     mail_volunteer(profile, need, "board_claimed_volunteer", contacts=managers_of(need))
-    db.session.commit()
     return assignment
 
 
@@ -148,7 +147,6 @@ def _end(assignment: Assignment, status: str, reason: str) -> None:
         .execution_options(synchronize_session=False)
     )
     if ended.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise InvalidTransition(_("Diese Übernahme ist nicht mehr aktiv."))
     db.session.execute(
         update(Need)
@@ -171,6 +169,7 @@ def get_assignment(assignment_id: int) -> Assignment:
     return assignment
 
 
+@unit_of_work()
 def withdraw(actor: User, assignment_id: int, reason: str) -> Assignment:
     """The volunteer gives a claim back; the place opens again."""
     profile = profile_of(actor)
@@ -194,10 +193,10 @@ def withdraw(actor: User, assignment_id: int, reason: str) -> Assignment:
     )
     mail_managers(need, "board_withdrawn_manager", volunteer=profile.user, reason=reason)
     mail_volunteer(profile, need, "board_withdrawn_volunteer", reason=reason)
-    db.session.commit()
     return assignment
 
 
+@unit_of_work()
 def release(actor: User, assignment_id: int, reason: str) -> Assignment:
     """A manager of the need's municipality ends a claim; the place opens again."""
     assignment = get_assignment(assignment_id)
@@ -222,5 +221,4 @@ def release(actor: User, assignment_id: int, reason: str) -> Assignment:
     )
     mail_volunteer(profile, need, "board_released_volunteer", reason=reason, manager=actor)
     mail_managers(need, "board_released_manager", volunteer=profile.user, reason=reason, by=actor)
-    db.session.commit()
     return assignment

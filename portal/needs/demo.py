@@ -20,6 +20,7 @@ from portal.municipalities.models import Municipality
 from portal.needs import claims, reports, rules
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.queries import profile_of
 
 DOMAIN = "landkreis-rastatt.example"
 VOLUNTEERS = ("lena.schmitt", "peter.mueller", "fatima.haddad", "jonas.weber", "olena.kovalenko")
@@ -31,10 +32,7 @@ def _at(day: date, hour: int) -> datetime:
 
 
 def _profile(local: str) -> VolunteerProfile | None:
-    user = find_user_by_email(f"{local}@{DOMAIN}")
-    if user is None:
-        return None
-    return db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    return profile_of(find_user_by_email(f"{local}@{DOMAIN}"))
 
 
 def _history(profile: VolunteerProfile) -> int:

@@ -23,8 +23,8 @@ from portal.needs.models import (
     NeedStatus,
     Report,
 )
-from portal.plans.clients import scoped
 from portal.plans.models import Goal, IntegrationPlan, Step
+from portal.security import managed_municipality_ids, scope_to
 from portal.volunteers.models import VolunteerProfile
 
 
@@ -174,7 +174,7 @@ def need_assignments(need: Need) -> list[Assignment]:
     return rows
 
 
-def manager_reports_stmt(municipality_ids: set[int] | None, open_only: bool) -> Any:
+def manager_reports_stmt(user: Any, open_only: bool) -> Any:
     """Reports in the manager's municipalities: concerns and unacknowledged ones first."""
     stmt = (
         select(Report)
@@ -193,8 +193,7 @@ def manager_reports_stmt(municipality_ids: set[int] | None, open_only: bool) -> 
             Report.id.desc(),
         )
     )
-    if municipality_ids is not None:
-        stmt = stmt.where(Need.municipality_id.in_(municipality_ids))
+    stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
     if open_only:
         stmt = stmt.where(Report.acknowledged_at.is_(None))
     return stmt
@@ -229,7 +228,7 @@ def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
         )
         .order_by(Need.starts_on.desc().nulls_last(), Need.id.desc())
     )
-    stmt = scoped(stmt, user, Need.municipality_id)
+    stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
     if filters.status:
         stmt = stmt.where(Need.status == filters.status)
     if filters.municipality_id:

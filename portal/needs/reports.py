@@ -15,6 +15,7 @@ from portal.core.errors import (
     ValidationFailed,
 )
 from portal.core.time import to_local, today_local, utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.needs.claims import get_assignment, mail_managers
 from portal.needs.models import (
@@ -27,6 +28,7 @@ from portal.volunteers.queries import profile_of
 TEXT_MAX = 5000
 
 
+@unit_of_work()
 def file_report(
     actor: User,
     assignment_id: int,
@@ -98,10 +100,10 @@ def file_report(
     )
     if report.concern_raised:
         mail_managers(need, "board_concern", volunteer=profile.user, report=report)
-    db.session.commit()
     return report
 
 
+@unit_of_work()
 def acknowledge_report(actor: User, report_id: int) -> Report:
     """A manager of the need's municipality confirms having read a report (once)."""
     report = db.session.get(Report, report_id)
@@ -114,7 +116,6 @@ def acknowledge_report(actor: User, report_id: int) -> Report:
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise InvalidTransition(_("Dieser Bericht wurde bereits bestätigt."))
     audit.record(
         "report.acknowledged",
@@ -123,6 +124,4 @@ def acknowledge_report(actor: User, report_id: int) -> Report:
         object_id=report.id,
         municipality_id=report.assignment.need.municipality_id,
     )
-    db.session.commit()
-    db.session.refresh(report)
     return report

@@ -1,7 +1,8 @@
 """The life of a need on the managers' side: publish, edit, cancel, duplicate, complete.
 
 Every function takes the acting user, checks that they manage the need's municipality, changes
-the need in one transaction (audit event and e-mails included) and raises a DomainError.
+the need in one transaction (audit event and e-mails included) and raises a DomainError, leaving
+the session rolled back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from portal.audit.services import record
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.needs.models import (
     Assignment,
@@ -80,6 +82,7 @@ def _check(actor: Any, municipality_id: int | None) -> None:
         raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
 
 
+@unit_of_work()
 def create_need(actor: Any, data: NeedInput) -> Need:
     """Publish (status open) or save as draft a new need, optionally from a plan step."""
     _check(actor, data.municipality_id)
@@ -101,10 +104,10 @@ def create_need(actor: Any, data: NeedInput) -> Need:
         municipality_id=need.municipality_id,
         status=need.status,
     )
-    db.session.commit()
     return need
 
 
+@unit_of_work()
 def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     _check(actor, need.municipality_id)
     _check(actor, data.municipality_id)
@@ -130,7 +133,6 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
         municipality_id=need.municipality_id,
         status=need.status,
     )
-    db.session.commit()
     return need
 
 
@@ -156,7 +158,6 @@ def _close(need: Need, status: str, allowed_from: tuple[str, ...], message: str)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise InvalidTransition(message)
     db.session.refresh(need)
 
@@ -175,6 +176,7 @@ def _end_active(need: Need, status: str, reason: str = "") -> list[Assignment]:
     return ended
 
 
+@unit_of_work()
 def cancel_need(actor: Any, need: Need, reason: str) -> Need:
     """Cancel with a reason. Volunteers with an active claim are e-mailed in their language
     and their claims are released, all in one transaction."""
@@ -210,7 +212,6 @@ def cancel_need(actor: Any, need: Need, reason: str) -> Need:
         reason=reason,
         notified=len(released),
     )
-    db.session.commit()
     return need
 
 
@@ -221,6 +222,7 @@ def _shift_to_future(value: date, today: date) -> int:
     return -((value - today).days // 7)
 
 
+@unit_of_work()
 def duplicate_need(actor: Any, need: Need) -> Need:
     """A copy as a draft, its schedule moved on by whole weeks if it lies in the past."""
     _check(actor, need.municipality_id)
@@ -275,10 +277,10 @@ def duplicate_need(actor: Any, need: Need) -> Need:
         municipality_id=copy.municipality_id,
         original_id=need.id,
     )
-    db.session.commit()
     return copy
 
 
+@unit_of_work()
 def complete_need(actor: Any, need: Need, mark_step_done: bool = False) -> Need:
     """Mark a published need completed; its active claims end as completed (their volunteers
     can still report back). With ``mark_step_done`` the source plan step is marked done in
@@ -304,5 +306,4 @@ def complete_need(actor: Any, need: Need, mark_step_done: bool = False) -> Need:
         municipality_id=need.municipality_id,
         step_done=step is not None,
     )
-    db.session.commit()
     return need

@@ -34,7 +34,6 @@ from portal.needs.models import Assignment, Need, NeedStatus, Report
 from portal.plans.clients import manageable_municipalities
 from portal.plans.models import Step
 from portal.security import (
-    managed_municipality_ids,
     may_manage_need,
     may_see_client,
     require,
@@ -97,7 +96,6 @@ def create() -> str | Response:
         try:
             need = services.create_need(current_user, form.to_input())
         except ValidationFailed as exc:
-            db.session.rollback()
             attach_error(form, exc)
         else:
             if need.status == NeedStatus.OPEN:
@@ -105,9 +103,7 @@ def create() -> str | Response:
             else:
                 flash(_("Der Bedarf ist als Entwurf gespeichert."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template(
-        "needs/form.html", form=form, need=None, step=step
-    ), 400 if form.is_submitted() else 200
+    return render_template("needs/form.html", form=form, need=None, step=step), form_status(form)
 
 
 @bp.get("/<int:need_id>")
@@ -142,14 +138,13 @@ def edit(need_id: int) -> str | Response:
         try:
             services.update_need(current_user, need, form.to_input())
         except ValidationFailed as exc:
-            db.session.rollback()
             attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template(
         "needs/form.html", form=form, need=need, step=need.source_step
-    ), 400 if form.is_submitted() else 200
+    ), form_status(form)
 
 
 @bp.route("/<int:need_id>/cancel", methods=["GET", "POST"])
@@ -161,7 +156,6 @@ def cancel(need_id: int) -> str | Response:
         try:
             services.cancel_need(current_user, need, form.reason.data)
         except ValidationFailed as exc:
-            db.session.rollback()
             attach_error(form, exc)
         else:
             flash(_("Der Bedarf ist abgesagt."), "success")
@@ -171,7 +165,7 @@ def cancel(need_id: int) -> str | Response:
         form=form,
         need=need,
         assigned=services.active_assignments(need),
-    ), 400 if form.is_submitted() else 200
+    ), form_status(form)
 
 
 @bp.post("/<int:need_id>/duplicate")
@@ -244,7 +238,7 @@ def acknowledge(report_id: int) -> Response:
 @roles_required(*MANAGERS)
 def reports() -> str:
     open_only = request.args.get("all") != "1"
-    stmt = queries.manager_reports_stmt(managed_municipality_ids(current_user), open_only)
+    stmt = queries.manager_reports_stmt(current_user, open_only)
     return render_template(
         "needs/reports.html", page=paginate(stmt), open_only=open_only, ack_form=ActionForm()
     )

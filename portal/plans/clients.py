@@ -16,6 +16,7 @@ from portal.audit.services import record
 from portal.auth.models import Membership, Role, User
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.plans.models import (
@@ -24,7 +25,12 @@ from portal.plans.models import (
     IntegrationPlan,
     ReferenceCounter,
 )
-from portal.security import managed_municipality_ids, may_manage_municipality, may_see_client
+from portal.security import (
+    managed_municipality_ids,
+    may_manage_municipality,
+    may_see_client,
+    scope_to,
+)
 
 
 def _insert_counter_if_missing(prefix: str, year: int) -> None:
@@ -66,20 +72,9 @@ def allocate_reference(year: int | None = None) -> str:
     return f"{prefix}-{year}-{value:04d}"
 
 
-def scoped(stmt: Select[Any], user: Any, column: Any) -> Select[Any]:
-    """Restrict ``stmt`` to the municipalities ``user`` manages (admins: everything)."""
-    ids = managed_municipality_ids(user)
-    if ids is None:
-        return stmt
-    return stmt.where(column.in_(ids or {-1}))
-
-
 def manageable_municipalities(user: Any) -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            scoped(select(Municipality).order_by(Municipality.name), user, Municipality.id)
-        )
-    )
+    stmt = select(Municipality).order_by(Municipality.name)
+    return list(db.session.scalars(scope_to(stmt, Municipality.id, managed_municipality_ids(user))))
 
 
 def managers_for(user: Any) -> list[User]:
@@ -92,12 +87,9 @@ def managers_for(user: Any) -> list[User]:
         .order_by(User.display_name)
         .distinct()
     )
-    ids = managed_municipality_ids(user)
-    if ids is not None:
-        stmt = stmt.where(
-            or_(Membership.municipality_id.in_(ids or {-1}), Municipality.id.in_(ids or {-1}))
-        )
-    return list(db.session.scalars(stmt))
+    # The municipality a membership covers: its own, or (office scope) each of the office's.
+    covered = func.coalesce(Municipality.id, Membership.municipality_id)
+    return list(db.session.scalars(scope_to(stmt, covered, managed_municipality_ids(user))))
 
 
 def _check_manages(actor: Any, municipality_id: int | None) -> None:
@@ -116,10 +108,8 @@ class ClientInput:
     manager_id: int | None = None
 
 
-def _audit_and_commit(
-    action: str, actor: Any, object_type: str, object_id: int, client: Client
-) -> None:
-    """Every change of a client's case ends here: one audit event, then the commit."""
+def _audit(action: str, actor: Any, object_type: str, object_id: int, client: Client) -> None:
+    """Every change of a client's case ends here: one audit event in the change's transaction."""
     record(
         action,
         actor=actor,
@@ -127,7 +117,6 @@ def _audit_and_commit(
         object_id=object_id,
         municipality_id=client.municipality_id,
     )
-    db.session.commit()
 
 
 def _validate_client(data: ClientInput) -> None:
@@ -170,6 +159,7 @@ def _apply_client(client: Client, data: ClientInput) -> None:
     client.manager_id = data.manager_id
 
 
+@unit_of_work()
 def create_client(actor: Any, data: ClientInput) -> Client:
     """Create a client with a fresh pseudonymous reference and an empty integration plan."""
     _check_manages(actor, data.municipality_id)
@@ -187,19 +177,20 @@ def create_client(actor: Any, data: ClientInput) -> Client:
         municipality_id=client.municipality_id,
         reference=client.reference,
     )
-    db.session.commit()
     return client
 
 
+@unit_of_work()
 def update_client(actor: Any, client: Client, data: ClientInput) -> Client:
     _check_manages(actor, client.municipality_id)
     _check_manages(actor, data.municipality_id)
     _validate_client(data)
     _apply_client(client, data)
-    _audit_and_commit("client.updated", actor, "client", client.id, client)
+    _audit("client.updated", actor, "client", client.id, client)
     return client
 
 
+@unit_of_work()
 def close_client(actor: Any, client: Client, closed_on: date | None = None) -> Client:
     """Close a client's case (status closed, with the date)."""
     _check_manages(actor, client.municipality_id)
@@ -210,20 +201,22 @@ def close_client(actor: Any, client: Client, closed_on: date | None = None) -> C
         raise ValidationFailed(_("Das Datum darf nicht in der Zukunft liegen."), field="closed_on")
     client.status = ClientStatus.CLOSED
     client.closed_on = closed_on
-    _audit_and_commit("client.closed", actor, "client", client.id, client)
+    _audit("client.closed", actor, "client", client.id, client)
     return client
 
 
+@unit_of_work()
 def reopen_client(actor: Any, client: Client) -> Client:
     _check_manages(actor, client.municipality_id)
     if client.status != ClientStatus.CLOSED:
         raise InvalidTransition(_("Der Fall ist nicht abgeschlossen."))
     client.status = ClientStatus.ACTIVE
     client.closed_on = None
-    _audit_and_commit("client.reopened", actor, "client", client.id, client)
+    _audit("client.reopened", actor, "client", client.id, client)
     return client
 
 
+@unit_of_work()
 def record_client_view(actor: Any, client: Client, page: str = "client") -> None:
     """Every look at a client's page (or plan) is audited (special-category data)."""
     if not may_see_client(actor, client):
@@ -236,7 +229,6 @@ def record_client_view(actor: Any, client: Client, page: str = "client") -> None
         municipality_id=client.municipality_id,
         page=page,
     )
-    db.session.commit()
 
 
 def clients_query(
@@ -255,7 +247,7 @@ def clients_query(
         )
         .order_by(Client.reference.desc())
     )
-    stmt = scoped(stmt, user, Client.municipality_id)
+    stmt = scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
     if status:
         stmt = stmt.where(Client.status == status)
     if municipality_id:

@@ -10,42 +10,14 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core import labels
-from portal.core.errors import DomainError
+from portal.core.forms import MultiCheckboxField, optional_int
 from portal.plans.models import GoalStatus, StepActor, StepStatus
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (rendered as a fieldset by the `field` macro)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-def apply_error(form: FlaskForm, exc: DomainError) -> None:
-    """Show a service's refusal next to the field it names (or in the summary)."""
-    errors: dict[str, str] = getattr(exc, "errors", None) or {exc.field or "": exc.message}
-    for name, message in errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is None or not hasattr(target, "errors"):
-            form.form_errors.append(message)
-            continue
-        if isinstance(target.errors, tuple):
-            target.errors = list(target.errors)
-        target.errors.append(message)
 
 
 def language_field(label: Any) -> MultiCheckboxField:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.auth.models import User
 from portal.core.errors import ValidationFailed
 from portal.core.time import today_local
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
-from portal.plans.clients import _audit_and_commit, _check_manages, scoped
+from portal.plans.clients import _audit, _check_manages
 from portal.plans.models import (
     Client,
     ClientStatus,
@@ -29,6 +30,7 @@ from portal.plans.models import (
     StepActor,
     StepStatus,
 )
+from portal.security import managed_municipality_ids, scope_to
 
 REVIEW_SOON_DAYS = 14
 
@@ -44,6 +46,7 @@ def plan_of(client: Client) -> IntegrationPlan:
     return client.plan
 
 
+@unit_of_work()
 def update_plan(
     actor: Any, client: Client, agreed_on: date | None, next_review_on: date | None
 ) -> IntegrationPlan:
@@ -59,7 +62,7 @@ def update_plan(
     plan = plan_of(client)
     plan.agreed_on = agreed_on
     plan.next_review_on = next_review_on
-    _audit_and_commit("plan.updated", actor, "integration_plan", plan.id, client)
+    _audit("plan.updated", actor, "integration_plan", plan.id, client)
     return plan
 
 
@@ -72,22 +75,24 @@ def _validate_goal(area: str, text: str, status: str) -> None:
         raise ValidationFailed(_("Bitte beschreiben Sie das Ziel."), field="text")
 
 
+@unit_of_work()
 def add_goal(actor: Any, client: Client, area: str, text: str, status: str) -> Goal:
     _check_manages(actor, client.municipality_id)
     _validate_goal(area, text, status)
     goal = Goal(plan=plan_of(client), area=area, text=text.strip(), status=status)
     db.session.add(goal)
     db.session.flush()
-    _audit_and_commit("goal.created", actor, "goal", goal.id, client)
+    _audit("goal.created", actor, "goal", goal.id, client)
     return goal
 
 
+@unit_of_work()
 def update_goal(actor: Any, goal: Goal, area: str, text: str, status: str) -> Goal:
     client = goal.plan.client
     _check_manages(actor, client.municipality_id)
     _validate_goal(area, text, status)
     goal.area, goal.text, goal.status = area, text.strip(), status
-    _audit_and_commit("goal.updated", actor, "goal", goal.id, client)
+    _audit("goal.updated", actor, "goal", goal.id, client)
     return goal
 
 
@@ -122,6 +127,7 @@ def _validate_step(data: StepInput, previous_due: date | None = None) -> None:
         )
 
 
+@unit_of_work()
 def add_step(actor: Any, goal: Goal, data: StepInput) -> Step:
     client = goal.plan.client
     _check_manages(actor, client.municipality_id)
@@ -130,16 +136,17 @@ def add_step(actor: Any, goal: Goal, data: StepInput) -> Step:
     _apply_step(step, data)
     db.session.add(step)
     db.session.flush()
-    _audit_and_commit("step.created", actor, "step", step.id, client)
+    _audit("step.created", actor, "step", step.id, client)
     return step
 
 
+@unit_of_work()
 def update_step(actor: Any, step: Step, data: StepInput) -> Step:
     client = step.goal.plan.client
     _check_manages(actor, client.municipality_id)
     _validate_step(data, previous_due=step.due_on)
     _apply_step(step, data)
-    _audit_and_commit("step.updated", actor, "step", step.id, client)
+    _audit("step.updated", actor, "step", step.id, client)
     return step
 
 
@@ -188,7 +195,7 @@ def plans_due_for_review(user: Any, within_days: int = REVIEW_SOON_DAYS) -> Sele
         )
         .order_by(IntegrationPlan.next_review_on, IntegrationPlan.id)
     )
-    return scoped(stmt, user, Client.municipality_id)
+    return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
 
 
 def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[Any]:
@@ -208,7 +215,7 @@ def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[An
     )
     if mine_only_manager is not None:
         stmt = stmt.where(Client.manager_id == mine_only_manager.id)
-    return scoped(stmt, user, Client.municipality_id)
+    return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
 
 
 def reviews_due(user: Any, limit: int) -> list[IntegrationPlan]:

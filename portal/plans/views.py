@@ -5,8 +5,6 @@ Every page that shows a client (or the client's plan) writes a ``client.viewed``
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.errors import ValidationFailed
+from portal.core.forms import attach_error, form_status
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
@@ -28,7 +27,6 @@ from portal.plans.forms import (
     GoalForm,
     PlanForm,
     StepForm,
-    apply_error,
 )
 from portal.plans.models import Client, ClientStatus, Goal, Step
 from portal.security import may_see_client, require, roles_required
@@ -55,10 +53,6 @@ def _step_or_404(step_id: int) -> Step:
     step = db.get_or_404(Step, step_id)
     require(may_see_client(current_user, step.goal.plan.client))
     return step
-
-
-def _status(form: Any) -> int:
-    return 400 if form.is_submitted() else 200
 
 
 # --- start page ------------------------------------------------------------------------------
@@ -138,12 +132,11 @@ def create_client() -> str | Response:
         try:
             client = client_records.create_client(current_user, _client_input(form))
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Klient/in %(ref)s angelegt.", ref=client.reference), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/client_form.html", form=form, client=None), _status(form)
+    return render_template("plans/client_form.html", form=form, client=None), form_status(form)
 
 
 @bp.get("/clients/<int:client_id>")
@@ -171,12 +164,11 @@ def edit_client(client_id: int) -> str | Response:
         try:
             client_records.update_client(current_user, client, _client_input(form))
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("plans.client_detail", client_id=client.id))
-    return render_template("plans/client_form.html", form=form, client=client), _status(form)
+    return render_template("plans/client_form.html", form=form, client=client), form_status(form)
 
 
 @bp.post("/clients/<int:client_id>/close")
@@ -188,8 +180,7 @@ def close_client(client_id: int) -> str | Response:
         try:
             client_records.close_client(current_user, client, form.closed_on.data)
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Der Fall ist abgeschlossen."), "success")
             return redirect(url_for("plans.client_detail", client_id=client.id))
@@ -213,7 +204,6 @@ def reopen_client(client_id: int) -> Response:
 @bp.get("/clients/<int:client_id>/plan")
 @roles_required(*MANAGERS)
 def plan(client_id: int) -> str:
-
     client = _client_or_404(client_id)
     client_records.record_client_view(current_user, client, page="plan")
     plan = services.load_plan(client)
@@ -241,12 +231,11 @@ def edit_plan(client_id: int) -> str | Response:
                 current_user, client, form.agreed_on.data, form.next_review_on.data
             )
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/plan_form.html", form=form, client=client), _status(form)
+    return render_template("plans/plan_form.html", form=form, client=client), form_status(form)
 
 
 @bp.route("/clients/<int:client_id>/goals/new", methods=["GET", "POST"])
@@ -260,14 +249,12 @@ def create_goal(client_id: int) -> str | Response:
                 current_user, client, form.area.data, form.text.data, form.status.data
             )
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Ziel angelegt."), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/goal_form.html", form=form, client=client, goal=None), _status(
-        form
-    )
+    page = render_template("plans/goal_form.html", form=form, client=client, goal=None)
+    return page, form_status(form)
 
 
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
@@ -282,14 +269,12 @@ def edit_goal(goal_id: int) -> str | Response:
                 current_user, goal, form.area.data, form.text.data, form.status.data
             )
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/goal_form.html", form=form, client=client, goal=goal), _status(
-        form
-    )
+    page = render_template("plans/goal_form.html", form=form, client=client, goal=goal)
+    return page, form_status(form)
 
 
 def _step_input(form: StepForm) -> services.StepInput:
@@ -312,14 +297,13 @@ def create_step(goal_id: int) -> str | Response:
         try:
             services.add_step(current_user, goal, _step_input(form))
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Schritt angelegt."), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
     return render_template(
         "plans/step_form.html", form=form, client=client, goal=goal, step=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/steps/<int:step_id>/edit", methods=["GET", "POST"])
@@ -333,11 +317,10 @@ def edit_step(step_id: int) -> str | Response:
         try:
             services.update_step(current_user, step, _step_input(form))
         except ValidationFailed as exc:
-            db.session.rollback()
-            apply_error(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("Gespeichert."), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
     return render_template(
         "plans/step_form.html", form=form, client=client, goal=goal, step=step
-    ), _status(form)
+    ), form_status(form)

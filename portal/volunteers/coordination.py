@@ -6,13 +6,17 @@ A volunteer outside that scope is a 404, also by a typed URL.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
 from portal.core.errors import DomainError
+from portal.core.forms import attach_error
 from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.security import may_coordinate_volunteer, require, roles_required
@@ -102,6 +106,16 @@ def _render_detail(
     ), status
 
 
+def _refused(volunteer_id: int, form: FlaskForm, exc: DomainError, **shown: Any) -> tuple[str, int]:
+    """The volunteer's page again after a refusal: at the field it names (400), or, when it
+    refuses the action as a whole (someone else decided first, say), above the page."""
+    attach_error(form, exc)
+    profile = _volunteer_or_404(volunteer_id)
+    if form.form_errors:
+        return _render_detail(profile, exc.status_code, error=exc.message)
+    return _render_detail(profile, 400, **shown)
+
+
 @bp.get("/volunteers/<int:volunteer_id>")
 @roles_required(*COORDINATION)
 def volunteer(volunteer_id: int) -> tuple[str, int]:
@@ -132,11 +146,7 @@ def decide(volunteer_id: int, action: str) -> Response | tuple[str, int]:
     try:
         decisions.decide(current_user, profile, action, form.reason.data or "")
     except DomainError as exc:
-        profile = _volunteer_or_404(volunteer_id)
-        if exc.field == "reason":
-            form.reason.errors = [*form.reason.errors, exc.message]
-            return _render_detail(profile, 400, forms={action: form})
-        return _render_detail(profile, exc.status_code, error=exc.message)
+        return _refused(volunteer_id, form, exc, forms={action: form})
     flash(_done_message(action, profile.user.display_name), "success")
     return redirect(url_for("coordination.volunteer", volunteer_id=volunteer_id))
 
@@ -153,11 +163,6 @@ def record_certificate(volunteer_id: int) -> Response | tuple[str, int]:
             current_user, profile, form.issued_on.data, form.seen_on.data
         )
     except DomainError as exc:
-        profile = _volunteer_or_404(volunteer_id)
-        target = getattr(form, exc.field or "", None)
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-            return _render_detail(profile, 400, certificate_form=form)
-        return _render_detail(profile, exc.status_code, error=exc.message)
+        return _refused(volunteer_id, form, exc, certificate_form=form)
     flash(_("Die Einsichtnahme ins Führungszeugnis ist vermerkt."), "success")
     return redirect(url_for("coordination.volunteer", volunteer_id=volunteer_id))

@@ -23,6 +23,7 @@ from portal.auth.models import User
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.labels import label
 from portal.core.time import today_local, utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.notifications.services import external_url, queue_email
 from portal.security import may_coordinate_volunteer
@@ -89,6 +90,7 @@ def allowed_actions(profile: VolunteerProfile) -> list[str]:
     return [name for name, t in TRANSITIONS.items() if profile.status in t.sources]
 
 
+@unit_of_work()
 def decide(actor: User, profile: VolunteerProfile, action: str, reason: str = "") -> None:
     """Apply a coordinator's decision. Raises InvalidTransition in the wrong state."""
     if not may_coordinate_volunteer(actor, profile):
@@ -115,54 +117,49 @@ def decide(actor: User, profile: VolunteerProfile, action: str, reason: str = ""
             )
         )
     now = utcnow()
-    try:
-        if transition.target != old:
-            # Compare-and-set: of two coordinators deciding at once, only one wins.
-            result = db.session.execute(
-                update(VolunteerProfile)
-                .where(VolunteerProfile.id == profile.id, VolunteerProfile.status == old)
-                .values(
-                    status=transition.target,
-                    decided_by_id=actor.id,
-                    decided_at=now,
-                    decision_reason=reason,
-                )
-                .execution_options(synchronize_session=False)
+    if transition.target != old:
+        # Compare-and-set: of two coordinators deciding at once, only one wins.
+        result = db.session.execute(
+            update(VolunteerProfile)
+            .where(VolunteerProfile.id == profile.id, VolunteerProfile.status == old)
+            .values(
+                status=transition.target,
+                decided_by_id=actor.id,
+                decided_at=now,
+                decision_reason=reason,
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise InvalidTransition(
-                    str(_l("Jemand anderes hat gerade entschieden. Bitte laden Sie neu."))
-                )
-            db.session.expire(profile, ["status", "decided_by_id", "decided_at", "decision_reason"])
-        record_event(
-            profile, transition.event, actor, reason, from_status=old, to_status=transition.target
+            .execution_options(synchronize_session=False)
         )
-        audit.record(
-            f"volunteer.{action}",
-            actor=actor,
-            object_type="volunteer",
-            object_id=profile.id,
-            municipality_id=profile.home_municipality_id,
-            from_status=old,
-            to_status=transition.target,
-            reason=reason,
-        )
-        volunteer = profile.user
-        queue_email(
-            volunteer.email,
-            f"volunteer_{transition.template}",
-            volunteer.locale,
-            user=volunteer,
-            profile=profile,
-            actor=actor,
-            reason=reason,
-            municipality=profile.home_municipality.name,
-            link=external_url("volunteers.home"),
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise InvalidTransition(
+                str(_l("Jemand anderes hat gerade entschieden. Bitte laden Sie neu."))
+            )
+        db.session.expire(profile, ["status", "decided_by_id", "decided_at", "decision_reason"])
+    record_event(
+        profile, transition.event, actor, reason, from_status=old, to_status=transition.target
+    )
+    audit.record(
+        f"volunteer.{action}",
+        actor=actor,
+        object_type="volunteer",
+        object_id=profile.id,
+        municipality_id=profile.home_municipality_id,
+        from_status=old,
+        to_status=transition.target,
+        reason=reason,
+    )
+    volunteer = profile.user
+    queue_email(
+        volunteer.email,
+        f"volunteer_{transition.template}",
+        volunteer.locale,
+        user=volunteer,
+        profile=profile,
+        actor=actor,
+        reason=reason,
+        municipality=profile.home_municipality.name,
+        link=external_url("volunteers.home"),
+    )
 
 
 def notify_coordinators_of_application(profile: VolunteerProfile) -> int:
@@ -194,6 +191,7 @@ def application_verified(user: User, **_extra: Any) -> None:
 # --- certificates of conduct -----------------------------------------------------------
 
 
+@unit_of_work()
 def record_certificate_check(
     actor: User, profile: VolunteerProfile, issued_on: date, seen_on: date
 ) -> ConductCertificateCheck:
@@ -214,31 +212,26 @@ def record_certificate_check(
         raise ValidationFailed(
             str(_l("Dieses Führungszeugnis ist bereits abgelaufen.")), field="issued_on"
         )
-    try:
-        check = ConductCertificateCheck(
-            volunteer=profile,
-            issued_on=issued_on,
-            seen_on=seen_on,
-            seen_by_id=actor.id,
-            valid_until=valid_until,
-        )
-        db.session.add(check)
-        db.session.flush()
-        record_event(profile, VolunteerEventKind.CERTIFICATE_RECORDED, actor)
-        audit.record(
-            "volunteer.certificate_recorded",
-            actor=actor,
-            object_type="volunteer",
-            object_id=profile.id,
-            municipality_id=profile.home_municipality_id,
-            issued_on=issued_on.isoformat(),
-            seen_on=seen_on.isoformat(),
-            valid_until=valid_until.isoformat(),
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    check = ConductCertificateCheck(
+        volunteer=profile,
+        issued_on=issued_on,
+        seen_on=seen_on,
+        seen_by_id=actor.id,
+        valid_until=valid_until,
+    )
+    db.session.add(check)
+    db.session.flush()
+    record_event(profile, VolunteerEventKind.CERTIFICATE_RECORDED, actor)
+    audit.record(
+        "volunteer.certificate_recorded",
+        actor=actor,
+        object_type="volunteer",
+        object_id=profile.id,
+        municipality_id=profile.home_municipality_id,
+        issued_on=issued_on.isoformat(),
+        seen_on=seen_on.isoformat(),
+        valid_until=valid_until.isoformat(),
+    )
     return check
 
 

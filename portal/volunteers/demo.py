@@ -17,6 +17,7 @@ from portal.volunteers.models import (
     VolunteerEventKind,
     VolunteerProfile,
 )
+from portal.volunteers.queries import profile_of
 
 DOMAIN = "landkreis-rastatt.example"
 
@@ -28,10 +29,7 @@ CERTIFICATES = [
 
 
 def _profile(local: str) -> VolunteerProfile | None:
-    user = find_user_by_email(f"{local}@{DOMAIN}")
-    if user is None:
-        return None
-    return db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    return profile_of(find_user_by_email(f"{local}@{DOMAIN}"))
 
 
 def seed() -> dict[str, int]:

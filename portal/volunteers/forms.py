@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.forms import confirm_field, email_field, new_password_field
+from portal.core.forms import MultiCheckboxField, int_or_none
 from portal.core.time import today_local
 from portal.municipalities.models import Municipality
 from portal.volunteers.decisions import MAX_REASON
@@ -33,22 +33,6 @@ from portal.volunteers.profiles import (
     WEEKDAYS,
     ProfileData,
 )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (the `field()` macro renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _int_or_none(value: Any) -> int | None:
-    """Coerce a submitted id; anything that is not a number becomes None (then refused by the
-    field's validator with a readable message, never a 500)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def language_field_name(code: str) -> str:
@@ -69,13 +53,13 @@ class ProfileForm(FlaskForm):
     )
     home_municipality_id = SelectField(
         _l("Wohngemeinde"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         validate_choice=False,
         validators=[InputRequired(message=_l("Bitte wählen Sie Ihre Wohngemeinde."))],
     )
     municipality_ids = MultiCheckboxField(
         _l("Weitere Gemeinden, in denen Sie helfen würden"),
-        coerce=_int_or_none,
+        coerce=int_or_none,
         validate_choice=False,
     )
     interests = MultiCheckboxField(

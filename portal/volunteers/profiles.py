@@ -21,6 +21,7 @@ from portal.auth.services import (
 from portal.core.errors import Conflict, NotAllowed, ValidationFailed
 from portal.core.labels import REGISTRY
 from portal.core.time import utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs.schedule import WEEKDAY_KEYS
@@ -148,6 +149,7 @@ def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool):
     return profile
 
 
+@unit_of_work()
 def register_volunteer(
     email: str,
     display_name: str,
@@ -167,77 +169,63 @@ def register_volunteer(
     if existing is not None:
         _clean(data)  # bad input is still bad input
         tell_owner_of_registration_attempt(existing)
-        db.session.commit()
         return None
-    try:
-        user = create_user(email, display_name, password, locale=locale)
-        profile = _create_profile(user, data, consent, pledge)
-        send_verification(user)
-        audit.record("user.signed_up", actor=user, object_type="user", object_id=user.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    user = create_user(email, display_name, password, locale=locale)
+    profile = _create_profile(user, data, consent, pledge)
+    send_verification(user)
+    audit.record("user.signed_up", actor=user, object_type="user", object_id=user.id)
     return profile
 
 
+@unit_of_work()
 def apply(user: User, data: ProfileData, *, consent: bool, pledge: bool) -> VolunteerProfile:
     """A logged-in user without a profile applies as a volunteer."""
     if profile_of(user) is not None:
         raise Conflict(str(_l("Sie haben sich bereits beworben.")))
-    try:
-        profile = _create_profile(user, data, consent, pledge)
-        if user.email_verified_at is not None:
-            notify_coordinators_of_application(profile)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    profile = _create_profile(user, data, consent, pledge)
+    if user.email_verified_at is not None:
+        notify_coordinators_of_application(profile)
     return profile
 
 
+@unit_of_work()
 def update_profile(user: User, profile: VolunteerProfile, data: ProfileData) -> bool:
     """Save the volunteer's own changes. A new home municipality sends an approved or rejected
     profile back to review (the new town hall decides); returns True in that case."""
     if profile.user_id != user.id:
         raise NotAllowed(str(_l("Das ist nicht Ihr Profil.")))
-    try:
-        home, further = _clean(data)
-        old_home_id = profile.home_municipality_id
-        moved = home.id != old_home_id
-        _apply_data(profile, data, home, further)
-        back_to_review = moved and profile.status in (
-            VolunteerStatus.APPROVED,
-            VolunteerStatus.REJECTED,
+    home, further = _clean(data)
+    old_home_id = profile.home_municipality_id
+    moved = home.id != old_home_id
+    _apply_data(profile, data, home, further)
+    back_to_review = moved and profile.status in (
+        VolunteerStatus.APPROVED,
+        VolunteerStatus.REJECTED,
+    )
+    if back_to_review:
+        old = profile.status
+        profile.status = VolunteerStatus.PENDING
+        profile.submitted_at = utcnow()
+        profile.decided_by_id = None
+        profile.decided_at = None
+        profile.decision_reason = ""
+        record_event(
+            profile,
+            VolunteerEventKind.RESUBMITTED,
+            user,
+            from_status=old,
+            to_status=VolunteerStatus.PENDING,
         )
-        if back_to_review:
-            old = profile.status
-            profile.status = VolunteerStatus.PENDING
-            profile.submitted_at = utcnow()
-            profile.decided_by_id = None
-            profile.decided_at = None
-            profile.decision_reason = ""
-            record_event(
-                profile,
-                VolunteerEventKind.RESUBMITTED,
-                user,
-                from_status=old,
-                to_status=VolunteerStatus.PENDING,
-            )
-            notify_coordinators_of_application(profile)
-        else:
-            record_event(profile, VolunteerEventKind.PROFILE_UPDATED, user)
-        audit.record(
-            "volunteer.profile_updated",
-            actor=user,
-            object_type="volunteer",
-            object_id=profile.id,
-            municipality_id=home.id,
-            moved_from=old_home_id if moved else None,
-            back_to_review=back_to_review,
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        notify_coordinators_of_application(profile)
+    else:
+        record_event(profile, VolunteerEventKind.PROFILE_UPDATED, user)
+    audit.record(
+        "volunteer.profile_updated",
+        actor=user,
+        object_type="volunteer",
+        object_id=profile.id,
+        municipality_id=home.id,
+        moved_from=old_home_id if moved else None,
+        back_to_review=back_to_review,
+    )
     return back_to_review

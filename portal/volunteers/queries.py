@@ -28,7 +28,7 @@ from portal.core.labels import REGISTRY, label
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.security import coordinated_municipality_ids
+from portal.security import coordinated_municipality_ids, scope_to
 from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
 from portal.volunteers.models import (
     ConductCertificateCheck,
@@ -83,11 +83,9 @@ def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
     return result
 
 
-def _scope(stmt: Select[Any], user: User) -> Select[Any]:
-    ids = coordinated_municipality_ids(user)
-    if ids is None:
-        return stmt
-    return stmt.where(VolunteerProfile.home_municipality_id.in_(ids or {-1}))
+def _coordinated(stmt: Select[Any], user: User) -> Select[Any]:
+    """Volunteers whose home municipality ``user`` coordinates (admins: all)."""
+    return scope_to(stmt, VolunteerProfile.home_municipality_id, coordinated_municipality_ids(user))
 
 
 def _json_array_has(column: Any, item: Any, sqlite_expr: str, **params: Any) -> Any:
@@ -119,7 +117,7 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
         )
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     )
-    stmt = _scope(stmt, user)
+    stmt = _coordinated(stmt, user)
     if filters.status in VolunteerStatus.ALL:
         stmt = stmt.where(VolunteerProfile.status == filters.status)
     if filters.municipality_id:
@@ -159,11 +157,8 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
 
 
 def scoped_municipalities(user: User) -> list[Municipality]:
-    ids = coordinated_municipality_ids(user)
-    stmt = select(Municipality).order_by(Municipality.name)
-    if ids is not None:
-        stmt = stmt.where(Municipality.id.in_(ids or {-1}))
-    return list(db.session.scalars(stmt))
+    stmt = scope_to(select(Municipality), Municipality.id, coordinated_municipality_ids(user))
+    return list(db.session.scalars(stmt.order_by(Municipality.name)))
 
 
 def load_for_detail(volunteer_id: int) -> VolunteerProfile | None:
@@ -215,8 +210,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         .group_by(Municipality.id, Municipality.name, VolunteerProfile.status)
         .order_by(Municipality.name)
     )
-    if ids is not None:
-        counts_stmt = counts_stmt.where(Municipality.id.in_(ids or {-1}))
+    counts_stmt = scope_to(counts_stmt, Municipality.id, ids)
     table: dict[int, dict[str, Any]] = {}
     if ids:
         for m in scoped_municipalities(user):
@@ -241,7 +235,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         .order_by(ConductCertificateCheck.valid_until)
         .limit(50)
     )
-    expiring = [(c, p) for c, p in db.session.execute(_scope(expiring_stmt, user))]
+    expiring = [(c, p) for c, p in db.session.execute(_coordinated(expiring_stmt, user))]
     pending_stmt = (
         select(VolunteerProfile)
         .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.home_municipality))
@@ -249,7 +243,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
         .limit(limit)
     )
-    oldest = list(db.session.scalars(_scope(pending_stmt, user)))
+    oldest = list(db.session.scalars(_coordinated(pending_stmt, user)))
     return Overview(counts, expiring, oldest)
 
 
@@ -278,4 +272,4 @@ def pending_count(user: User) -> int:
     stmt = select(func.count(VolunteerProfile.id)).where(
         VolunteerProfile.status == VolunteerStatus.PENDING
     )
-    return db.session.scalar(_scope(stmt, user)) or 0
+    return db.session.scalar(_coordinated(stmt, user)) or 0

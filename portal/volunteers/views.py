@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
 from portal.core.errors import DomainError
+from portal.core.forms import attach_error, form_status
 from portal.extensions import db, limiter
 from portal.i18n import select_locale
 from portal.municipalities.models import Municipality
@@ -25,17 +24,6 @@ bp = Blueprint("volunteers", __name__)
 
 def _municipalities() -> list[Municipality]:
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
-
-
-def _attach_error(form: Any, exc: DomainError) -> None:
-    """Show a service's refusal next to its field (or in the summary)."""
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None and hasattr(target, "errors"):
-        if not isinstance(target.errors, list):
-            target.errors = list(target.errors)
-        target.errors.append(exc.message)
-    else:
-        flash(exc.message, "danger")
 
 
 def _reset_limit() -> str:
@@ -64,11 +52,10 @@ def signup() -> str | Response | tuple[str, int]:
                 locale=select_locale(),
             )
         except DomainError as exc:
-            _attach_error(form, exc)
-            return render_template("volunteers/signup.html", form=form), 400
-        return redirect(url_for("auth.check_mail"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("volunteers/signup.html", form=form), status
+            attach_error(form, exc)
+        else:
+            return redirect(url_for("auth.check_mail"))
+    return render_template("volunteers/signup.html", form=form), form_status(form)
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -88,12 +75,11 @@ def apply() -> str | Response | tuple[str, int]:
                 pledge=form.pledge.data,
             )
         except DomainError as exc:
-            _attach_error(form, exc)
-            return render_template("volunteers/apply.html", form=form), 400
-        flash(_("Danke! Ihre Bewerbung ist eingegangen."), "success")
-        return redirect(url_for("volunteers.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("volunteers/apply.html", form=form), status
+            attach_error(form, exc)
+        else:
+            flash(_("Danke! Ihre Bewerbung ist eingegangen."), "success")
+            return redirect(url_for("volunteers.home"))
+    return render_template("volunteers/apply.html", form=form), form_status(form)
 
 
 def _own_profile() -> VolunteerProfile | None:
@@ -123,20 +109,19 @@ def edit_profile() -> str | Response | tuple[str, int]:
         try:
             back_to_review = profiles.update_profile(current_user, profile, form.profile_data())
         except DomainError as exc:
-            _attach_error(form, exc)
-            return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400
-        if back_to_review:
-            flash(
-                _(
-                    "Ihre Wohngemeinde hat sich geändert. Das Rathaus %(name)s prüft Ihr Profil "
-                    "jetzt neu.",
-                    name=profile.home_municipality.name,
-                ),
-                "warning",
-            )
+            attach_error(form, exc)
         else:
-            flash(_("Ihr Profil ist gespeichert."), "success")
-        return redirect(url_for("volunteers.home"))
-    else:
-        return render_template("volunteers/edit_profile.html", form=form, profile=profile), 400
-    return render_template("volunteers/edit_profile.html", form=form, profile=profile)
+            flash(*_saved(profile, back_to_review))
+            return redirect(url_for("volunteers.home"))
+    page = render_template("volunteers/edit_profile.html", form=form, profile=profile)
+    return page, form_status(form)
+
+
+def _saved(profile: VolunteerProfile, back_to_review: bool) -> tuple[str, str]:
+    """The message after saving the profile, and its category."""
+    if back_to_review:
+        return _(
+            "Ihre Wohngemeinde hat sich geändert. Das Rathaus %(name)s prüft Ihr Profil jetzt neu.",
+            name=profile.home_municipality.name,
+        ), "warning"
+    return _("Ihr Profil ist gespeichert."), "success"
