@@ -208,7 +208,9 @@ def invite_user() -> str | Response | tuple[str, int]:
     return render_template("admin/invite.html", form=form), form_status(form)
 
 
-def _user_page(user_id: int, grant_form: ScopedRoleForm | None = None, status: int = 200):
+def _user_page(
+    user_id: int, grant_form: ScopedRoleForm | None = None, status: int = 200
+) -> tuple[str, int]:
     user = services.get_user(user_id)
     return render_template(
         "admin/user.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     current_app,
@@ -12,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -44,7 +47,7 @@ def _reset_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
     form = LoginForm()
@@ -76,7 +79,7 @@ def logout() -> Response:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
-def signup() -> str | Response:
+def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
     form = SignUpForm()
@@ -94,7 +97,7 @@ def check_mail() -> str:
 
 
 @bp.get("/verify/<token>")
-def verify_email(token: str) -> str | Response:
+def verify_email(token: str) -> ResponseReturnValue:
     try:
         services.verify_email(token)
     except tokens.TokenInvalid as exc:
@@ -107,7 +110,7 @@ def verify_email(token: str) -> str | Response:
 
 @bp.post("/verify/resend")
 @limiter.limit(_reset_limit)
-def resend_verification() -> str | Response:
+def resend_verification() -> ResponseReturnValue:
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
@@ -118,7 +121,7 @@ def resend_verification() -> str | Response:
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
-def forgot_password() -> str | Response:
+def forgot_password() -> ResponseReturnValue:
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
@@ -133,7 +136,9 @@ def forgot_password() -> str | Response:
     return render_template("auth/forgot.html", form=form), form_status(form)
 
 
-def _password_page(purpose: str, token: str, action, template: str, done: str):
+def _password_page(
+    purpose: str, token: str, action: Callable[[str, str], object], template: str, done: str
+) -> ResponseReturnValue:
     try:
         user = services.user_for_password_token(purpose, token)
     except tokens.TokenInvalid as exc:
@@ -151,7 +156,7 @@ def _password_page(purpose: str, token: str, action, template: str, done: str):
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
-def reset_password(token: str) -> str | Response:
+def reset_password(token: str) -> ResponseReturnValue:
     return _password_page(
         tokens.RESET,
         token,
@@ -162,7 +167,7 @@ def reset_password(token: str) -> str | Response:
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str) -> str | Response:
+def accept_invitation(token: str) -> ResponseReturnValue:
     return _password_page(
         tokens.INVITE,
         token,
@@ -174,7 +179,7 @@ def accept_invitation(token: str) -> str | Response:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:

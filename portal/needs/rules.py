@@ -71,7 +71,8 @@ def own_assignment(profile: VolunteerProfile, need: Need) -> Assignment | None:
         .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
     ).all()
     active = [a for a in rows if a.status == AssignmentStatus.ACTIVE]
-    return (active or rows or [None])[0]
+    found = active or rows
+    return found[0] if found else None
 
 
 def certificate_covers(profile: VolunteerProfile, need: Need) -> bool:

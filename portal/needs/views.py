@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -83,7 +84,7 @@ def _source_step(step_id: Any) -> Step | None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def create() -> str | Response:
+def create() -> ResponseReturnValue:
     form = NeedForm()
     form.municipality_id.choices = _municipality_choices()
     step = _source_step(form.source_step_id.data or request.args.get("step_id"))
@@ -125,7 +126,7 @@ def detail(need_id: int) -> str:
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def edit(need_id: int) -> str | Response:
+def edit(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     if need.status in services.CLOSED:
         flash(_("Ein abgeschlossener oder abgesagter Bedarf ist nicht änderbar."), "warning")
@@ -149,7 +150,7 @@ def edit(need_id: int) -> str | Response:
 
 @bp.route("/<int:need_id>/cancel", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def cancel(need_id: int) -> str | Response:
+def cancel(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     form = CancelNeedForm()
     if form.validate_on_submit():

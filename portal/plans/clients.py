@@ -9,7 +9,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
@@ -35,21 +37,21 @@ from portal.security import (
 
 def _insert_counter_if_missing(prefix: str, year: int) -> None:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect at hand (both support it)."""
+    values = {"prefix": prefix, "year": year, "last_value": 0}
+    keys = ["prefix", "year"]
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported databases
-        exists = db.session.get(ReferenceCounter, (prefix, year))
-        if exists is None:
-            db.session.execute(insert(ReferenceCounter).values(prefix=prefix, year=year))
-        return
-    db.session.execute(
-        dialect_insert(ReferenceCounter)
-        .values(prefix=prefix, year=year, last_value=0)
-        .on_conflict_do_nothing(index_elements=["prefix", "year"])
-    )
+        db.session.execute(
+            postgresql_insert(ReferenceCounter)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=keys)
+        )
+    else:
+        db.session.execute(
+            sqlite_insert(ReferenceCounter)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=keys)
+        )
 
 
 def allocate_reference(year: int | None = None) -> str:

@@ -29,7 +29,7 @@ class ChildrenField(StringField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.raw = valuelist[0] if valuelist else ""
-        self.data = []
+        self.data: list[int] = []
         for part in self.raw.replace(";", ",").split(","):
             part = part.strip()
             if not part:

@@ -6,6 +6,7 @@ Every page that shows a client (or the client's plan) writes a ``client.viewed``
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -126,7 +127,7 @@ def clients() -> str:
 
 @bp.route("/clients/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def create_client() -> str | Response:
+def create_client() -> ResponseReturnValue:
     form = _client_form()
     if form.validate_on_submit():
         try:
@@ -155,7 +156,7 @@ def client_detail(client_id: int) -> str:
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def edit_client(client_id: int) -> str | Response:
+def edit_client(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     if request.method == "GET":
         client_records.record_client_view(current_user, client, page="edit")
@@ -173,7 +174,7 @@ def edit_client(client_id: int) -> str | Response:
 
 @bp.post("/clients/<int:client_id>/close")
 @roles_required(*MANAGERS)
-def close_client(client_id: int) -> str | Response:
+def close_client(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     form = CloseClientForm()
     if form.validate_on_submit():
@@ -221,7 +222,7 @@ def plan(client_id: int) -> str:
 
 @bp.route("/clients/<int:client_id>/plan/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def edit_plan(client_id: int) -> str | Response:
+def edit_plan(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     plan = services.plan_of(client)
     form = PlanForm(obj=plan)
@@ -240,7 +241,7 @@ def edit_plan(client_id: int) -> str | Response:
 
 @bp.route("/clients/<int:client_id>/goals/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def create_goal(client_id: int) -> str | Response:
+def create_goal(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     form = GoalForm()
     if form.validate_on_submit():
@@ -259,7 +260,7 @@ def create_goal(client_id: int) -> str | Response:
 
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def edit_goal(goal_id: int) -> str | Response:
+def edit_goal(goal_id: int) -> ResponseReturnValue:
     goal = _goal_or_404(goal_id)
     client = goal.plan.client
     form = GoalForm(obj=goal)
@@ -289,7 +290,7 @@ def _step_input(form: StepForm) -> services.StepInput:
 
 @bp.route("/goals/<int:goal_id>/steps/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def create_step(goal_id: int) -> str | Response:
+def create_step(goal_id: int) -> ResponseReturnValue:
     goal = _goal_or_404(goal_id)
     client = goal.plan.client
     form = StepForm()
@@ -308,7 +309,7 @@ def create_step(goal_id: int) -> str | Response:
 
 @bp.route("/steps/<int:step_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def edit_step(step_id: int) -> str | Response:
+def edit_step(step_id: int) -> ResponseReturnValue:
     step = _step_or_404(step_id)
     goal = step.goal
     client = goal.plan.client
