@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -138,18 +137,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.core import formatting
-    from portal.core.time import to_local
     from portal.navigation import navigation_for
 
     formatting.register(app)
-
-    @app.template_filter("local_dt")
-    def local_dt(value: Any, fmt: str = "medium") -> str:
-        return format_datetime(to_local(value), fmt) if value else ""
-
-    @app.template_filter("local_date")
-    def local_date(value: Any, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
 
     @app.context_processor
     def inject() -> dict[str, Any]:

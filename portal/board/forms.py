@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     TextAreaField,
 )
@@ -16,12 +15,12 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from portal.core import labels
+from portal.core.forms import HoursField
 
 
 class BoardFilterForm(FlaskForm):
@@ -77,15 +76,7 @@ class ReportForm(FlaskForm):
         _l("Datum des Einsatzes"),
         validators=[InputRequired(message=_l("Bitte geben Sie das Datum an."))],
     )
-    minutes = IntegerField(
-        _l("Dauer in Minuten"),
-        validators=[
-            InputRequired(message=_l("Bitte geben Sie die Dauer in Minuten an.")),
-            NumberRange(
-                min=1, max=1440, message=_l("Die Dauer muss zwischen 1 und 1440 Minuten liegen.")
-            ),
-        ],
-    )
+    hours = HoursField(_l("Dauer in Stunden"))
     outcome = TextAreaField(
         _l("Was ist passiert?"),
         validators=[
@@ -100,6 +91,11 @@ class ReportForm(FlaskForm):
         _l("Dringendes Anliegen (optional)"),
         validators=[Optional(), Length(max=5000, message=_l("Höchstens %(max)d Zeichen."))],
     )
+
+    @property
+    def minutes(self) -> HoursField:
+        """The service counts minutes and names its refusal "minutes": shown at the hours."""
+        return self.hours
 
 
 class CertificateForm(FlaskForm):

@@ -252,7 +252,7 @@ def report(assignment_id: int) -> Any:
                 current_user,
                 assignment_id,
                 activity_on=form.activity_on.data,
-                minutes=form.minutes.data,
+                minutes=form.hours.minutes,
                 outcome=form.outcome.data,
                 follow_up_needed=form.follow_up_needed.data,
                 concern=form.concern.data,

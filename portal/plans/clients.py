@@ -156,7 +156,10 @@ def _validate_client(data: ClientInput) -> None:
             or not may_manage_municipality(manager, data.municipality_id)
         ):
             raise ValidationFailed(
-                _("Diese Person ist nicht als Integrationsmanager/in für die Gemeinde zuständig."),
+                _(
+                    "Diese Person ist nicht als Integrationsmanagerin oder Integrationsmanager "
+                    "für die Gemeinde zuständig."
+                ),
                 field="manager_id",
             )
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
-from portal.core.labels import REGISTRY, label
+from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -264,13 +264,11 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
         )
     return {
         "profile": profile,
-        "status_label": label("volunteer_status", profile.status),
         "certificate": certificate_state(profile),
         "needs_certificate": profile.status == VolunteerStatus.APPROVED
         and needs_certificate(profile),
         "contacts": contacts,
         "info_request": info_request,
-        "languages": REGISTRY["language"],
     }
 
 
