@@ -63,6 +63,10 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from portal.core.collation import detect_postgresql
+
+            detect_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
@@ -98,10 +102,13 @@ def register_extensions(app: Flask) -> None:
 
 def configure_sqlite(engine: Engine) -> None:
     """SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE so that a transaction that
-    reads and then writes cannot lose a race (see DESIGN.md §5)."""
+    reads and then writes cannot lose a race (see DESIGN.md §5); the German sort order of names
+    (portal.core.collation)."""
+    from portal.core.collation import register_sqlite
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        register_sqlite(dbapi_connection)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
+from portal.core.collation import german_key
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm
 from portal.core.http import safe_next_url
@@ -77,7 +78,7 @@ def index() -> Any:
     form = BoardFilterForm(request.args)
     places = sorted(
         {m.id: m for m in [profile.home_municipality, *profile.municipalities]}.values(),
-        key=lambda m: m.name,
+        key=lambda m: german_key(m.name),
     )
     form.municipality.choices = [SelectChoice("", _("Alle"))] + [
         SelectChoice(str(m.id), m.name) for m in places

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
 from portal.auth.models import Membership, Role, User
+from portal.core.collation import german
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local
 from portal.extensions import db
@@ -77,26 +78,28 @@ def scoped(stmt: Select[Any], user: Any, column: Any) -> Select[Any]:
 def manageable_municipalities(user: Any) -> list[Municipality]:
     return list(
         db.session.scalars(
-            scoped(select(Municipality).order_by(Municipality.name), user, Municipality.id)
+            scoped(select(Municipality).order_by(german(Municipality.name)), user, Municipality.id)
         )
     )
 
 
 def managers_for(user: Any) -> list[User]:
     """Managers whose scope overlaps the municipalities ``user`` manages (form choices)."""
-    stmt = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
+    scope = (
+        select(Membership.user_id)
         .outerjoin(Municipality, Municipality.office_id == Membership.office_id)
-        .where(Membership.role == Role.MANAGER, User.active.is_(True))
-        .order_by(User.display_name)
-        .distinct()
+        .where(Membership.role == Role.MANAGER)
     )
     ids = managed_municipality_ids(user)
     if ids is not None:
-        stmt = stmt.where(
+        scope = scope.where(
             or_(Membership.municipality_id.in_(ids or {-1}), Municipality.id.in_(ids or {-1}))
         )
+    stmt = (
+        select(User)
+        .where(User.active.is_(True), User.id.in_(scope))
+        .order_by(german(User.display_name), User.id)
+    )
     return list(db.session.scalars(stmt))
 
 

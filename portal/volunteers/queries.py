@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
+from portal.core.collation import german, german_key
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.extensions import db
@@ -74,7 +75,7 @@ def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
         )
         .join(User, User.id == Membership.user_id)
         .where(Municipality.id.in_(municipality_ids), User.active.is_(True))
-        .order_by(User.display_name)
+        .order_by(german(User.display_name), User.id)
     ).all()
     result: dict[int, list[User]] = {}
     for mid, user in rows:
@@ -160,7 +161,7 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
 
 def scoped_municipalities(user: User) -> list[Municipality]:
     ids = coordinated_municipality_ids(user)
-    stmt = select(Municipality).order_by(Municipality.name)
+    stmt = select(Municipality).order_by(german(Municipality.name), Municipality.id)
     if ids is not None:
         stmt = stmt.where(Municipality.id.in_(ids or {-1}))
     return list(db.session.scalars(stmt))
@@ -213,7 +214,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         select(Municipality.id, Municipality.name, VolunteerProfile.status, func.count())
         .join(VolunteerProfile, VolunteerProfile.home_municipality_id == Municipality.id)
         .group_by(Municipality.id, Municipality.name, VolunteerProfile.status)
-        .order_by(Municipality.name)
+        .order_by(german(Municipality.name), Municipality.id)
     )
     if ids is not None:
         counts_stmt = counts_stmt.where(Municipality.id.in_(ids or {-1}))
@@ -226,7 +227,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
             mid, {"id": mid, "name": name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
         )
         row[status] = n
-    counts = sorted(table.values(), key=lambda r: r["name"])
+    counts = sorted(table.values(), key=lambda r: german_key(r["name"]))
 
     expiring_stmt = (
         select(ConductCertificateCheck, VolunteerProfile)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
+from portal.core.collation import german
 from portal.core.errors import DomainError
 from portal.extensions import db, limiter
 from portal.i18n import select_locale
@@ -24,7 +25,11 @@ bp = Blueprint("volunteers", __name__)
 
 
 def _municipalities() -> list[Municipality]:
-    return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    return list(
+        db.session.scalars(
+            select(Municipality).order_by(german(Municipality.name), Municipality.id)
+        )
+    )
 
 
 def _attach_error(form: Any, exc: DomainError) -> None:
