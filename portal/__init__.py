@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -64,6 +63,10 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from portal.core.collation import detect_postgresql
+
+            detect_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
@@ -99,10 +102,13 @@ def register_extensions(app: Flask) -> None:
 
 def configure_sqlite(engine: Engine) -> None:
     """SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE so that a transaction that
-    reads and then writes cannot lose a race (see DESIGN.md §5)."""
+    reads and then writes cannot lose a race (see DESIGN.md §5); the German sort order of names
+    (portal.core.collation)."""
+    from portal.core.collation import register_sqlite
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        register_sqlite(dbapi_connection)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -138,18 +144,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.core import formatting
-    from portal.core.time import to_local
     from portal.navigation import navigation_for
 
     formatting.register(app)
-
-    @app.template_filter("local_dt")
-    def local_dt(value: Any, fmt: str = "medium") -> str:
-        return format_datetime(to_local(value), fmt) if value else ""
-
-    @app.template_filter("local_date")
-    def local_date(value: Any, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -84,7 +84,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # i18n
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
-        "LANGUAGES": {"de": "Deutsch", "en": "English"},
+        "LANGUAGES": ("de", "en"),  # their names: the registry's "ui_language"
         # Domain settings
         "COUNTY_REFERENCE_PREFIX": env.get("COUNTY_REFERENCE_PREFIX", "RA"),
         "CONDUCT_CERTIFICATE_VALID_YEARS": int(env.get("CONDUCT_CERTIFICATE_VALID_YEARS", "5")),

@@ -9,6 +9,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
+from portal.core.labels import label
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,20 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavSection:
+    """The pages of one role, headed by the role's name from the registry."""
+
     role: str
-    label: Any
     items: tuple[NavItem, ...]
+
+    @property
+    def label(self) -> str:
+        return label("role", self.role)
 
 
 # Each domain adds its pages here. Every endpoint must exist: a renamed one fails at url_for.
 SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         Role.VOLUNTEER,
-        _l("Ehrenamt"),
         (
             NavItem(_l("Meine Übersicht"), "volunteers.home"),
             NavItem(_l("Aufgaben finden"), "board.index"),
@@ -38,7 +43,6 @@ SECTIONS: tuple[NavSection, ...] = (
     ),
     NavSection(
         Role.COORDINATOR,
-        _l("Koordination"),
         (
             NavItem(_l("Übersicht"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
@@ -46,7 +50,6 @@ SECTIONS: tuple[NavSection, ...] = (
     ),
     NavSection(
         Role.MANAGER,
-        _l("Integrationsmanagement"),
         (
             NavItem(_l("Übersicht"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
@@ -56,7 +59,6 @@ SECTIONS: tuple[NavSection, ...] = (
     ),
     NavSection(
         Role.ADMIN,
-        _l("Verwaltung"),
         (
             NavItem(_l("Gemeinden"), "admin.municipalities"),
             NavItem(_l("Außenstellen"), "admin.offices"),

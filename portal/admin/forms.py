@@ -25,8 +25,8 @@ from portal.core.forms import optional_int
 from portal.municipalities.models import Municipality, Office
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
-KIND_CHOICES = [SelectChoice("Gemeinde", _l("Gemeinde")), SelectChoice("Stadt", _l("Stadt"))]
-LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
+KIND_CHOICES = labels.choices("municipality_kind")
+LANGUAGE_CHOICES = labels.choices("ui_language")
 
 
 def office_choices(offices: list[Office], empty: Any) -> list[SelectChoice]:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.auth import services as accounts
 from portal.auth.models import Membership, Role, User
+from portal.core.collation import german
 from portal.core.errors import InvalidTransition, NotFound, ValidationFailed
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -26,7 +27,7 @@ def users_query(search: str = "", role: str | None = None) -> Select[Any]:
         )
     if role:
         stmt = stmt.where(User.id.in_(select(Membership.user_id).where(Membership.role == role)))
-    return stmt.order_by(User.display_name, User.id)
+    return stmt.order_by(german(User.display_name), User.id)
 
 
 def outbox_query(status: str | None = None) -> Select[Any]:

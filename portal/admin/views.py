@@ -31,7 +31,6 @@ from portal.audit import services as audit_trail
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
-from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.municipalities import services as places
@@ -39,11 +38,6 @@ from portal.notifications.models import OutboundEmail
 from portal.security import roles_required
 
 bp = Blueprint("admin", __name__)
-
-
-@bp.context_processor
-def labels() -> dict[str, Any]:
-    return {"role_labels": labels_for("role"), "status_labels": labels_for("outbox_status")}
 
 
 @bp.get("/")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.auth.passwords import MIN_LENGTH
+from portal.core import labels
 
 
 def new_password_field(label: str | None = None) -> PasswordField:
@@ -96,6 +96,4 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(
-        _l("Sprache"), choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
-    )
+    language = SelectField(_l("Sprache"), choices=labels.choices("ui_language"))

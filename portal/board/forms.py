@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     TextAreaField,
 )
@@ -19,12 +18,13 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
 from portal.core import labels
+from portal.core.collation import german_key
+from portal.core.forms import HoursField
 from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
 from portal.volunteers.models import VolunteerProfile
@@ -77,7 +77,8 @@ class BoardFilterForm(FlaskForm):
         """The municipalities the volunteer helps in, by name."""
         places = {m.id: m for m in [profile.home_municipality, *profile.municipalities]}
         self.municipality.choices = [SelectChoice("", _l("Alle"))] + [
-            SelectChoice(str(m.id), m.name) for m in sorted(places.values(), key=lambda m: m.name)
+            SelectChoice(str(m.id), m.name)
+            for m in sorted(places.values(), key=lambda m: german_key(m.name))
         ]
 
     def filters(self) -> BoardFilters:
@@ -105,15 +106,7 @@ class ReportForm(FlaskForm):
         _l("Datum des Einsatzes"),
         validators=[InputRequired(message=_l("Bitte geben Sie das Datum an."))],
     )
-    minutes = IntegerField(
-        _l("Dauer in Minuten"),
-        validators=[
-            InputRequired(message=_l("Bitte geben Sie die Dauer in Minuten an.")),
-            NumberRange(
-                min=1, max=1440, message=_l("Die Dauer muss zwischen 1 und 1440 Minuten liegen.")
-            ),
-        ],
-    )
+    hours = HoursField(_l("Dauer in Stunden"))
     outcome = TextAreaField(
         _l("Was ist passiert?"),
         validators=[
@@ -133,11 +126,16 @@ class ReportForm(FlaskForm):
         """The keyword arguments of `portal.needs.reports.file_report`."""
         return {
             "activity_on": self.activity_on.data,
-            "minutes": self.minutes.data,
+            "minutes": self.hours.minutes,
             "outcome": self.outcome.data,
             "follow_up_needed": self.follow_up_needed.data,
             "concern": self.concern.data,
         }
+
+    @property
+    def minutes(self) -> HoursField:
+        """The service counts minutes and names its refusal "minutes": shown at the hours."""
+        return self.hours
 
 
 class CertificateForm(FlaskForm):

@@ -1,12 +1,19 @@
-"""One way to show dates, times and durations, in German and English (Jinja filters).
+"""One way to show dates, times, durations and schedules, in German and English (Jinja filters).
 
-German: ``29.11.2026``, ``14:30 Uhr``, ``1,5 Std.``; English: ``29 Nov 2026``, ``14:30``,
-``1.5 h``. Never two-digit years. Stored datetimes are naive UTC and shown in Europe/Berlin.
+German: ``29.11.2026``, ``14:30 Uhr``, ``1,5 Std.``, ``November 2026``; English: ``29 Nov 2026``,
+``14:30``, ``1.5 h``, ``November 2026``. Never two-digit years, never ``11/2026``; durations are
+always shown in hours. Stored datetimes are naive UTC and shown in Europe/Berlin. The schedule
+of a need is one sentence everywhere (the manager's pages, the volunteers' board, e-mails):
+
+    jeden Mittwoch, 16:00–17:00 Uhr, vom 02.12.2026 bis 24.02.2027
+    every Wednesday, 16:00–17:00, from 2 Dec 2026 to 24 Feb 2027
+    Mittwoch, 02.12.2026, 16:00–17:00 Uhr
+    Wednesday, 2 Dec 2026, 16:00–17:00
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
@@ -14,8 +21,24 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
-from portal.core.labels import label
+from portal.core.labels import label, labels_for
 from portal.core.time import to_local
+
+# A weekly need without a duration lasts an hour (as portal.needs.schedule assumes).
+DEFAULT_MINUTES = 60
+
+
+def _is_german() -> bool:
+    return str(get_locale() or "de").startswith("de")
+
+
+def _local(value: datetime) -> datetime:
+    """A stored (UTC) datetime in Europe/Berlin; at the very end of the calendar, where the
+    conversion would leave year 9999, the UTC time itself."""
+    try:
+        return to_local(value)
+    except OverflowError:
+        return value.replace(tzinfo=UTC)
 
 
 def hours_number(minutes: int | None) -> str:
@@ -24,12 +47,10 @@ def hours_number(minutes: int | None) -> str:
 
 
 def format_hours(minutes: int | None) -> str:
-    """A duration given in minutes, in hours: ``1,5 Std.`` / ``1.5 h``."""
+    """A duration given in minutes, in hours: ``1,5 Std.`` / ``1.5 h``; None shows nothing."""
+    if minutes is None:
+        return ""
     return _("%(hours)s Std.", hours=hours_number(minutes))
-
-
-def _is_german() -> bool:
-    return str(get_locale() or "de").startswith("de")
 
 
 def format_day(value: date | datetime | None) -> str:
@@ -37,30 +58,93 @@ def format_day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value).date()
+        value = _local(value).date()
     return babel_format_date(value, "dd.MM.yyyy" if _is_german() else "d MMM yyyy")
 
 
-def format_clock(value: time | datetime | None) -> str:
-    """A time of day: ``14:30 Uhr`` / ``14:30``. Datetimes are taken as stored UTC."""
+def _hhmm(value: time | datetime, seconds: bool = False) -> str:
+    text = f"{value.hour:02d}:{value.minute:02d}"
+    return f"{text}:{value.second:02d}" if seconds else text
+
+
+def format_clock(value: time | datetime | None, seconds: bool = False) -> str:
+    """A time of day: ``14:30 Uhr`` / ``14:30`` (``seconds=True``, for logs: ``14:30:05 Uhr``).
+    Datetimes are taken as stored UTC."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value).timetz()
-    text = f"{value:%H:%M}"
-    return _("%(time)s Uhr", time=text)
+        value = _local(value)
+    return _("%(time)s Uhr", time=_hhmm(value, seconds))
 
 
-def format_moment(value: datetime | None) -> str:
+def format_moment(value: datetime | None, seconds: bool = False) -> str:
     """A stored (UTC) point in time: ``29.11.2026, 14:30 Uhr`` / ``29 Nov 2026, 14:30``."""
     if value is None:
         return ""
-    return f"{format_day(value)}, {format_clock(value)}"
+    return f"{format_day(value)}, {format_clock(value, seconds)}"
 
 
 def format_month(year: int, month: int) -> str:
     """A month: ``November 2026`` / ``November 2026`` (never ``11/2026``)."""
     return babel_format_date(date(year, month, 1), "LLLL yyyy")
+
+
+def _time_span(start: time | datetime, end: time | datetime | None) -> str:
+    """``16:00–17:00 Uhr`` / ``16:00–17:00``; ``16:00 Uhr`` without an end."""
+    if end is None:
+        return _("%(time)s Uhr", time=_hhmm(start))
+    return _("%(start)s–%(end)s Uhr", start=_hhmm(start), end=_hhmm(end))
+
+
+def _weekly(need: Any) -> str:
+    if need.weekday is None:
+        parts = [label("schedule_kind", "weekly")]
+    else:
+        parts = [_("jeden %(weekday)s", weekday=label("weekday", need.weekday))]
+    if need.time_of_day is not None:
+        minutes = need.duration_minutes or DEFAULT_MINUTES
+        end = datetime.combine(date(2000, 1, 1), need.time_of_day) + timedelta(minutes=minutes)
+        parts.append(_time_span(need.time_of_day, end.time()))
+    if need.starts_on and need.ends_on:
+        parts.append(
+            _(
+                "vom %(first)s bis %(last)s",
+                first=format_day(need.starts_on),
+                last=format_day(need.ends_on),
+            )
+        )
+    elif need.starts_on:
+        parts.append(_("ab %(first)s", first=format_day(need.starts_on)))
+    return ", ".join(parts)
+
+
+def _dated(moment: datetime) -> str:
+    """``Mittwoch, 02.12.2026`` / ``Wednesday, 2 Dec 2026`` of a local datetime."""
+    return f"{label('weekday', moment.weekday())}, {format_day(moment.date())}"
+
+
+def _once(need: Any) -> str:
+    start = _local(need.starts_at)
+    end = _local(need.ends_at) if need.ends_at else None
+    if end is None or end.date() == start.date():
+        return f"{_dated(start)}, {_time_span(start, end)}"
+    return _(
+        "%(start)s bis %(end)s",
+        start=f"{_dated(start)}, {_time_span(start, None)}",
+        end=f"{_dated(end)}, {_time_span(end, None)}",
+    )
+
+
+def format_schedule(need: Any) -> str:
+    """The schedule of a need (or anything with its schedule attributes) as one sentence;
+    empty when it has no date yet."""
+    if need is None:
+        return ""
+    if need.schedule_kind == "weekly":
+        return _weekly(need)
+    if need.starts_at is None:
+        return ""
+    return _once(need)
 
 
 FILTERS: dict[str, Any] = {
@@ -69,6 +153,7 @@ FILTERS: dict[str, Any] = {
     "moment": format_moment,
     "hours": format_hours,
     "hours_number": hours_number,
+    "schedule": format_schedule,
 }
 
 
@@ -81,3 +166,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters["label"] = label_filter
     app.jinja_env.globals["format_month"] = format_month
+    # Option lists in templates: {% for code, text in labels_for("volunteer_status").items() %}
+    app.jinja_env.globals["labels_for"] = labels_for

@@ -3,12 +3,16 @@ service's refusal on a form."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, widgets
+from wtforms import Field, HiddenField, SelectMultipleField, ValidationError, widgets
 
 from portal.core.errors import DomainError
+from portal.core.formatting import hours_number
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,6 +37,89 @@ def int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+HOURS_AND_MINUTES = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+
+
+def parse_hours(text: str) -> Decimal | None:
+    """Hours as people type them: ``1,5``, ``1.5``, ``2`` or ``1:30``; None if it is no number."""
+    text = text.strip().replace(" ", "")
+    match = HOURS_AND_MINUTES.match(text)
+    if match:
+        return Decimal(match.group(1)) + Decimal(match.group(2)) / 60
+    if text.count(",") + text.count(".") > 1:
+        return None
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def hours_to_minutes(hours: Decimal | None) -> int | None:
+    return None if hours is None else int((hours * 60).to_integral_value())
+
+
+class HoursField(Field):
+    """A duration asked in hours (decimal, German comma accepted; quarter hours are fine), for
+    services that count minutes: ``field.minutes``. ``required`` refuses an empty field;
+    ``low``/``high`` bound the hours (the message names them in the reader's notation)."""
+
+    widget = widgets.TextInput()
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        required: bool = True,
+        low: Decimal = Decimal("0.25"),
+        high: Decimal = Decimal(24),
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.required, self.low, self.high = required, low, high
+        self.raw = ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = str(valuelist[0]) if valuelist else ""
+        self.data = parse_hours(self.raw) if self.raw.strip() else None
+        if self.raw.strip() and self.data is None:
+            raise ValueError(_("Bitte geben Sie die Dauer in Stunden an, zum Beispiel 1,5."))
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            return
+        if self.data is None:
+            if self.required:
+                raise ValidationError(
+                    _("Bitte geben Sie die Dauer in Stunden an, zum Beispiel 1,5.")
+                )
+            return
+        if not self.low <= self.data <= self.high:
+            raise ValidationError(
+                _(
+                    "Die Dauer muss zwischen %(low)s und %(high)s Stunden liegen.",
+                    low=hours_number(hours_to_minutes(self.low)),
+                    high=hours_number(hours_to_minutes(self.high)),
+                )
+            )
+
+    def _value(self) -> str:
+        if self.raw:
+            return self.raw
+        return "" if self.data is None else hours_number(hours_to_minutes(self.data))
+
+    @property
+    def minutes(self) -> int | None:
+        """The duration in whole minutes (what the services store)."""
+        return hours_to_minutes(self.data)
+
+    def set_minutes(self, minutes: int | None) -> None:
+        self.data = None if minutes is None else Decimal(minutes) / 60
+        self.raw = ""
 
 
 def attach_error(form: FlaskForm, exc: DomainError) -> None:

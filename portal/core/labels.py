@@ -153,7 +153,42 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "sent": _l("gesendet"),
         "failed": _l("fehlgeschlagen"),
     },
+    # the state of an account as the administration sees it (derived, not stored)
+    "account_status": {
+        "active": _l("aktiv"),
+        "unverified": _l("nicht bestätigt"),
+        "invited": _l("eingeladen"),
+        "blocked": _l("gesperrt"),
+    },
+    # what a manager does with a need when saving it: a choice between two need statuses
+    "need_publish": {
+        "draft": _l("als Entwurf speichern"),
+        "open": _l("für Ehrenamtliche veröffentlichen"),
+    },
+    # why a need fits a volunteer on the board (matching.fit)
+    "fit_reason": {
+        "language": _l("Sprache"),
+        "interest": _l("Interesse"),
+        "availability": _l("Ihre Zeiten"),
+        "home": _l("Ihr Wohnort"),
+    },
+    # the stored kind of a municipality (the official designation)
+    "municipality_kind": {
+        "Gemeinde": _l("Gemeinde"),
+        "Stadt": _l("Stadt"),
+    },
+    # the languages of the user interface, each in its own name (never translated)
+    "ui_language": {
+        "de": "Deutsch",
+        "en": "English",
+    },
 }
+
+
+def source_text(text: Any) -> str:
+    """The German text (msgid) of a registry label, untranslated."""
+    args = getattr(text, "_args", None)
+    return str(args[0]) if args else str(text)
 
 
 def labels_for(kind: str) -> dict[Any, str]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
+from portal.core.collation import german
 from portal.core.errors import Conflict, NotFound, ValidationFailed
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -43,11 +44,11 @@ def municipalities_query(office_id: int | None = None, search: str = "") -> Sele
         stmt = stmt.where(Municipality.office_id == office_id)
     if search.strip():
         stmt = stmt.where(name_matches(Municipality.name, search))
-    return stmt.order_by(Municipality.name)
+    return stmt.order_by(german(Municipality.name), Municipality.id)
 
 
 def offices_query() -> Select[Any]:
-    return select(Office).order_by(Office.name)
+    return select(Office).order_by(german(Office.name), Office.id)
 
 
 def municipality_counts(office_ids: list[int]) -> dict[int, int]:
@@ -67,7 +68,11 @@ def all_offices() -> list[Office]:
 
 
 def all_municipalities() -> list[Municipality]:
-    return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    return list(
+        db.session.scalars(
+            select(Municipality).order_by(german(Municipality.name), Municipality.id)
+        )
+    )
 
 
 def get_municipality(municipality_id: int) -> Municipality:

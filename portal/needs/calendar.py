@@ -1,9 +1,10 @@
 """The volunteer's personal calendar feed (iCalendar), served at a secret, revocable URL: the
 address (renewing it replaces the secret at once) and the feed it serves.
 
-Only what the volunteer needs in their own calendar: the task's title, its municipality and a
-link to the portal. No client data, and no meeting point (feeds travel through calendar
-services; the portal shows the meeting point after log-in).
+Only what the volunteer needs in their own calendar: the task's title, its category (the
+registry's label, in the volunteer's language), its municipality and a link to the portal. No
+client data, and no meeting point (feeds travel through calendar services; the portal shows the
+meeting point after log-in).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import current_app, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -21,6 +23,7 @@ from portal.auth.models import User
 from portal.core.errors import (
     NotAllowed,
 )
+from portal.core.labels import label
 from portal.core.time import utcnow
 from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
@@ -40,11 +43,19 @@ def _aware(value: datetime) -> datetime:
 def render_feed(
     profile: VolunteerProfile, occurrences: list[tuple[Assignment, datetime, datetime]]
 ) -> bytes:
+    """The feed, in the volunteer's language (a calendar app sends no one's preferences)."""
+    with force_locale(profile.user.locale or "de"):
+        return _render_feed(profile, occurrences)
+
+
+def _render_feed(
+    profile: VolunteerProfile, occurrences: list[tuple[Assignment, datetime, datetime]]
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Ehrenamtsportal Landkreis Rastatt//Meine Aufgaben//DE")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Ehrenamt – Meine Termine")
+    calendar.add("x-wr-calname", _("Ehrenamt – Meine Termine"))
     calendar.add("x-published-ttl", "PT1H")
     host = request.host.split(":")[0] if request else "ehrenamtsportal"
     stamp = _aware(utcnow())
@@ -56,6 +67,7 @@ def render_feed(
         event.add("dtstart", _aware(start))
         event.add("dtend", _aware(end))
         event.add("summary", need.title)
+        event.add("categories", [label("category", need.category)])
         if need.municipality is not None:
             event.add("location", need.municipality.name)
         link = url_for("board.need", need_id=need.id, _external=True)
@@ -79,7 +91,7 @@ def renew_calendar_token(actor: User) -> CalendarFeedToken:
     """Create the secret feed address, or replace it: the old address stops working."""
     profile = profile_of(actor)
     if profile is None:
-        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche/r."))
+        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche."))
     feed = calendar_token(profile)
     if feed is None:
         feed = CalendarFeedToken(volunteer_id=profile.id)

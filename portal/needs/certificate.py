@@ -11,12 +11,11 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.core import labels
-from portal.core.formatting import hours_number
+from portal.core.formatting import format_day, hours_number
 from portal.core.time import today_local
 from portal.volunteers.models import VolunteerProfile
 
@@ -59,7 +58,7 @@ class _Writer:
 
     def line(self, value: str, size: int = 11, bold: bool = False, height: float = 7) -> None:
         self.pdf.set_font(self.family, "B" if bold else "", size)
-        self.pdf.multi_cell(0, height, self.text(value), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, height, self.text(value), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def row(self, cells: list[str], widths: list[float], bold: bool = False) -> None:
         self.pdf.set_font(self.family, "B" if bold else "", 11)
@@ -86,8 +85,8 @@ def render_certificate(
             "Hiermit wird bestätigt, dass %(name)s im Zeitraum vom %(first)s bis %(last)s "
             "ehrenamtlich in der Integrationsarbeit im Landkreis Rastatt tätig war.",
             name=user.display_name,
-            first=format_date(date_from, "long"),
-            last=format_date(date_to, "long"),
+            first=format_day(date_from),
+            last=format_day(date_to),
         )
     )
     writer.pdf.ln(4)
@@ -115,7 +114,5 @@ def render_certificate(
         height=5,
     )
     writer.pdf.ln(8)
-    writer.line(
-        _("Erstellt am %(date)s", date=format_date(today_local(), "long")), size=10, height=6
-    )
+    writer.line(_("Erstellt am %(date)s", date=format_day(today_local())), size=10, height=6)
     return bytes(writer.pdf.output())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,9 +22,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core import labels
+from portal.core.forms import HoursField
 from portal.needs.models import NeedStatus
 from portal.needs.queries import NeedFilters
-from portal.needs.validation import ONCE, WEEKLY, NeedInput
+from portal.needs.validation import MAX_DURATION_MINUTES, ONCE, NeedInput
 from portal.plans.forms import language_field, optional_int
 
 
@@ -59,7 +62,7 @@ class NeedForm(FlaskForm):
     languages = language_field(_l("Gewünschte Sprachen"))
     schedule_kind = RadioField(
         _l("Termin"),
-        choices=[SelectChoice(ONCE, _l("einmalig")), SelectChoice(WEEKLY, _l("wöchentlich"))],
+        choices=labels.choices("schedule_kind"),
         default=ONCE,
     )
     starts_at = DateTimeLocalField(_l("Beginn"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -71,7 +74,9 @@ class NeedForm(FlaskForm):
         validators=[Optional()],
     )
     time_of_day = TimeField(_l("Uhrzeit"), validators=[Optional()])
-    duration_minutes = IntegerField(_l("Dauer in Minuten"), validators=[Optional()])
+    duration_hours = HoursField(
+        _l("Dauer in Stunden"), required=False, high=Decimal(MAX_DURATION_MINUTES) / 60
+    )
     starts_on = DateField(_l("Erstes Datum"), validators=[Optional()])
     ends_on = DateField(_l("Letztes Datum"), validators=[Optional()])
     capacity = IntegerField(
@@ -85,10 +90,7 @@ class NeedForm(FlaskForm):
     requires_conduct_certificate = BooleanField(_l("Erweitertes Führungszeugnis erforderlich"))
     status = RadioField(
         _l("Veröffentlichen"),
-        choices=[
-            SelectChoice(NeedStatus.DRAFT, _l("als Entwurf speichern")),
-            SelectChoice(NeedStatus.OPEN, _l("für Ehrenamtliche veröffentlichen")),
-        ],
+        choices=labels.choices("need_publish"),
         default=NeedStatus.DRAFT,
     )
 
@@ -107,7 +109,7 @@ class NeedForm(FlaskForm):
             ends_at=self.ends_at.data if once else None,
             weekday=None if once else self.weekday.data,
             time_of_day=None if once else self.time_of_day.data,
-            duration_minutes=None if once else self.duration_minutes.data,
+            duration_minutes=None if once else self.duration_hours.minutes,
             starts_on=None if once else self.starts_on.data,
             ends_on=None if once else self.ends_on.data,
             capacity=self.capacity.data,
@@ -120,6 +122,12 @@ class NeedForm(FlaskForm):
         for name, value in vars(data).items():
             if name in self._fields:
                 self[name].data = value
+        self.duration_hours.set_minutes(data.duration_minutes)
+
+    @property
+    def duration_minutes(self) -> HoursField:
+        """The validation names the duration "duration_minutes": its errors show at the hours."""
+        return self.duration_hours
 
 
 class CancelNeedForm(FlaskForm):

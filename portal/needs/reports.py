@@ -14,6 +14,7 @@ from portal.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from portal.core.formatting import hours_number
 from portal.core.time import to_local, today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -26,6 +27,8 @@ from portal.security import may_manage_need
 from portal.volunteers.queries import profile_of
 
 TEXT_MAX = 5000
+# A report's duration: a quarter of an hour to a whole day (asked in hours, stored in minutes).
+MIN_MINUTES, MAX_MINUTES = 15, 24 * 60
 
 
 @unit_of_work()
@@ -63,9 +66,14 @@ def file_report(
         raise ValidationFailed(
             _("Das Datum liegt nach dem Ende Ihrer Übernahme."), field="activity_on"
         )
-    if minutes is None or not 1 <= minutes <= 24 * 60:
+    if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise ValidationFailed(
-            _("Die Dauer muss zwischen 1 und 1440 Minuten liegen."), field="minutes"
+            _(
+                "Die Dauer muss zwischen %(low)s und %(high)s Stunden liegen.",
+                low=hours_number(MIN_MINUTES),
+                high=hours_number(MAX_MINUTES),
+            ),
+            field="minutes",
         )
     outcome = (outcome or "").strip()
     if not outcome:

@@ -43,7 +43,7 @@ def approved_profile(user: User) -> VolunteerProfile:
     """The acting volunteer's profile; only approved volunteers take on needs."""
     profile = profile_of(user)
     if profile is None:
-        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche/r."))
+        raise NotAllowed(_("Sie haben kein Profil als Ehrenamtliche."))
     if profile.status != VolunteerStatus.APPROVED:
         raise NotAllowed(
             _("Ihr Profil ist noch nicht freigegeben. Aufgaben übernehmen können Sie danach.")

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 
 from portal.core.errors import ValidationFailed
+from portal.core.formatting import hours_number
 from portal.core.time import to_local, today_local, utcnow
 from portal.needs.models import (
     Need,
@@ -141,9 +142,13 @@ def validate(data: NeedInput, need: Need | None = None) -> dict[str, str]:
         if data.time_of_day is None:
             errors["time_of_day"] = _("Bitte geben Sie die Uhrzeit an.")
         if not data.duration_minutes or data.duration_minutes < 1:
-            errors["duration_minutes"] = _("Bitte geben Sie die Dauer in Minuten an.")
+            errors["duration_minutes"] = _(
+                "Bitte geben Sie die Dauer in Stunden an, zum Beispiel 1,5."
+            )
         elif data.duration_minutes > MAX_DURATION_MINUTES:
-            errors["duration_minutes"] = _("Höchstens %(n)d Minuten.", n=MAX_DURATION_MINUTES)
+            errors["duration_minutes"] = _(
+                "Höchstens %(hours)s Stunden.", hours=hours_number(MAX_DURATION_MINUTES)
+            )
         if data.starts_on is None:
             errors["starts_on"] = _("Bitte geben Sie das erste Datum an.")
         elif data.starts_on < today and (old is None or old.starts_on != data.starts_on):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
 from portal.auth.models import Membership, Role, User
+from portal.core.collation import german
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local
 from portal.core.transaction import unit_of_work
@@ -75,23 +76,26 @@ def allocate_reference(year: int | None = None) -> str:
 
 
 def manageable_municipalities(user: Any) -> list[Municipality]:
-    stmt = select(Municipality).order_by(Municipality.name)
+    stmt = select(Municipality).order_by(german(Municipality.name))
     return list(db.session.scalars(scope_to(stmt, Municipality.id, managed_municipality_ids(user))))
 
 
 def managers_for(user: Any) -> list[User]:
     """Managers whose scope overlaps the municipalities ``user`` manages (form choices)."""
-    stmt = (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
+    scope = (
+        select(Membership.user_id)
         .outerjoin(Municipality, Municipality.office_id == Membership.office_id)
-        .where(Membership.role == Role.MANAGER, User.active.is_(True))
-        .order_by(User.display_name)
-        .distinct()
+        .where(Membership.role == Role.MANAGER)
     )
     # The municipality a membership covers: its own, or (office scope) each of the office's.
     covered = func.coalesce(Municipality.id, Membership.municipality_id)
-    return list(db.session.scalars(scope_to(stmt, covered, managed_municipality_ids(user))))
+    scope = scope_to(scope, covered, managed_municipality_ids(user))
+    stmt = (
+        select(User)
+        .where(User.active.is_(True), User.id.in_(scope))
+        .order_by(german(User.display_name), User.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def _check_manages(actor: Any, municipality_id: int | None) -> None:
@@ -147,7 +151,10 @@ def _validate_client(data: ClientInput) -> None:
             or not may_manage_municipality(manager, data.municipality_id)
         ):
             raise ValidationFailed(
-                _("Diese Person ist nicht als Integrationsmanager/in für die Gemeinde zuständig."),
+                _(
+                    "Diese Person ist nicht als Integrationsmanagerin oder Integrationsmanager "
+                    "für die Gemeinde zuständig."
+                ),
                 field="manager_id",
             )
 

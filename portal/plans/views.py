@@ -135,7 +135,7 @@ def create_client() -> ResponseReturnValue:
         except ValidationFailed as exc:
             attach_error(form, exc)
         else:
-            flash(_("Klient/in %(ref)s angelegt.", ref=client.reference), "success")
+            flash(_("Klientin oder Klient %(ref)s angelegt.", ref=client.reference), "success")
             return redirect(url_for("plans.plan", client_id=client.id))
     return render_template("plans/client_form.html", form=form, client=None), form_status(form)
 

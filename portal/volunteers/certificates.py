@@ -33,11 +33,13 @@ class CertificateState:
 
     @property
     def label(self) -> str:
-        from flask_babel import format_date, gettext
+        from flask_babel import gettext
+
+        from portal.core.formatting import format_day
 
         if self.kind == MISSING:
             return gettext("kein Führungszeugnis eingesehen")
-        until = format_date(self.valid_until, "medium")
+        until = format_day(self.valid_until)
         if self.kind == EXPIRED:
             return gettext("abgelaufen am %(date)s", date=until)
         if self.kind == EXPIRING:

@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from portal.auth.models import Role
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
-from portal.core.labels import labels_for
 from portal.core.pagination import paginate
 from portal.security import may_coordinate_volunteer, require, roles_required
 from portal.volunteers import certificates, decisions, profiles, queries
@@ -61,9 +60,6 @@ def queue() -> str:
         page=page,
         filters=filters,
         municipalities=queries.scoped_municipalities(current_user),
-        status_labels=labels_for("volunteer_status"),
-        language_labels=profiles.LANGUAGES,
-        interest_labels=profiles.INTERESTS,
     )
 
 
@@ -93,12 +89,8 @@ def _render_detail(
         forms=forms,
         certificate_form=certificate_form or CertificateForm(formdata=None),
         certificate=certificates.certificate_state(profile),
-        status_labels=labels_for("volunteer_status"),
-        event_labels=labels_for("volunteer_event"),
         action_labels=decisions.ACTION_LABELS,
-        language_labels=profiles.LANGUAGES,
-        level_labels=profiles.LEVELS,
-        interest_labels=profiles.INTERESTS,
+        # availability is keyed "mon".."sun" (profiles.WEEKDAYS points into the registry)
         weekday_labels=profiles.WEEKDAYS,
         daypart_labels=profiles.DAYPARTS,
         reason_required={a: t.reason_required for a, t in decisions.TRANSITIONS.items()},

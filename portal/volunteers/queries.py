@@ -24,7 +24,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
-from portal.core.labels import REGISTRY, label
+from portal.core.collation import german, german_key
+from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -74,7 +75,7 @@ def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
         )
         .join(User, User.id == Membership.user_id)
         .where(Municipality.id.in_(municipality_ids), User.active.is_(True))
-        .order_by(User.display_name)
+        .order_by(german(User.display_name), User.id)
     ).all()
     result: dict[int, list[User]] = {}
     for mid, user in rows:
@@ -158,7 +159,7 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
 
 def scoped_municipalities(user: User) -> list[Municipality]:
     stmt = scope_to(select(Municipality), Municipality.id, coordinated_municipality_ids(user))
-    return list(db.session.scalars(stmt.order_by(Municipality.name)))
+    return list(db.session.scalars(stmt.order_by(german(Municipality.name), Municipality.id)))
 
 
 def load_for_detail(volunteer_id: int) -> VolunteerProfile | None:
@@ -208,7 +209,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         select(Municipality.id, Municipality.name, VolunteerProfile.status, func.count())
         .join(VolunteerProfile, VolunteerProfile.home_municipality_id == Municipality.id)
         .group_by(Municipality.id, Municipality.name, VolunteerProfile.status)
-        .order_by(Municipality.name)
+        .order_by(german(Municipality.name), Municipality.id)
     )
     counts_stmt = scope_to(counts_stmt, Municipality.id, ids)
     table: dict[int, dict[str, Any]] = {}
@@ -220,7 +221,7 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
             mid, {"id": mid, "name": name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
         )
         row[status] = n
-    counts = sorted(table.values(), key=lambda r: r["name"])
+    counts = sorted(table.values(), key=lambda r: german_key(r["name"]))
 
     expiring_stmt = (
         select(ConductCertificateCheck, VolunteerProfile)
@@ -258,13 +259,11 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
         )
     return {
         "profile": profile,
-        "status_label": label("volunteer_status", profile.status),
         "certificate": certificate_state(profile),
         "needs_certificate": profile.status == VolunteerStatus.APPROVED
         and needs_certificate(profile),
         "contacts": contacts,
         "info_request": info_request,
-        "languages": REGISTRY["language"],
     }
 
 

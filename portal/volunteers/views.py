@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
+from portal.core.collation import german
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
 from portal.extensions import db, limiter
@@ -23,7 +24,11 @@ bp = Blueprint("volunteers", __name__)
 
 
 def _municipalities() -> list[Municipality]:
-    return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    return list(
+        db.session.scalars(
+            select(Municipality).order_by(german(Municipality.name), Municipality.id)
+        )
+    )
 
 
 def _reset_limit() -> str:

@@ -67,7 +67,7 @@ def test_volunteer_claims_and_reports_manager_acknowledges_and_completes(page: P
     # ... and files a report with a concern
     page.get_by_role("link", name="Bericht abgeben").click()
     page.get_by_label("Datum des Einsatzes").fill(today_local().isoformat())
-    page.get_by_label("Dauer in Minuten").fill("90")
+    page.get_by_label("Dauer in Stunden").fill("1,5")
     page.get_by_label("Was ist passiert?").fill("Termin wahrgenommen, Antrag abgegeben.")
     page.get_by_label("Dringendes Anliegen (optional)").fill(
         "Die Familie braucht dringend Winterkleidung."

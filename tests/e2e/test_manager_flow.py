@@ -31,7 +31,7 @@ def test_manager_creates_client_step_and_publishes_a_need(page, live_server):
     expect(page).to_have_url(re.compile(r"/dashboard$"))
 
     page.get_by_role("link", name="Klientinnen und Klienten").first.click()
-    page.get_by_role("link", name="Klient/in anlegen").click()
+    page.get_by_role("link", name="Klientin oder Klient anlegen").click()
     page.get_by_label("Name", exact=True).fill("Familie Noori")
     page.get_by_label("Gemeinde").select_option(label="Gaggenau")
     page.get_by_label("Dari").check()

@@ -46,7 +46,7 @@ def test_sign_up_approve_and_see_approved(page, live_server):
     db.session.commit()
 
     page.goto("/")
-    page.get_by_role("link", name="Als Ehrenamtliche/r mitmachen").click()
+    page.get_by_role("link", name="Als Ehrenamtliche mitmachen").click()
     expect(page).to_have_url(re.compile(r"/volunteer/signup$"))
     page.get_by_label("Name", exact=True).fill("Samira Haddad")
     page.get_by_label("E-Mail-Adresse").fill("samira@example.org")

@@ -55,7 +55,7 @@ SECTION_LABEL = {
     Role.VOLUNTEER: "Ehrenamt",
     Role.COORDINATOR: "Koordination",
     Role.MANAGER: "Integrationsmanagement",
-    Role.ADMIN: "Verwaltung",
+    Role.ADMIN: "Administration",
 }
 
 

@@ -39,7 +39,7 @@ def test_the_need_page_shows_schedule_places_and_certificate_state(world, client
     auth.login("lena@example.org")
     html = client.get(f"/board/needs/{need.id}").get_data(as_text=True)
     assert "Spielnachmittag" in html
-    assert "jeden Montag, 16:00 Uhr, 60 Minuten" in html
+    assert "jeden Montag, 16:00–17:00 Uhr, vom " in html
     assert "3 von 3" in html
     assert "Arabisch" in html
     assert "Für diesen Zeitraum liegt kein gültiges Führungszeugnis vor." in html
@@ -154,13 +154,13 @@ def test_the_report_form(world, client, auth):
         f"/board/assignments/{claim.id}/report",
         data={
             "activity_on": (today_local() + timedelta(days=2)).isoformat(),
-            "minutes": "0",
+            "hours": "0",
             "outcome": "",
         },
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400
-    assert "Die Dauer muss zwischen 1 und 1440 Minuten liegen." in html
+    assert "Die Dauer muss zwischen 0,25 und 24 Stunden liegen." in html
     assert "Bitte beschreiben Sie kurz, was passiert ist." in html
     assert db.session.scalar(select(Report.id)) is None
 
@@ -168,7 +168,7 @@ def test_the_report_form(world, client, auth):
         f"/board/assignments/{claim.id}/report",
         data={
             "activity_on": (today_local() + timedelta(days=2)).isoformat(),
-            "minutes": "60",
+            "hours": "1",
             "outcome": "Gut",
         },
     )
@@ -179,7 +179,7 @@ def test_the_report_form(world, client, auth):
         f"/board/assignments/{claim.id}/report",
         data={
             "activity_on": today_local().isoformat(),
-            "minutes": "75",
+            "hours": "1,25",
             "outcome": "Beim Amt gewesen, Antrag abgegeben.",
             "concern": "Die Familie hat keine Heizung mehr.",
         },
@@ -224,7 +224,8 @@ def test_my_tasks_lists_upcoming_and_past_with_hours(world, client, auth):
     html = client.get("/board/my-tasks").get_data(as_text=True)
     assert "Nächste Woche beim Amt" in html
     assert "Nächster Termin" in html
-    assert "01/2026" in html and "11/2025" in html
+    assert "Januar 2026" in html and "November 2025" in html
+    assert "01/2026" not in html and "11/2025" not in html
     # per month: Jan 2026 = 2 h; Nov 2025 = 2 h; per year 2026 = 2, 2025 = 2
     assert html.count("<td>2</td>") >= 3
 

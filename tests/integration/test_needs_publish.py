@@ -56,7 +56,7 @@ def weekly(world, **overrides):
         {
             "weekday": "2",
             "time_of_day": "15:30",
-            "duration_minutes": "90",
+            "duration_hours": "1,5",
             "starts_on": _day(3),
             "ends_on": _day(60),
             "capacity": "2",
@@ -137,7 +137,9 @@ def test_youth_and_family_always_requires_a_certificate_of_conduct(world, client
         ("weekly", {"ends_on": _day(2)}, "ends_on"),
         ("weekly", {"starts_on": _day(-7)}, "starts_on"),
         ("weekly", {"weekday": ""}, "weekday"),
-        ("weekly", {"duration_minutes": "0"}, "duration_minutes"),
+        ("weekly", {"duration_hours": "0"}, "duration_hours"),
+        ("weekly", {"duration_hours": ""}, "duration_hours"),
+        ("weekly", {"duration_hours": "13"}, "duration_hours"),
         ("weekly", {"starts_on": "kein Datum"}, "starts_on"),
     ],
 )
