@@ -39,7 +39,7 @@ def overview() -> str:
 def _filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
-        status=args.get("status", "") if args.get("status") in VolunteerStatus.ALL else "",
+        status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
         municipality_id=args.get("municipality", type=int),
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
@@ -95,7 +95,7 @@ def _render_detail(
         language_labels=profiles.LANGUAGES,
         level_labels=profiles.LEVELS,
         interest_labels=profiles.INTERESTS,
-        weekday_labels=profiles.WEEKDAYS,
+        weekday_labels=labels_for("weekday"),
         daypart_labels=profiles.DAYPARTS,
         reason_required={a: t.reason_required for a, t in decisions.TRANSITIONS.items()},
         error=error,

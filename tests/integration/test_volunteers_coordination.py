@@ -346,7 +346,7 @@ def test_queue_filters_and_search(client, auth, towns):
     ]
     for name, home, status, langs, interests in specs:
         p = volunteer_profile(home, status, name=name)
-        p.languages = [{"code": c, "level": lvl} for c, lvl in langs]
+        p.languages = dict(langs)
         p.interests = interests
     db.session.commit()
     auth.login("k@example.org")
