@@ -2,8 +2,9 @@
 they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
 `volunteer_language`, `volunteer_interest`, `volunteer_availability`).
 
-A page costs three statements whatever the number of needs: the count, the page itself (needs
-with their municipality, fit flags, score and sort key) and the page's languages.
+A page costs three statements whatever the number of needs: the count, the page (every candidate
+ranked on narrow rows in a subquery; the page's needs joined to it with their municipality, the
+reasons they fit and whether the volunteer holds them) and the page's languages.
 
 Sorting "by date" means by the next occurrence: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
@@ -117,14 +118,19 @@ def _seconds(day: date) -> int:
     return (day - EPOCH).days * DAY
 
 
+def _int(expr: Any) -> Any:
+    """Whole seconds: PostgreSQL's ``extract`` gives numeric, integer arithmetic is cheaper."""
+    return cast(expr, BigInteger)
+
+
 def _day_seconds(column: Any) -> Any:
     """Seconds since 1970 of a date column (midnight, no time zone) in SQL."""
-    return extract("epoch", column)
+    return _int(extract("epoch", column))
 
 
 def _time_seconds(column: Any) -> Any:
     """Seconds since midnight of a time column (to the minute) in SQL."""
-    return extract("hour", column) * 3600 + extract("minute", column) * 60
+    return _int(extract("hour", column)) * 3600 + _int(extract("minute", column)) * 60
 
 
 def _part_of_day(column: Any) -> Any:
@@ -145,30 +151,33 @@ class _Next:
 
 
 def _next_occurrence(now: datetime, window_from: date, window_to: date) -> _Next:
+    """A weekly need's next day is the later of (a) the first day on its weekday from its first
+    date on and (b) the first day on its weekday in the period (next week's if today's
+    occurrence is already over); (a) is the later one exactly when the first date lies after
+    (b), both being days of the same weekday."""
     is_weekly = Need.schedule_kind == ScheduleKind.WEEKLY
     tod = _time_seconds(Need.time_of_day)
-    # weekly: the first day on the need's weekday from its first date on ...
     starts = _day_seconds(Need.starts_on)
-    first = starts + ((Need.weekday - extract("dow", Need.starts_on) + 8) % 7) * DAY
-    # ... or, if that lies before the period, the first such day in the period
-    wf = _seconds(window_from)
-    in_period = wf + ((Need.weekday - window_from.weekday() + 7) % 7) * DAY
-    base = case((first >= wf, first), else_=in_period)
-    # today's occurrence that is already over does not count: next week's does
+    # (b): constants per weekday, computed here
+    in_period = _seconds(window_from) + ((Need.weekday - window_from.weekday() + 7) % 7) * DAY
     local_now = to_local(now)
-    over_today = and_(
-        base == _seconds(local_now.date()),
-        tod + func.coalesce(Need.duration_minutes, 60) * 60
-        <= local_now.hour * 3600 + local_now.minute * 60 + local_now.second,
-    )
-    weekly_day = case((over_today, base + 7 * DAY), else_=base)
+    if window_from == local_now.date():
+        over = and_(
+            Need.weekday == window_from.weekday(),
+            tod + func.coalesce(Need.duration_minutes, 60) * 60
+            <= local_now.hour * 3600 + local_now.minute * 60 + local_now.second,
+        )
+        in_period = in_period + case((over, 7 * DAY), else_=0)
+    # (a): the first date moved on to the need's weekday (extract('dow'): 0 = Sunday)
+    first = starts + ((Need.weekday - _int(extract("dow", Need.starts_on)) + 8) % 7) * DAY
+    weekly_day = case((starts > in_period, first), else_=in_period)
     weekly_has = and_(
         weekly_day <= _seconds(window_to),
         or_(Need.ends_on.is_(None), weekly_day <= _day_seconds(Need.ends_on)),
     )
     once_has = and_(Need.starts_on >= window_from, Need.starts_on <= window_to)
     has_day = or_(and_(is_weekly, weekly_has), and_(~is_weekly, once_has))
-    day = case((is_weekly, weekly_day), else_=_day_seconds(Need.starts_on))
+    day = case((is_weekly, weekly_day), else_=starts)
     key = case((has_day, func.coalesce(day + tod, FAR_KEY)), else_=FAR_KEY)
     return _Next(key=key, has_day=has_day)
 
@@ -299,10 +308,20 @@ def board(
     total = db.session.scalar(select(func.count(Need.id)).where(*conditions)) or 0
     page = max(1, min(page, math.ceil(total / per_page) or 1))
 
+    # Rank every candidate on narrow rows (id, score, sort key) and keep the page; the needs
+    # themselves, the reasons and the volunteer's own claims are read for the page's rows only.
     score = fits.score.label("score")
     key = nxt.key.label("next_key")
     by_fit = filters.sort == "fit"
     order = (score.desc(), key, Need.id) if by_fit else (key, score.desc(), Need.id)
+    ranked = (
+        select(Need.id.label("id"), score, key)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("ranked")
+    )
     claimed = (
         select(Assignment.id)
         .where(
@@ -312,21 +331,24 @@ def board(
         )
         .exists()
     )
+    page_order = (
+        (ranked.c.score.desc(), ranked.c.next_key, Need.id)
+        if by_fit
+        else (ranked.c.next_key, ranked.c.score.desc(), Need.id)
+    )
     rows = db.session.execute(
         select(
             Need,
-            score,
+            ranked.c.score,
             fits.language.label("language"),
             fits.interest.label("interest"),
             fits.availability.label("availability"),
             fits.home.label("home"),
             claimed.label("claimed"),
         )
-        .where(*conditions)
+        .join(ranked, ranked.c.id == Need.id)
         .options(joinedload(Need.municipality), selectinload(Need.language_rows))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(*page_order)
     ).all()
 
     items = []

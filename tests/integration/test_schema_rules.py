@@ -14,7 +14,9 @@ from sqlalchemy import (
     Index,
     MetaData,
     Table,
+    delete,
     event,
+    func,
     inspect,
     select,
     text,
@@ -24,8 +26,16 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.auth.services import find_user_by_email
 from portal.extensions import NAMING_CONVENTION, db
+from portal.needs.models import NeedLanguage
 from portal.notifications.services import queue_email
-from portal.volunteers.models import VolunteerEventKind, record_event
+from portal.plans.models import ClientLanguage
+from portal.volunteers.models import (
+    VolunteerAvailability,
+    VolunteerEventKind,
+    VolunteerInterest,
+    VolunteerLanguage,
+    record_event,
+)
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
@@ -220,6 +230,45 @@ def test_the_database_refuses_every_unknown_code(one_of_everything):
         with pytest.raises(IntegrityError), db.session.begin_nested():
             db.session.execute(update(table).values({column: value}))
     db.session.rollback()
+
+
+# --- link tables ---------------------------------------------------------------------------
+
+
+def test_link_rows_follow_the_values_and_go_with_their_owner(app):
+    world = fb.county()
+    need = fb.once_need(world["gaggenau"], languages=["prs", "de"])
+    person = fp.client(world["gaggenau"], languages=["fa", "de"])
+    db.session.commit()
+    need.languages = ["de", "ar", "de"]
+    person.languages = []
+    db.session.commit()
+    positions = db.session.execute(
+        select(NeedLanguage.code, NeedLanguage.position)
+        .where(NeedLanguage.need_id == need.id)
+        .order_by(NeedLanguage.position)
+    ).all()
+    assert [tuple(row) for row in positions] == [("de", 0), ("ar", 1)]
+    assert db.session.scalar(select(func.count()).select_from(ClientLanguage)) == 0
+
+    person.languages = ["ti"]
+    db.session.commit()
+    link_models = (
+        NeedLanguage,
+        ClientLanguage,
+        VolunteerLanguage,
+        VolunteerInterest,
+        VolunteerAvailability,
+    )
+    for model in link_models:
+        assert db.session.scalar(select(func.count()).select_from(model)), model
+    # the database itself removes an owner's rows (ON DELETE CASCADE), also outside the ORM
+    for table, owner in (("need", need.id), ("client", person.id), ("volunteer_profile", None)):
+        t = db.metadata.tables[table]
+        db.session.execute(delete(t) if owner is None else delete(t).where(t.c.id == owner))
+    db.session.commit()
+    for model in link_models:
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
 
 
 # --- the look-up by e-mail address -------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +11,13 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Membership, Role, User
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail
-from portal.volunteers.models import VolunteerEvent, VolunteerProfile
+from portal.volunteers.models import (
+    VolunteerAvailability,
+    VolunteerEvent,
+    VolunteerInterest,
+    VolunteerLanguage,
+    VolunteerProfile,
+)
 from tests import factories
 from tests.factories_volunteers import profile_form, profile_of, signup_form
 
@@ -154,6 +162,47 @@ def test_profile_edit_keeps_the_approval_unless_the_home_changes(client, auth, t
     assert profile.home_municipality_id == towns["Bühl"].id
     assert profile.decided_at is None
     assert [e.kind for e in profile.events][:2] == ["resubmitted", "profile_updated"]
+
+
+def checked(html: str, name: str) -> bool:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert tag is not None, name
+    return " checked" in tag.group(0)
+
+
+def test_profile_edit_shows_and_replaces_languages_interests_and_times(client, auth, towns):
+    user = factories.volunteer(towns["Gaggenau"], email="v@example.org")
+    profile = profile_of(user)
+    profile.languages = {"de": "native", "ar": "good"}
+    profile.interests = ["tutoring", "accompanying"]
+    profile.availability = {0: ["afternoon"], 5: ["morning", "evening"]}
+    db.session.commit()
+    auth.login("v@example.org")
+    page = client.get("/volunteer/profile").get_data(as_text=True)
+    assert checked(page, "av_0_afternoon") and checked(page, "av_5_evening")
+    assert not checked(page, "av_0_morning") and not checked(page, "av_6_evening")
+    assert checked(page, "interests") and '<option selected value="good">' in page
+
+    data = profile_form(
+        towns["Gaggenau"].id,
+        lang_de="fluent",
+        lang_ar="",
+        lang_uk="basic",
+        interests=["housing_search", "tutoring"],
+        av_0_afternoon=None,
+        av_5_morning=None,
+        av_5_evening="y",
+        av_6_evening="y",
+    )
+    assert client.post("/volunteer/profile", data=data).status_code == 302
+    db.session.expire_all()
+    profile = profile_of(user)
+    assert profile.languages == {"de": "fluent", "uk": "basic"}
+    assert profile.interests == ["tutoring", "housing_search"]
+    assert profile.availability == {5: ["evening"], 6: ["evening"]}
+    # rows replaced, not piled up
+    for model in (VolunteerLanguage, VolunteerInterest, VolunteerAvailability):
+        assert count(model) == 2
 
 
 def test_profile_edit_with_bad_input_saves_nothing(client, auth, towns):
