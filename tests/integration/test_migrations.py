@@ -110,7 +110,8 @@ def _tables() -> dict[str, Any]:
 
 def _insert_at_0004() -> dict[str, int]:
     """A volunteer with languages, interests and times, one without any, a one-off and a
-    weekly need asking for languages, and a client, written as revision 0004 stores them."""
+    weekly need asking for languages, a claim, and a client, written as revision 0004 stores
+    them."""
     t = _tables()
     ids: dict[str, int] = {}
     with db.engine.begin() as conn:
@@ -181,6 +182,14 @@ def _insert_at_0004() -> dict[str, int]:
             duration_minutes=60,
             starts_on=ONCE_START.date(),
         )
+        ids["assignment"] = add(
+            "assignment",
+            need_id=ids["once"],
+            volunteer_id=ids["lena"],
+            status="active",
+            claimed_at=NOW,
+            reason="",
+        )
         ids["client"] = add(
             "client",
             reference="RA-2026-0001",
@@ -200,7 +209,17 @@ def _rows(sql: str, **params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in conn.execute(text(sql), params)]
 
 
+def _assert_children_kept(ids: dict[str, int]) -> None:
+    """Rebuilding a table on SQLite (batch mode) must not cascade into the rows that refer to
+    it: the claim on the need and the volunteer's profile (a child of its user) stay."""
+    assert _rows("SELECT id, need_id, volunteer_id FROM assignment") == [
+        (ids["assignment"], ids["once"], ids["lena"])
+    ]
+    assert len(_rows("SELECT id FROM volunteer_profile")) == 2
+
+
 def _assert_rows_at_head(ids: dict[str, int]) -> None:
+    _assert_children_kept(ids)
     lena, tom = ids["lena"], ids["tom"]
     assert _rows("SELECT volunteer_id, code, level FROM volunteer_language ORDER BY code") == [
         (lena, "ar", "good"),
@@ -241,6 +260,7 @@ def _assert_rows_at_head(ids: dict[str, int]) -> None:
 
 
 def _assert_json_at_0004(ids: dict[str, int]) -> None:
+    _assert_children_kept(ids)
     t = _tables()
     with db.engine.connect() as conn:
         profiles = {
