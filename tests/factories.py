@@ -87,9 +87,9 @@ def volunteer(
         user=u,
         home_municipality=home,
         status=status,
-        languages=[{"code": "de", "level": "native"}],
+        languages={"de": "native"},
         interests=["tutoring"],
-        availability={"mon": ["afternoon"]},
+        availability={0: ["afternoon"]},
         consent_version="2026-11",
     )
     profile.municipalities.append(home)

@@ -52,8 +52,8 @@ def profile_form(home_id: Any, **overrides: Any) -> dict[str, Any]:
         "lang_de": "native",
         "lang_ar": "good",
         "interests": ["tutoring", "youth_family"],
-        "av_mon_afternoon": "y",
-        "av_sat_morning": "y",
+        "av_0_afternoon": "y",  # Monday
+        "av_5_morning": "y",  # Saturday
         "has_car": "y",
         "motivation": "Ich möchte helfen.",
     }

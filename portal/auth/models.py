@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.enums import CodeEnum, check_in
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -17,14 +18,11 @@ if TYPE_CHECKING:
     from portal.municipalities.models import Municipality, Office
 
 
-class Role:
+class Role(CodeEnum):
     VOLUNTEER = "volunteer"
     COORDINATOR = "coordinator"
     MANAGER = "manager"
     ADMIN = "admin"
-
-    ALL = (VOLUNTEER, COORDINATOR, MANAGER, ADMIN)
-    STAFF = (COORDINATOR, MANAGER, ADMIN)
 
 
 def new_session_token() -> str:
@@ -32,9 +30,12 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, db.Model):
-    """A person who can log in. E-mail addresses are stored lower-cased and unique."""
+    """A person who can log in. E-mail addresses are stored lower-cased (the database refuses
+    anything else) and unique, so one address has one account whatever its case, and the
+    look-up by address (`find_user_by_email`) is an equality on the unique index."""
 
     __tablename__ = "user"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -80,9 +81,7 @@ class Membership(db.Model):
         CheckConstraint(
             "NOT (municipality_id IS NOT NULL AND office_id IS NOT NULL)", name="one_scope"
         ),
-        CheckConstraint(
-            "role IN ('volunteer', 'coordinator', 'manager', 'admin')", name="role_known"
-        ),
+        check_in("role", Role),
         Index("ix_membership_role_municipality", "role", "municipality_id"),
     )
 

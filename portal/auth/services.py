@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import services as audit
@@ -29,7 +29,9 @@ def normalize_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+    """The account of an address in any case: addresses are stored lower-cased, so this is an
+    equality on the unique index ``uq_user_email``."""
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def create_user(
@@ -218,7 +220,7 @@ def set_locale(user: User, locale: str) -> None:
 
 
 def _check_scope(role: str, municipality_id: int | None, office_id: int | None) -> None:
-    if role not in Role.ALL:
+    if not Role.has(role):
         raise ValidationFailed(_("Unbekannte Rolle."), field="role")
     if municipality_id and office_id:
         raise ValidationFailed(

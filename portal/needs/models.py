@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.time import utcnow
+from portal.core.enums import CodeEnum, check_in
+from portal.core.time import to_local, utcnow
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -18,31 +20,35 @@ if TYPE_CHECKING:
     from portal.volunteers.models import VolunteerProfile
 
 
-class NeedCategory:
+class NeedCategory(CodeEnum):
+    """What a need is about; a volunteer's interests are the same codes."""
+
     TUTORING = "tutoring"
     LANGUAGE_PRACTICE = "language_practice"
     ACCOMPANYING = "accompanying"
     YOUTH_FAMILY = "youth_family"
     HOUSING_SEARCH = "housing_search"
     OTHER = "other"
-    ALL = (TUTORING, LANGUAGE_PRACTICE, ACCOMPANYING, YOUTH_FAMILY, HOUSING_SEARCH, OTHER)
 
 
-class NeedStatus:
+class NeedStatus(CodeEnum):
     DRAFT = "draft"
     OPEN = "open"
     FILLED = "filled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-    ALL = (DRAFT, OPEN, FILLED, COMPLETED, CANCELLED)
 
 
-class AssignmentStatus:
+class ScheduleKind(CodeEnum):
+    ONCE = "once"
+    WEEKLY = "weekly"
+
+
+class AssignmentStatus(CodeEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     RELEASED = "released"
-    ALL = (ACTIVE, COMPLETED, WITHDRAWN, RELEASED)
 
 
 class Need(db.Model):
@@ -50,6 +56,10 @@ class Need(db.Model):
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        check_in("status", NeedStatus),
+        check_in("category", NeedCategory),
+        check_in("schedule_kind", ScheduleKind),
         Index("ix_need_board", "status", "municipality_id", "starts_on"),
         Index("ix_need_category_status", "category", "status"),
     )
@@ -64,10 +74,13 @@ class Need(db.Model):
     private_notes: Mapped[str] = mapped_column(Text, default="")
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     meeting_point: Mapped[str] = mapped_column(Text, default="")
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # schedule: kind "once" uses starts_at/ends_at; "weekly" uses weekday/time/duration
     # and starts_on/ends_on as first and last date. starts_on is set for both (board order).
-    schedule_kind: Mapped[str] = mapped_column(String(10), default="once")
+    # weekday (0 = Monday) and time_of_day are local (Europe/Berlin) for both kinds: for a
+    # one-off need they are those of the appointment, kept in step with starts_at when the need
+    # is saved (see `_derive_local_schedule`), so that queries can match availability and
+    # order by time of day in SQL.
+    schedule_kind: Mapped[str] = mapped_column(String(10), default=ScheduleKind.ONCE)
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     weekday: Mapped[int | None]
@@ -88,6 +101,52 @@ class Need(db.Model):
     municipality: Mapped[Municipality] = relationship()
     created_by: Mapped[User | None] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(back_populates="need")
+    language_rows: Mapped[list[NeedLanguage]] = relationship(
+        back_populates="need",
+        order_by="NeedLanguage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        """The wanted languages (ISO 639 codes) in the order the manager gave them."""
+        return [row.code for row in self.language_rows]
+
+    @languages.setter
+    def languages(self, codes: Iterable[str]) -> None:
+        kept = {row.code: row for row in self.language_rows}
+        rows = []
+        for position, code in enumerate(dict.fromkeys(codes)):
+            row = kept.get(code) or NeedLanguage(code=code)
+            row.position = position
+            rows.append(row)
+        self.language_rows = rows
+
+
+class NeedLanguage(db.Model):
+    """A language a need asks for (the board filters and ranks on these rows)."""
+
+    __tablename__ = "need_language"
+    __table_args__ = (Index("ix_need_language_code_need", "code", "need_id"),)
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    need: Mapped[Need] = relationship(back_populates="language_rows")
+
+
+@event.listens_for(Need, "before_insert")
+@event.listens_for(Need, "before_update")
+def _derive_local_schedule(_mapper: Any, _connection: Any, need: Need) -> None:
+    """A one-off need's local weekday and start time follow its start (naive UTC)."""
+    if need.schedule_kind != ScheduleKind.WEEKLY and need.starts_at is not None:
+        local = to_local(need.starts_at)
+        need.weekday = local.weekday()
+        need.time_of_day = local.time().replace(tzinfo=None)
 
 
 class Assignment(db.Model):
@@ -103,6 +162,7 @@ class Assignment(db.Model):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_assignment_volunteer_status", "volunteer_id", "status"),
+        check_in("status", AssignmentStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,8 @@
 Pure functions over anything shaped like a `Need` (a model or a row with the same attributes):
 ``schedule_kind`` "once" uses ``starts_at``/``ends_at`` (naive UTC); "weekly" uses ``weekday``
 (0 = Monday), ``time_of_day`` (local wall clock), ``duration_minutes`` and
-``starts_on``/``ends_on`` (first and last date).
+``starts_on``/``ends_on`` (first and last date). Weekdays are integers 0..6 everywhere (the labels
+are ``REGISTRY["weekday"]``), for needs and for volunteers' availability alike.
 """
 
 from __future__ import annotations
@@ -12,24 +13,37 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from portal.core.enums import CodeEnum
 from portal.core.time import local_to_utc, to_local
 
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PARTS_OF_DAY = ("morning", "afternoon", "evening")
 DEFAULT_DURATION = timedelta(hours=1)
+WEEKDAYS = range(7)
+"""0 = Monday ... 6 = Sunday, as `date.weekday()`."""
+
+
+class PartOfDay(CodeEnum):
+    """Morning before 12:00, afternoon before 17:00, evening after (local time)."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+NOON = time(12, 0)
+EVENING_FROM = time(17, 0)
 
 
 def is_once(need: Any) -> bool:
     return need.schedule_kind != "weekly"
 
 
-def part_of_day(value: time) -> str:
+def part_of_day(value: time) -> PartOfDay:
     """Morning before 12:00, afternoon before 17:00, evening after."""
-    if value.hour < 12:
-        return "morning"
-    if value.hour < 17:
-        return "afternoon"
-    return "evening"
+    if value < NOON:
+        return PartOfDay.MORNING
+    if value < EVENING_FROM:
+        return PartOfDay.AFTERNOON
+    return PartOfDay.EVENING
 
 
 def once_interval(need: Any) -> tuple[datetime, datetime] | None:
@@ -71,34 +85,6 @@ def last_day(need: Any) -> date | None:
         interval = once_interval(need)
         return to_local(interval[1]).date() if interval else need.ends_on or need.starts_on
     return need.ends_on
-
-
-def slots(need: Any) -> set[tuple[str, str]]:
-    """The (weekday key, part of day) pairs the schedule falls on, in local time."""
-    if is_once(need):
-        if need.starts_at is None:
-            return set()
-        local = to_local(need.starts_at)
-        return {(WEEKDAY_KEYS[local.weekday()], part_of_day(local.time()))}
-    if need.weekday is None or need.time_of_day is None:
-        return set()
-    return {(WEEKDAY_KEYS[need.weekday], part_of_day(need.time_of_day))}
-
-
-def weekdays(need: Any) -> set[int]:
-    """Weekdays (0 = Monday) of the schedule in local time."""
-    if is_once(need):
-        day = first_day(need)
-        return {day.weekday()} if day else set()
-    return {need.weekday} if need.weekday is not None else set()
-
-
-def fits_availability(need: Any, availability: dict[str, list[str]] | None) -> bool:
-    """Every slot of the schedule is one the volunteer said they are available in."""
-    needed = slots(need)
-    if not needed or not availability:
-        return False
-    return all(part in (availability.get(day) or []) for day, part in needed)
 
 
 def overlaps(a: Any, b: Any) -> bool:

@@ -63,7 +63,10 @@ def _apply(need: Need, data: NeedInput) -> None:
         need.ends_at = local_to_utc(data.ends_at)
         need.starts_on = data.starts_at.date()
         need.ends_on = data.ends_at.date()
-        need.weekday = need.time_of_day = need.duration_minutes = None
+        # the appointment's local weekday and start time (the board matches them in SQL)
+        need.weekday = data.starts_at.weekday()
+        need.time_of_day = data.starts_at.time()
+        need.duration_minutes = None
     else:
         need.starts_at = need.ends_at = None
         need.weekday = data.weekday

@@ -15,12 +15,13 @@ from portal.needs.models import (
     Need,
     NeedCategory,
     NeedStatus,
+    ScheduleKind,
 )
 
-ONCE = "once"
+ONCE = ScheduleKind.ONCE
 
 
-WEEKLY = "weekly"
+WEEKLY = ScheduleKind.WEEKLY
 
 
 PUBLISHABLE = (NeedStatus.DRAFT, NeedStatus.OPEN)
@@ -73,8 +74,8 @@ class NeedInput:
             schedule_kind=need.schedule_kind,
             starts_at=_local_minute(need.starts_at),
             ends_at=_local_minute(need.ends_at),
-            weekday=need.weekday,
-            time_of_day=need.time_of_day,
+            weekday=need.weekday if need.schedule_kind == WEEKLY else None,
+            time_of_day=need.time_of_day if need.schedule_kind == WEEKLY else None,
             duration_minutes=need.duration_minutes,
             starts_on=need.starts_on if need.schedule_kind == WEEKLY else None,
             ends_on=need.ends_on if need.schedule_kind == WEEKLY else None,
@@ -100,7 +101,7 @@ def validate(data: NeedInput, need: Need | None = None) -> dict[str, str]:
     """All field errors of ``data`` (empty when valid). ``need`` is the need being edited:
     dates it already had are not refused for lying in the past."""
     errors: dict[str, str] = {}
-    if data.category not in NeedCategory.ALL:
+    if not NeedCategory.has(data.category):
         errors["category"] = _("Bitte wählen Sie eine Kategorie.")
     if not data.title.strip():
         errors["title"] = _("Bitte geben Sie einen Titel ein.")

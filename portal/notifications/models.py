@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.enums import CodeEnum, check_in
 from portal.core.time import utcnow
 from portal.extensions import db
 
 
-class OutboxStatus:
+class OutboxStatus(CodeEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
@@ -20,7 +21,10 @@ class OutboxStatus:
 
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_email"
-    __table_args__ = (Index("ix_outbound_email_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_email_status_next", "status", "next_attempt_at"),
+        check_in("status", OutboxStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.enums import CodeEnum, check_in
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -16,57 +18,52 @@ if TYPE_CHECKING:
     from portal.municipalities.models import Municipality
 
 
-class GoalArea:
+class GoalArea(CodeEnum):
     LANGUAGE = "language"
     WORK = "work"
     HOUSING = "housing"
     SCHOOL = "school"
     HEALTH = "health"
     SOCIAL = "social"
-    ALL = (LANGUAGE, WORK, HOUSING, SCHOOL, HEALTH, SOCIAL)
 
 
-class StepStatus:
+class StepStatus(CodeEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"
     DROPPED = "dropped"
-    ALL = (OPEN, IN_PROGRESS, DONE, DROPPED)
 
 
-class GoalStatus:
+class GoalStatus(CodeEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     ACHIEVED = "achieved"
     DROPPED = "dropped"
-    ALL = (OPEN, IN_PROGRESS, ACHIEVED, DROPPED)
 
 
-class StepActor:
+class StepActor(CodeEnum):
     """Who acts on a step."""
 
     CLIENT = "client"
     MANAGER = "manager"
     VOLUNTEER = "volunteer"
     PARTNER = "partner"
-    ALL = (CLIENT, MANAGER, VOLUNTEER, PARTNER)
 
 
-class Partner:
-    """Partner organisations a step can name when ``actor`` is ``partner``."""
+class Partner(CodeEnum):
+    """Partner organisations a step can name when ``actor`` is ``partner`` (the column holds
+    the empty string when it names none)."""
 
     JOBCENTER = "jobcenter"
     EMPLOYMENT_AGENCY = "employment_agency"
     LANGUAGE_SCHOOL = "language_school"
     YOUTH_OFFICE = "youth_office"
     OTHER = "other"
-    ALL = (JOBCENTER, EMPLOYMENT_AGENCY, LANGUAGE_SCHOOL, YOUTH_OFFICE, OTHER)
 
 
-class ClientStatus:
+class ClientStatus(CodeEnum):
     ACTIVE = "active"
     CLOSED = "closed"
-    ALL = (ACTIVE, CLOSED)
 
 
 class ReferenceCounter(db.Model):
@@ -81,14 +78,16 @@ class ReferenceCounter(db.Model):
 
 class Client(db.Model):
     __tablename__ = "client"
-    __table_args__ = (Index("ix_client_municipality_status", "municipality_id", "status"),)
+    __table_args__ = (
+        Index("ix_client_municipality_status", "municipality_id", "status"),
+        check_in("status", ClientStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(Text, default="")
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # {"adults": 2, "children": [2014, 2019]}
     household: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     manager_id: Mapped[int | None] = mapped_column(
@@ -101,6 +100,42 @@ class Client(db.Model):
     municipality: Mapped[Municipality] = relationship()
     manager: Mapped[User | None] = relationship()
     plan: Mapped[IntegrationPlan | None] = relationship(back_populates="client", uselist=False)
+    language_rows: Mapped[list[ClientLanguage]] = relationship(
+        back_populates="client",
+        order_by="ClientLanguage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        """The client's languages (ISO 639 codes) in the order the manager gave them."""
+        return [row.code for row in self.language_rows]
+
+    @languages.setter
+    def languages(self, codes: Iterable[str]) -> None:
+        kept = {row.code: row for row in self.language_rows}
+        rows = []
+        for position, code in enumerate(dict.fromkeys(codes)):
+            row = kept.get(code) or ClientLanguage(code=code)
+            row.position = position
+            rows.append(row)
+        self.language_rows = rows
+
+
+class ClientLanguage(db.Model):
+    """A language a client speaks."""
+
+    __tablename__ = "client_language"
+    __table_args__ = (Index("ix_client_language_code_client", "code", "client_id"),)
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    client: Mapped[Client] = relationship(back_populates="language_rows")
 
 
 class IntegrationPlan(db.Model):
@@ -120,6 +155,7 @@ class IntegrationPlan(db.Model):
 
 class Goal(db.Model):
     __tablename__ = "goal"
+    __table_args__ = (check_in("area", GoalArea), check_in("status", GoalStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(
@@ -137,7 +173,12 @@ class Goal(db.Model):
 
 class Step(db.Model):
     __tablename__ = "step"
-    __table_args__ = (UniqueConstraint("goal_id", "id", name="uq_step_goal_id_id"),)
+    __table_args__ = (
+        UniqueConstraint("goal_id", "id", name="uq_step_goal_id_id"),
+        check_in("status", StepStatus),
+        check_in("actor", StepActor),
+        check_in("partner", Partner, extra=("",)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)

@@ -67,9 +67,9 @@ def update_plan(
 
 
 def _validate_goal(area: str, text: str, status: str) -> None:
-    if area not in GoalArea.ALL:
+    if not GoalArea.has(area):
         raise ValidationFailed(_("Bitte wählen Sie einen Bereich."), field="area")
-    if status not in GoalStatus.ALL:
+    if not GoalStatus.has(status):
         raise ValidationFailed(_("Unbekannter Status."), field="status")
     if not text.strip():
         raise ValidationFailed(_("Bitte beschreiben Sie das Ziel."), field="text")
@@ -108,11 +108,11 @@ class StepInput:
 def _validate_step(data: StepInput, previous_due: date | None = None) -> None:
     if not data.text.strip():
         raise ValidationFailed(_("Bitte beschreiben Sie den Schritt."), field="text")
-    if data.status not in StepStatus.ALL:
+    if not StepStatus.has(data.status):
         raise ValidationFailed(_("Unbekannter Status."), field="status")
-    if data.actor not in StepActor.ALL:
+    if not StepActor.has(data.actor):
         raise ValidationFailed(_("Bitte wählen Sie, wer handelt."), field="actor")
-    if data.partner and data.partner not in Partner.ALL:
+    if data.partner and not Partner.has(data.partner):
         raise ValidationFailed(_("Unbekannter Partner."), field="partner")
     if data.actor == StepActor.PARTNER and not data.partner:
         raise ValidationFailed(_("Bitte wählen Sie den Partner."), field="partner")

@@ -119,7 +119,7 @@ def _client_input(form: ClientForm) -> client_records.ClientInput:
 @roles_required(*MANAGERS)
 def clients() -> str:
     status = request.args.get("status", ClientStatus.ACTIVE)
-    status = status if status in (*ClientStatus.ALL, "") else ClientStatus.ACTIVE
+    status = status if status == "" or ClientStatus.has(status) else ClientStatus.ACTIVE
     q = (request.args.get("q") or "").strip()[:100]
     page = paginate(client_records.clients_query(current_user, status=status or None, q=q or None))
     return render_template("plans/clients.html", page=page, status=status, q=q)

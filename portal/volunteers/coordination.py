@@ -42,7 +42,7 @@ def overview() -> str:
 def _filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
-        status=args.get("status", "") if args.get("status") in VolunteerStatus.ALL else "",
+        status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
         municipality_id=args.get("municipality", type=int),
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
@@ -90,9 +90,6 @@ def _render_detail(
         certificate_form=certificate_form or CertificateForm(formdata=None),
         certificate=certificates.certificate_state(profile),
         action_labels=decisions.ACTION_LABELS,
-        # availability is keyed "mon".."sun" (profiles.WEEKDAYS points into the registry)
-        weekday_labels=profiles.WEEKDAYS,
-        daypart_labels=profiles.DAYPARTS,
         reason_required={a: t.reason_required for a, t in decisions.TRANSITIONS.items()},
         error=error,
     ), status

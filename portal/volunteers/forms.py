@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.auth.forms import confirm_field, email_field, new_password_field
 from portal.core.forms import MultiCheckboxField, int_or_none
+from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.municipalities.models import Municipality
 from portal.volunteers.decisions import MAX_REASON
@@ -30,7 +31,6 @@ from portal.volunteers.profiles import (
     LANGUAGES,
     LEVELS,
     MAX_MOTIVATION,
-    WEEKDAYS,
     ProfileData,
 )
 
@@ -39,7 +39,8 @@ def language_field_name(code: str) -> str:
     return f"lang_{code}"
 
 
-def availability_field_name(day: str, part: str) -> str:
+def availability_field_name(day: int, part: str) -> str:
+    """``av_0_morning`` for Monday mornings (weekdays 0 = Monday ... 6 = Sunday)."""
     return f"av_{day}_{part}"
 
 
@@ -101,14 +102,12 @@ class ProfileForm(FlaskForm):
     def language_errors(self) -> list[str]:
         return list(getattr(self, "_language_errors", []))
 
-    def selected_languages(self) -> list[dict[str, str]]:
-        return [
-            {"code": code, "level": f.data} for code, _label, f in self.language_fields if f.data
-        ]
+    def selected_languages(self) -> dict[str, str]:
+        return {code: f.data for code, _label, f in self.language_fields if f.data}
 
     # the availability grid ---------------------------------------------------------------
     @property
-    def availability_rows(self) -> list[tuple[str, Any, list[tuple[str, Any, BooleanField]]]]:
+    def availability_rows(self) -> list[tuple[int, Any, list[tuple[str, Any, BooleanField]]]]:
         return [
             (
                 day,
@@ -118,11 +117,11 @@ class ProfileForm(FlaskForm):
                     for part, part_label in DAYPARTS.items()
                 ],
             )
-            for day, day_label in WEEKDAYS.items()
+            for day, day_label in REGISTRY["weekday"].items()
         ]
 
-    def selected_availability(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {}
+    def selected_availability(self) -> dict[int, list[str]]:
+        result: dict[int, list[str]] = {}
         for day, _label, parts in self.availability_rows:
             chosen = [part for part, _pl, f in parts if f.data]
             if chosen:
@@ -160,12 +159,13 @@ class ProfileForm(FlaskForm):
         self.interests.data = list(profile.interests or [])
         self.has_car.data = profile.has_car
         self.motivation.data = profile.motivation
-        levels = {x.get("code"): x.get("level") for x in profile.languages or []}
+        levels = profile.languages
         for code, _label, f in self.language_fields:
             f.data = levels.get(code, "")
+        slots = profile.slots
         for day, _label, parts in self.availability_rows:
             for part, _pl, f in parts:
-                f.data = part in (profile.availability or {}).get(day, [])
+                f.data = (day, part) in slots
 
 
 for _code, _label in LANGUAGES.items():
@@ -178,7 +178,7 @@ for _code, _label in LANGUAGES.items():
             default="",
         ),
     )
-for _day in WEEKDAYS:
+for _day in REGISTRY["weekday"]:
     for _part, _part_label in DAYPARTS.items():
         setattr(ProfileForm, availability_field_name(_day, _part), BooleanField(_part_label))
 

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.enums import CodeEnum, check_in
+from portal.core.labels import LANGUAGES
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.needs.models import NeedCategory
+from portal.needs.schedule import WEEKDAYS, PartOfDay
 
 if TYPE_CHECKING:
     from portal.auth.models import User
     from portal.municipalities.models import Municipality
 
 
-class VolunteerStatus:
+class VolunteerStatus(CodeEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
-    ALL = (PENDING, APPROVED, REJECTED, SUSPENDED)
+
+
+class LanguageLevel(CodeEnum):
+    BASIC = "basic"
+    GOOD = "good"
+    FLUENT = "fluent"
+    NATIVE = "native"
 
 
 volunteer_municipality = Table(
@@ -36,7 +47,7 @@ volunteer_municipality = Table(
 )
 
 
-class VolunteerEventKind:
+class VolunteerEventKind(CodeEnum):
     """What happened to a volunteer's application; the volunteer's history."""
 
     SUBMITTED = "submitted"
@@ -55,18 +66,13 @@ class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profile"
     __table_args__ = (
         Index("ix_volunteer_profile_municipality_status", "home_municipality_id", "status"),
+        check_in("status", VolunteerStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     home_municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     phone: Mapped[str] = mapped_column(String(40), default="")
-    # [{"code": "ar", "level": "fluent"}, ...] with ISO 639 codes
-    languages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # need category keys, see portal.needs.models.NeedCategory
-    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # {"mon": ["morning", "evening"], ...}
-    availability: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     has_car: Mapped[bool] = mapped_column(default=False)
     motivation: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default=VolunteerStatus.PENDING, index=True)
@@ -91,6 +97,125 @@ class VolunteerProfile(db.Model):
         order_by="VolunteerEvent.id.desc()",
         cascade="all, delete-orphan",
     )
+    # Languages, interests and availability are rows (the board and the coordinators' queue
+    # filter and rank on them); the properties below read and replace them as plain values.
+    language_rows: Mapped[list[VolunteerLanguage]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", passive_deletes=True
+    )
+    interest_rows: Mapped[list[VolunteerInterest]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", passive_deletes=True
+    )
+    availability_rows: Mapped[list[VolunteerAvailability]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def languages(self) -> dict[str, str]:
+        """Spoken languages, ISO 639 code -> level, in the order of the language list."""
+        order = {code: i for i, code in enumerate(LANGUAGES)}
+        rows = sorted(self.language_rows, key=lambda r: (order.get(r.code, len(order)), r.code))
+        return {row.code: row.level for row in rows}
+
+    @languages.setter
+    def languages(self, levels: Mapping[str, str]) -> None:
+        kept = {row.code: row for row in self.language_rows}
+        rows = []
+        for code, level in levels.items():
+            row = kept.get(code) or VolunteerLanguage(code=code)
+            row.level = level
+            rows.append(row)
+        self.language_rows = rows
+
+    @property
+    def interests(self) -> list[str]:
+        """Need categories the volunteer would like to help with, in the categories' order."""
+        chosen = {row.category for row in self.interest_rows}
+        return [c.value for c in NeedCategory if c in chosen]
+
+    @interests.setter
+    def interests(self, categories: Iterable[str]) -> None:
+        kept = {row.category: row for row in self.interest_rows}
+        self.interest_rows = [
+            kept.get(c) or VolunteerInterest(category=c) for c in dict.fromkeys(categories)
+        ]
+
+    @property
+    def availability(self) -> dict[int, list[str]]:
+        """Weekday (0 = Monday) -> parts of the day the volunteer is usually available."""
+        slots = self.slots
+        result: dict[int, list[str]] = {}
+        for day in WEEKDAYS:
+            parts = [p.value for p in PartOfDay if (day, p) in slots]
+            if parts:
+                result[day] = parts
+        return result
+
+    @availability.setter
+    def availability(self, parts_by_day: Mapping[int, Iterable[str]]) -> None:
+        kept = {(row.weekday, row.part_of_day): row for row in self.availability_rows}
+        wanted = dict.fromkeys((day, part) for day, parts in parts_by_day.items() for part in parts)
+        self.availability_rows = [
+            kept.get(slot) or VolunteerAvailability(weekday=slot[0], part_of_day=slot[1])
+            for slot in wanted
+        ]
+
+    @property
+    def slots(self) -> set[tuple[int, str]]:
+        """The (weekday, part of day) pairs of the availability."""
+        return {(row.weekday, row.part_of_day) for row in self.availability_rows}
+
+
+class VolunteerLanguage(db.Model):
+    """A language a volunteer speaks, with the level."""
+
+    __tablename__ = "volunteer_language"
+    __table_args__ = (
+        check_in("level", LanguageLevel),
+        Index("ix_volunteer_language_code_volunteer", "code", "volunteer_id"),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+
+    volunteer: Mapped[VolunteerProfile] = relationship(back_populates="language_rows")
+
+
+class VolunteerInterest(db.Model):
+    """A need category a volunteer would like to help with."""
+
+    __tablename__ = "volunteer_interest"
+    __table_args__ = (
+        check_in("category", NeedCategory),
+        Index("ix_volunteer_interest_category_volunteer", "category", "volunteer_id"),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    volunteer: Mapped[VolunteerProfile] = relationship(back_populates="interest_rows")
+
+
+class VolunteerAvailability(db.Model):
+    """A weekday (0 = Monday, local) and part of the day a volunteer is usually available."""
+
+    __tablename__ = "volunteer_availability"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        check_in("part_of_day", PartOfDay),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    part_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+    volunteer: Mapped[VolunteerProfile] = relationship(back_populates="availability_rows")
 
 
 class VolunteerEvent(db.Model):
@@ -99,6 +224,7 @@ class VolunteerEvent(db.Model):
     Kept for the coordinators (and shown to the volunteer where it concerns them)."""
 
     __tablename__ = "volunteer_event"
+    __table_args__ = (check_in("kind", VolunteerEventKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(

@@ -24,7 +24,7 @@ from portal.core.time import utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs.schedule import WEEKDAY_KEYS
+from portal.needs.schedule import WEEKDAYS
 from portal.volunteers.decisions import notify_coordinators_of_application
 from portal.volunteers.models import (
     VolunteerEventKind,
@@ -46,9 +46,6 @@ INTERESTS = REGISTRY["category"]
 DAYPARTS = REGISTRY["part_of_day"]
 
 
-WEEKDAYS = {key: REGISTRY["weekday"][index] for index, key in enumerate(WEEKDAY_KEYS)}
-
-
 MAX_MOTIVATION = 2000
 
 
@@ -59,9 +56,11 @@ class ProfileData:
     home_municipality_id: int
     municipality_ids: list[int] = field(default_factory=list)
     phone: str = ""
-    languages: list[dict[str, str]] = field(default_factory=list)
+    # ISO 639 code -> level
+    languages: dict[str, str] = field(default_factory=dict)
     interests: list[str] = field(default_factory=list)
-    availability: dict[str, list[str]] = field(default_factory=dict)
+    # weekday (0 = Monday) -> parts of the day
+    availability: dict[int, list[str]] = field(default_factory=dict)
     has_car: bool = False
     motivation: str = ""
 
@@ -81,13 +80,13 @@ def _clean(data: ProfileData) -> tuple[Municipality, list[Municipality]]:
         raise ValidationFailed(
             str(_l("Bitte wählen Sie Gemeinden aus der Liste.")), field="municipality_ids"
         )
-    for lang in data.languages:
-        if lang.get("code") not in LANGUAGES or lang.get("level") not in LEVELS:
+    for code, level in data.languages.items():
+        if code not in LANGUAGES or level not in LEVELS:
             raise ValidationFailed(str(_l("Unbekannte Sprache oder Stufe.")), field="languages")
     if any(i not in INTERESTS for i in data.interests):
         raise ValidationFailed(str(_l("Unbekannter Bereich.")), field="interests")
     for day, parts in data.availability.items():
-        if day not in WEEKDAYS or any(p not in DAYPARTS for p in parts):
+        if type(day) is not int or day not in WEEKDAYS or any(p not in DAYPARTS for p in parts):
             raise ValidationFailed(str(_l("Unbekannte Zeitangabe.")), field="availability")
     if len(data.motivation) > MAX_MOTIVATION:
         raise ValidationFailed(
@@ -101,7 +100,7 @@ def _apply_data(profile: VolunteerProfile, data: ProfileData, home, further) -> 
     profile.home_municipality = home
     profile.municipalities = [home, *further]
     profile.phone = data.phone.strip()
-    profile.languages = [{"code": x["code"], "level": x["level"]} for x in data.languages]
+    profile.languages = {code: data.languages[code] for code in LANGUAGES if code in data.languages}
     profile.interests = [i for i in INTERESTS if i in data.interests]
     profile.availability = {
         day: [p for p in DAYPARTS if p in data.availability.get(day, [])]

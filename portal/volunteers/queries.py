@@ -3,24 +3,11 @@ volunteer's own status card."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    String,
-    and_,
-    cast,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
@@ -35,6 +22,8 @@ from portal.volunteers.models import (
     ConductCertificateCheck,
     VolunteerEvent,
     VolunteerEventKind,
+    VolunteerInterest,
+    VolunteerLanguage,
     VolunteerProfile,
     VolunteerStatus,
 )
@@ -89,15 +78,6 @@ def _coordinated(stmt: Select[Any], user: User) -> Select[Any]:
     return scope_to(stmt, VolunteerProfile.home_municipality_id, coordinated_municipality_ids(user))
 
 
-def _json_array_has(column: Any, item: Any, sqlite_expr: str, **params: Any) -> Any:
-    """Portable "JSON array contains": jsonb containment on PostgreSQL, json_each on SQLite."""
-    if db.engine.dialect.name == "postgresql":
-        return cast(column, postgresql.JSONB).op("@>")(
-            cast(literal(json.dumps([item]), String), postgresql.JSONB)
-        )
-    return text(sqlite_expr).bindparams(**params)
-
-
 @dataclass
 class QueueFilters:
     status: str = ""
@@ -115,32 +95,27 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
         .options(
             joinedload(VolunteerProfile.user),
             joinedload(VolunteerProfile.home_municipality),
+            joinedload(VolunteerProfile.language_rows),  # in the page query: still two
         )
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     )
     stmt = _coordinated(stmt, user)
-    if filters.status in VolunteerStatus.ALL:
+    if VolunteerStatus.has(filters.status):
         stmt = stmt.where(VolunteerProfile.status == filters.status)
     if filters.municipality_id:
         stmt = stmt.where(VolunteerProfile.home_municipality_id == filters.municipality_id)
     if filters.language in REGISTRY["language"]:
         stmt = stmt.where(
-            _json_array_has(
-                VolunteerProfile.languages,
-                {"code": filters.language},
-                "EXISTS (SELECT 1 FROM json_each(volunteer_profile.languages) AS j "
-                "WHERE json_extract(j.value, '$.code') = :lang_code)",
-                lang_code=filters.language,
+            exists().where(
+                VolunteerLanguage.volunteer_id == VolunteerProfile.id,
+                VolunteerLanguage.code == filters.language,
             )
         )
     if filters.interest in REGISTRY["category"]:
         stmt = stmt.where(
-            _json_array_has(
-                VolunteerProfile.interests,
-                filters.interest,
-                "EXISTS (SELECT 1 FROM json_each(volunteer_profile.interests) AS j "
-                "WHERE j.value = :interest_key)",
-                interest_key=filters.interest,
+            exists().where(
+                VolunteerInterest.volunteer_id == VolunteerProfile.id,
+                VolunteerInterest.category == filters.interest,
             )
         )
     q = filters.q.strip()
@@ -215,10 +190,14 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
     table: dict[int, dict[str, Any]] = {}
     if ids:
         for m in scoped_municipalities(user):
-            table[m.id] = {"id": m.id, "name": m.name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
+            table[m.id] = {
+                "id": m.id,
+                "name": m.name,
+                **dict.fromkeys([s.value for s in VolunteerStatus], 0),
+            }
     for mid, name, status, n in db.session.execute(counts_stmt):
         row = table.setdefault(
-            mid, {"id": mid, "name": name, **dict.fromkeys(VolunteerStatus.ALL, 0)}
+            mid, {"id": mid, "name": name, **dict.fromkeys([s.value for s in VolunteerStatus], 0)}
         )
         row[status] = n
     counts = sorted(table.values(), key=lambda r: german_key(r["name"]))

@@ -32,7 +32,7 @@ def logout(page: Page) -> None:
 def test_volunteer_claims_and_reports_manager_acknowledges_and_completes(page: Page, app):
     world = fb.county()
     profile = world["profile"]
-    profile.languages = [{"code": "de", "level": "native"}, {"code": "ar", "level": "good"}]
+    profile.languages = {"de": "native", "ar": "good"}
     need = fb.once_need(
         world["gaggenau"],
         title="Begleitung zur Ausländerbehörde",

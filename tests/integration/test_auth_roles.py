@@ -83,7 +83,7 @@ def test_navigation_shows_a_section_for_every_role_held(app, client, auth, roles
     auth.login("viele@example.org")
 
     nav = nav_html(client)
-    for role in Role.ALL:
+    for role in Role:
         label = f'<span class="nav-section-label">{SECTION_LABEL[role]}</span>'
         links = expected_links(app, role)
         assert links, f"no page of the {role} section exists"

@@ -17,9 +17,9 @@ from tests import factories_board as fb
 def world(app):
     data = fb.county()
     profile = data["profile"]
-    profile.languages = [{"code": "de", "level": "native"}, {"code": "ar", "level": "good"}]
+    profile.languages = {"de": "native", "ar": "good"}
     profile.interests = ["tutoring"]
-    profile.availability = {"mon": ["afternoon"], "sat": ["evening"]}
+    profile.availability = {0: ["afternoon"], 5: ["evening"]}  # Monday and Saturday
     db.session.commit()
     return data
 

@@ -346,7 +346,7 @@ def test_queue_filters_and_search(client, auth, towns):
     ]
     for name, home, status, langs, interests in specs:
         p = volunteer_profile(home, status, name=name)
-        p.languages = [{"code": c, "level": lvl} for c, lvl in langs]
+        p.languages = dict(langs)
         p.interests = interests
     db.session.commit()
     auth.login("k@example.org")
@@ -363,6 +363,20 @@ def test_queue_filters_and_search(client, auth, towns):
         "Carla Kinder"
     ]
     assert client.get("/coordination/volunteers?municipality=abc&page=x").status_code == 200
+
+
+def test_the_volunteer_page_shows_languages_interests_and_times(client, auth, towns):
+    factories.coordinator(towns["Gaggenau"], email="k@example.org")
+    profile = volunteer_profile(towns["Gaggenau"], "pending", name="Ada Arabisch")
+    profile.languages = {"ar": "native", "de": "good"}
+    profile.interests = ["youth_family", "tutoring"]
+    profile.availability = {5: ["evening", "morning"], 0: ["afternoon"]}
+    db.session.commit()
+    auth.login("k@example.org")
+    html = client.get(f"/coordination/volunteers/{profile.id}").get_data(as_text=True)
+    assert "Deutsch (gut), Arabisch (Muttersprache)" in html
+    assert "Lernhilfe und Nachhilfe, Angebote für Kinder, Jugendliche und Familien" in html
+    assert "Montag: nachmittags; Samstag: vormittags, abends" in html
 
 
 def test_queue_issues_a_bounded_number_of_queries(client, auth, towns, count_queries):

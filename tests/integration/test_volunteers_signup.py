@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +11,13 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Membership, Role, User
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail
-from portal.volunteers.models import VolunteerEvent, VolunteerProfile
+from portal.volunteers.models import (
+    VolunteerAvailability,
+    VolunteerEvent,
+    VolunteerInterest,
+    VolunteerLanguage,
+    VolunteerProfile,
+)
 from tests import factories
 from tests.factories_volunteers import profile_form, profile_of, signup_form
 
@@ -40,13 +48,9 @@ def test_signup_creates_account_and_profile_in_one_step(client, towns):
     assert profile.status == "pending"
     assert profile.home_municipality_id == home.id
     assert {m.id for m in profile.municipalities} == {home.id, other.id}
-    assert profile.languages == [
-        {"code": "de", "level": "native"},
-        {"code": "ar", "level": "good"},
-        {"code": "kmr", "level": "basic"},
-    ]
+    assert list(profile.languages.items()) == [("de", "native"), ("ar", "good"), ("kmr", "basic")]
     assert profile.interests == ["tutoring", "youth_family"]
-    assert profile.availability == {"mon": ["afternoon"], "sat": ["morning"]}
+    assert profile.availability == {0: ["afternoon"], 5: ["morning"]}  # Monday, Saturday
     assert profile.has_car is True
     assert profile.consent_version == "2026-11"
     assert profile.consent_at is not None and profile.pledge_signed_at is not None
@@ -68,7 +72,7 @@ def test_the_signup_page_shows_every_language_and_the_grid(client, towns):
     html = client.get("/volunteer/signup").get_data(as_text=True)
     for code in ("de", "ar", "prs", "fa", "kmr", "ps", "ti", "so", "tr", "uk", "ru", "en", "fr"):
         assert f'name="lang_{code}"' in html
-    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+    for day in range(7):  # 0 = Monday
         for part in ("morning", "afternoon", "evening"):
             assert f'name="av_{day}_{part}"' in html
     assert 'href="/privacy"' in html
@@ -158,6 +162,47 @@ def test_profile_edit_keeps_the_approval_unless_the_home_changes(client, auth, t
     assert profile.home_municipality_id == towns["Bühl"].id
     assert profile.decided_at is None
     assert [e.kind for e in profile.events][:2] == ["resubmitted", "profile_updated"]
+
+
+def checked(html: str, name: str) -> bool:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert tag is not None, name
+    return " checked" in tag.group(0)
+
+
+def test_profile_edit_shows_and_replaces_languages_interests_and_times(client, auth, towns):
+    user = factories.volunteer(towns["Gaggenau"], email="v@example.org")
+    profile = profile_of(user)
+    profile.languages = {"de": "native", "ar": "good"}
+    profile.interests = ["tutoring", "accompanying"]
+    profile.availability = {0: ["afternoon"], 5: ["morning", "evening"]}
+    db.session.commit()
+    auth.login("v@example.org")
+    page = client.get("/volunteer/profile").get_data(as_text=True)
+    assert checked(page, "av_0_afternoon") and checked(page, "av_5_evening")
+    assert not checked(page, "av_0_morning") and not checked(page, "av_6_evening")
+    assert checked(page, "interests") and '<option selected value="good">' in page
+
+    data = profile_form(
+        towns["Gaggenau"].id,
+        lang_de="fluent",
+        lang_ar="",
+        lang_uk="basic",
+        interests=["housing_search", "tutoring"],
+        av_0_afternoon=None,
+        av_5_morning=None,
+        av_5_evening="y",
+        av_6_evening="y",
+    )
+    assert client.post("/volunteer/profile", data=data).status_code == 302
+    db.session.expire_all()
+    profile = profile_of(user)
+    assert profile.languages == {"de": "fluent", "uk": "basic"}
+    assert profile.interests == ["tutoring", "housing_search"]
+    assert profile.availability == {5: ["evening"], 6: ["evening"]}
+    # rows replaced, not piled up
+    for model in (VolunteerLanguage, VolunteerInterest, VolunteerAvailability):
+        assert count(model) == 2
 
 
 def test_profile_edit_with_bad_input_saves_nothing(client, auth, towns):

@@ -1,4 +1,5 @@
-"""Schedules in local time, overlaps and the fit score (pure functions, no database)."""
+"""Schedules in local time and overlaps (pure functions, no database). The fit score is computed
+in SQL: see tests/integration/test_board_fit.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from types import SimpleNamespace
 
 from portal.core.time import local_to_utc
 from portal.needs import schedule
-from portal.needs.matching import fit
 
 
 def once(start: datetime, end: datetime, **kw):
@@ -77,29 +77,3 @@ def test_weekly_occurrences_stay_within_the_dates():
     lessons = weekly(2, time(15, 0), 60, date(2026, 12, 2), date(2026, 12, 23))
     starts = [s for s, _e in schedule.occurrences(lessons, date(2026, 11, 1), date(2027, 1, 31))]
     assert starts == [local_to_utc(datetime(2026, 12, d, 15)) for d in (2, 9, 16, 23)]
-
-
-def test_availability_and_fit():
-    lessons = weekly(
-        0,
-        time(16, 0),
-        60,
-        date(2026, 12, 7),
-        None,
-        municipality_id=1,
-        category="tutoring",
-        languages=["ar"],
-    )
-    profile = SimpleNamespace(
-        availability={"mon": ["afternoon"]},
-        interests=["tutoring"],
-        home_municipality_id=1,
-    )
-    assert schedule.fits_availability(lessons, profile.availability)
-    assert not schedule.fits_availability(lessons, {"mon": ["morning"]})
-    assert fit(lessons, profile, {"ar", "de"}) == (
-        100,
-        ["language", "interest", "availability", "home"],
-    )
-    score, reasons = fit(lessons, profile, {"de"})
-    assert score == 60 and "language" not in reasons

@@ -363,9 +363,6 @@ def test_no_registry_label_is_written_by_hand():
 
 ALLOWED_LABEL_VARIABLES = {
     "action_labels",  # the coordination's buttons (decisions.ACTION_LABELS)
-    # the availability grid is keyed "mon".."sun"; both point into the registry
-    "weekday_labels",
-    "daypart_labels",
 }
 
 

@@ -1,0 +1,104 @@
+"""Pages that list rows issue the same number of SQL statements for 3 rows as for 30: the board,
+the managers' needs list, a volunteer's tasks and the managers' reports. The needs ask for
+languages and the volunteer has languages, interests and times, so the link tables are read too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time, timedelta
+from typing import Any
+
+import pytest
+
+from portal.core.time import today_local
+from portal.extensions import db
+from portal.needs.models import AssignmentStatus, NeedStatus
+from tests import factories_board as fb
+
+
+@pytest.fixture
+def world(app):
+    data = fb.county()
+    profile = data["profile"]
+    profile.languages = {"de": "native", "ar": "good", "fa": "basic"}
+    profile.interests = ["tutoring", "accompanying"]
+    profile.availability = {0: ["afternoon"], 2: ["morning", "evening"], 5: ["morning"]}
+    db.session.commit()
+    return data
+
+
+def _need(world: dict[str, Any], i: int, **kw: Any):
+    if i % 2:
+        return fb.weekly_need(
+            world["gaggenau"],
+            created_by=world["manager"],
+            weekday=i % 7,
+            at=time(9 + i % 10, 0),
+            languages=["ar", "de"][: 1 + i % 2],
+            **kw,
+        )
+    return fb.once_need(
+        world["gaggenau"],
+        created_by=world["manager"],
+        starts_at=fb.local(today_local() + timedelta(days=1 + i % 40), 8 + i % 12),
+        languages=["fa", "uk", "de"][: i % 4],
+        **kw,
+    )
+
+
+def open_needs(world: dict[str, Any], n: int) -> None:
+    for i in range(n):
+        _need(world, i)
+    db.session.commit()
+
+
+def claimed_needs_with_reports(world: dict[str, Any], n: int) -> None:
+    """``n`` needs the volunteer claimed: some still active (upcoming), some completed, each
+    with a report (one raising a concern)."""
+    for i in range(n):
+        need = _need(world, i, capacity=2)
+        status = AssignmentStatus.ACTIVE if i % 3 else AssignmentStatus.COMPLETED
+        claim = fb.assignment(need, world["profile"], status=status)
+        if status == AssignmentStatus.COMPLETED:
+            need.status = NeedStatus.COMPLETED
+        fb.report(
+            claim,
+            today_local() - timedelta(days=1 + i),
+            30 + i,
+            concern="" if i else "Bitte rasch melden.",
+            concern_raised=i == 0,
+        )
+    db.session.commit()
+
+
+def statements(count_queries, get: Callable[[], Any]) -> int:
+    with count_queries() as counted:
+        response = get()
+    assert response.status_code == 200
+    return counted.count
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "add"),
+    [
+        ("lena@example.org", "/board/", open_needs),
+        ("lena@example.org", "/board/?sort=fit&language=ar", open_needs),
+        ("keller@example.org", "/needs/", open_needs),
+        ("lena@example.org", "/board/my-tasks", claimed_needs_with_reports),
+        ("keller@example.org", "/needs/reports", claimed_needs_with_reports),
+    ],
+)
+def test_a_list_page_issues_as_many_statements_for_30_rows_as_for_3(
+    world, client, auth, count_queries, who, path, add
+):
+    auth.login(who)
+    add(world, 3)
+    client.get(path)  # warm caches (templates, translations)
+    db.session.commit()  # expire what the warm-up loaded, as a fresh request would find it
+    few = statements(count_queries, lambda: client.get(path))
+    add(world, 27)
+    db.session.commit()
+    many = statements(count_queries, lambda: client.get(path))
+    assert few == many
+    assert many <= 12
