@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, has_app_context
 from flask_babel import Babel
@@ -95,6 +95,13 @@ class PerAppLimiter(Limiter):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models derive from `Model`: at run time Flask-SQLAlchemy's `db.Model` (bound to `db`, same
+# metadata as `Base`); for the type checker the declarative `Base` it is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

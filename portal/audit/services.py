@@ -36,6 +36,22 @@ def record(
     return event
 
 
+def record_about(
+    action: str, actor: Any | None, obj: Any, municipality_id: int | None, **details: Any
+) -> AuditEvent:
+    """An audit event about a stored object: its kind (the model's ``audit_type``, else its
+    table) and id; the caller commits."""
+    object_type = getattr(obj, "audit_type", None) or obj.__tablename__
+    return record(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=obj.id,
+        municipality_id=municipality_id,
+        **details,
+    )
+
+
 # --- reading the trail (admin page for the county's data-protection checks) -------------------
 
 

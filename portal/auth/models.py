@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import CodeEnum, check_in
 from portal.core.time import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.municipalities.models import Municipality, Office
@@ -29,7 +29,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who can log in. E-mail addresses are stored lower-cased (the database refuses
     anything else) and unique, so one address has one account whatever its case, and the
     look-up by address (`find_user_by_email`) is an equality on the unique index."""
@@ -72,7 +72,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A role held by a user, scoped to a municipality or an office (or nothing: admin,
     volunteer). An office scope covers every municipality the office serves."""
 

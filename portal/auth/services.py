@@ -251,14 +251,8 @@ def grant_role(
     membership = Membership(role=role, municipality_id=municipality_id, office_id=office_id)
     user.memberships.append(membership)
     db.session.flush()
-    audit.record(
-        "membership.granted",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        municipality_id=municipality_id,
-        role=role,
-        office_id=office_id,
+    audit.record_about(
+        "membership.granted", actor, user, municipality_id, role=role, office_id=office_id
     )
     return membership
 

@@ -23,7 +23,7 @@ Python code that sorts names it already holds uses ``german_key``, the same rule
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -80,9 +80,7 @@ class german(ColumnElement[Any]):
     """``german(column)``: the column's values in German sort order (for ORDER BY)."""
 
     inherit_cache = True
-    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [
-        ("element", InternalTraversal.dp_clauseelement)
-    ]
+    _traverse_internals = [("element", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
 
     def __init__(self, element: ColumnElement[Any] | Any) -> None:
         self.element = element

@@ -8,8 +8,9 @@ Members compare equal to (and hash like) their strings, so code may compare a lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint
 
@@ -37,3 +38,25 @@ def check_in(
     values = [str(v) for v in extra] + [str(v) for v in codes]
     listed = ", ".join(_quote(v) for v in values)
     return CheckConstraint(f"{column} IN ({listed})", name=name or f"{column}_known")
+
+
+class OrderedCode(Protocol):
+    """A link row holding one code at a position (e.g. a need's wanted language)."""
+
+    code: str
+    position: int
+
+
+R = TypeVar("R", bound=OrderedCode)
+
+
+def ordered_rows(existing: Iterable[R], codes: Iterable[str], make: Callable[[str], R]) -> list[R]:
+    """Link rows for ``codes`` in the given order (repeats dropped), reusing the rows that
+    already hold a code so that unchanged rows are not deleted and inserted again."""
+    kept = {row.code: row for row in existing}
+    rows = []
+    for position, code in enumerate(dict.fromkeys(codes)):
+        row = kept.get(code) or make(code)
+        row.position = position
+        rows.append(row)
+    return rows

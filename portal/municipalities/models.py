@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class Office(db.Model):
+class Office(Model):
     """A branch office of the county's integration management."""
 
     __tablename__ = "office"
@@ -28,7 +28,7 @@ class Office(db.Model):
         return self.name
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     """A town or municipality (Stadt / Gemeinde) with its official key (AGS)."""
 
     __tablename__ = "municipality"

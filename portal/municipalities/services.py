@@ -153,12 +153,11 @@ def create_municipality(
     municipality = Municipality(name=name, kind=kind, ags=ags, office_id=office_id)
     db.session.add(municipality)
     db.session.flush()
-    audit.record(
+    audit.record_about(
         "municipality.created",
-        actor=actor,
-        object_type="municipality",
-        object_id=municipality.id,
-        municipality_id=municipality.id,
+        actor,
+        municipality,
+        municipality.id,
         name=name,
         kind=kind,
         ags=ags,
@@ -189,13 +188,8 @@ def update_municipality(
         return municipality
     for key, (_old, value) in changes.items():
         setattr(municipality, key, value)
-    audit.record(
-        "municipality.updated",
-        actor=actor,
-        object_type="municipality",
-        object_id=municipality.id,
-        municipality_id=municipality.id,
-        changes=changes,
+    audit.record_about(
+        "municipality.updated", actor, municipality, municipality.id, changes=changes
     )
     _flush_unique(_("Name oder Gemeindeschlüssel ist bereits vergeben."), "name")
     return municipality

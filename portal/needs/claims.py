@@ -125,13 +125,8 @@ def claim(actor: User, need_id: int) -> Assignment:
     except IntegrityError:
         raise Conflict(_("Sie haben diese Aufgabe bereits übernommen.")) from None
     db.session.refresh(need)
-    audit.record(
-        "assignment.claimed",
-        actor=actor,
-        object_type="assignment",
-        object_id=assignment.id,
-        municipality_id=need.municipality_id,
-        need_id=need.id,
+    audit.record_about(
+        "assignment.claimed", actor, assignment, need.municipality_id, need_id=need.id
     )
     mail_managers(need, "board_claimed_manager", volunteer=profile.user, profile=profile)
     mail_volunteer(profile, need, "board_claimed_volunteer", contacts=managers_of(need))
@@ -183,13 +178,8 @@ def withdraw(actor: User, assignment_id: int, reason: str) -> Assignment:
         raise InvalidTransition(_("Diese Aufgabe ist abgeschlossen oder abgesagt."))
     _end(assignment, AssignmentStatus.WITHDRAWN, reason)
     need = assignment.need
-    audit.record(
-        "assignment.withdrawn",
-        actor=actor,
-        object_type="assignment",
-        object_id=assignment.id,
-        municipality_id=need.municipality_id,
-        need_id=need.id,
+    audit.record_about(
+        "assignment.withdrawn", actor, assignment, need.municipality_id, need_id=need.id
     )
     mail_managers(need, "board_withdrawn_manager", volunteer=profile.user, reason=reason)
     mail_volunteer(profile, need, "board_withdrawn_volunteer", reason=reason)
@@ -210,12 +200,11 @@ def release(actor: User, assignment_id: int, reason: str) -> Assignment:
         raise InvalidTransition(_("Diese Aufgabe ist abgeschlossen oder abgesagt."))
     _end(assignment, AssignmentStatus.RELEASED, reason)
     profile = assignment.volunteer
-    audit.record(
+    audit.record_about(
         "assignment.released",
-        actor=actor,
-        object_type="assignment",
-        object_id=assignment.id,
-        municipality_id=need.municipality_id,
+        actor,
+        assignment,
+        need.municipality_id,
         need_id=need.id,
         reason=reason,
     )

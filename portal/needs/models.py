@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.enums import CodeEnum, check_in
+from portal.core.enums import CodeEnum, check_in, ordered_rows
 from portal.core.time import to_local, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -51,7 +51,7 @@ class AssignmentStatus(CodeEnum):
     RELEASED = "released"
 
 
-class Need(db.Model):
+class Need(Model):
     __tablename__ = "need"
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -115,16 +115,10 @@ class Need(db.Model):
 
     @languages.setter
     def languages(self, codes: Iterable[str]) -> None:
-        kept = {row.code: row for row in self.language_rows}
-        rows = []
-        for position, code in enumerate(dict.fromkeys(codes)):
-            row = kept.get(code) or NeedLanguage(code=code)
-            row.position = position
-            rows.append(row)
-        self.language_rows = rows
+        self.language_rows = ordered_rows(self.language_rows, codes, lambda c: NeedLanguage(code=c))
 
 
-class NeedLanguage(db.Model):
+class NeedLanguage(Model):
     """A language a need asks for (the board filters and ranks on these rows)."""
 
     __tablename__ = "need_language"
@@ -149,7 +143,7 @@ def _derive_local_schedule(_mapper: Any, _connection: Any, need: Need) -> None:
         need.time_of_day = local.time().replace(tzinfo=None)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     __tablename__ = "assignment"
     __table_args__ = (
         # At most one active claim per (need, volunteer); portable partial unique index.
@@ -184,7 +178,7 @@ class Assignment(db.Model):
     )
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,7 +201,7 @@ class Report(db.Model):
     acknowledged_by: Mapped[User | None] = relationship()
 
 
-class CalendarFeedToken(db.Model):
+class CalendarFeedToken(Model):
     """The secret of a volunteer's personal calendar feed. Renewing it replaces the token, so
     the old address stops working at once."""
 

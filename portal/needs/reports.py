@@ -97,12 +97,11 @@ def file_report(
     db.session.add(report)
     db.session.flush()
     need = assignment.need
-    audit.record(
+    audit.record_about(
         "report.filed",
-        actor=actor,
-        object_type="report",
-        object_id=report.id,
-        municipality_id=need.municipality_id,
+        actor,
+        report,
+        need.municipality_id,
         need_id=need.id,
         concern=report.concern_raised,
     )
@@ -125,11 +124,5 @@ def acknowledge_report(actor: User, report_id: int) -> Report:
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidTransition(_("Dieser Bericht wurde bereits bestätigt."))
-    audit.record(
-        "report.acknowledged",
-        actor=actor,
-        object_type="report",
-        object_id=report.id,
-        municipality_id=report.assignment.need.municipality_id,
-    )
+    audit.record_about("report.acknowledged", actor, report, report.assignment.need.municipality_id)
     return report

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.audit.services import record
+from portal.audit.services import record_about
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.core.transaction import unit_of_work
@@ -99,14 +99,7 @@ def create_need(actor: Any, data: NeedInput) -> Need:
     if step is not None and step.status == StepStatus.OPEN:
         step.status = StepStatus.IN_PROGRESS
     db.session.flush()
-    record(
-        "need.created",
-        actor=actor,
-        object_type="need",
-        object_id=need.id,
-        municipality_id=need.municipality_id,
-        status=need.status,
-    )
+    record_about("need.created", actor, need, need.municipality_id, status=need.status)
     return need
 
 
@@ -128,14 +121,7 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     if errors:
         raise NeedInvalid(errors)
     _apply(need, data)
-    record(
-        "need.updated",
-        actor=actor,
-        object_type="need",
-        object_id=need.id,
-        municipality_id=need.municipality_id,
-        status=need.status,
-    )
+    record_about("need.updated", actor, need, need.municipality_id, status=need.status)
     return need
 
 
@@ -206,14 +192,8 @@ def cancel_need(actor: Any, need: Need, reason: str) -> Need:
             link=external_url("core.dashboard"),
         )
     need.cancel_reason = reason
-    record(
-        "need.cancelled",
-        actor=actor,
-        object_type="need",
-        object_id=need.id,
-        municipality_id=need.municipality_id,
-        reason=reason,
-        notified=len(released),
+    record_about(
+        "need.cancelled", actor, need, need.municipality_id, reason=reason, notified=len(released)
     )
     return need
 
@@ -272,14 +252,7 @@ def duplicate_need(actor: Any, need: Need) -> Need:
                 copy.ends_on = need.ends_on + timedelta(weeks=weeks)
     db.session.add(copy)
     db.session.flush()
-    record(
-        "need.duplicated",
-        actor=actor,
-        object_type="need",
-        object_id=copy.id,
-        municipality_id=copy.municipality_id,
-        original_id=need.id,
-    )
+    record_about("need.duplicated", actor, copy, copy.municipality_id, original_id=need.id)
     return copy
 
 
@@ -301,12 +274,5 @@ def complete_need(actor: Any, need: Need, mark_step_done: bool = False) -> Need:
     _end_active(need, AssignmentStatus.COMPLETED)
     if step is not None:
         step.status = StepStatus.DONE
-    record(
-        "need.completed",
-        actor=actor,
-        object_type="need",
-        object_id=need.id,
-        municipality_id=need.municipality_id,
-        step_done=step is not None,
-    )
+    record_about("need.completed", actor, need, need.municipality_id, step_done=step is not None)
     return need

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.enums import CodeEnum, check_in
 from portal.core.time import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
 class OutboxStatus(CodeEnum):
@@ -19,7 +19,7 @@ class OutboxStatus(CodeEnum):
     FAILED = "failed"
 
 
-class OutboundEmail(db.Model):
+class OutboundEmail(Model):
     __tablename__ = "outbound_email"
     __table_args__ = (
         Index("ix_outbound_email_status_next", "status", "next_attempt_at"),

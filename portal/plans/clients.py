@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from portal.audit.services import record
+from portal.audit.services import record, record_about
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -178,13 +178,8 @@ def create_client(actor: Any, data: ClientInput) -> Client:
     client.plan = IntegrationPlan()
     db.session.add(client)
     db.session.flush()
-    record(
-        "client.created",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-        reference=client.reference,
+    record_about(
+        "client.created", actor, client, client.municipality_id, reference=client.reference
     )
     return client
 
@@ -230,14 +225,7 @@ def record_client_view(actor: Any, client: Client, page: str = "client") -> None
     """Every look at a client's page (or plan) is audited (special-category data)."""
     if not may_see_client(actor, client):
         raise NotAllowed(_("Kein Zugriff."))
-    record(
-        "client.viewed",
-        actor=actor,
-        object_type="client",
-        object_id=client.id,
-        municipality_id=client.municipality_id,
-        page=page,
-    )
+    record_about("client.viewed", actor, client, client.municipality_id, page=page)
 
 
 def clients_query(

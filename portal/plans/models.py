@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.enums import CodeEnum, check_in
+from portal.core.enums import CodeEnum, check_in, ordered_rows
 from portal.core.time import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -66,7 +66,7 @@ class ClientStatus(CodeEnum):
     CLOSED = "closed"
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """Sequence per (prefix, year) for pseudonymous client references such as RA-2026-0173."""
 
     __tablename__ = "reference_counter"
@@ -76,7 +76,7 @@ class ReferenceCounter(db.Model):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-class Client(db.Model):
+class Client(Model):
     __tablename__ = "client"
     __table_args__ = (
         Index("ix_client_municipality_status", "municipality_id", "status"),
@@ -114,16 +114,12 @@ class Client(db.Model):
 
     @languages.setter
     def languages(self, codes: Iterable[str]) -> None:
-        kept = {row.code: row for row in self.language_rows}
-        rows = []
-        for position, code in enumerate(dict.fromkeys(codes)):
-            row = kept.get(code) or ClientLanguage(code=code)
-            row.position = position
-            rows.append(row)
-        self.language_rows = rows
+        self.language_rows = ordered_rows(
+            self.language_rows, codes, lambda c: ClientLanguage(code=c)
+        )
 
 
-class ClientLanguage(db.Model):
+class ClientLanguage(Model):
     """A language a client speaks."""
 
     __tablename__ = "client_language"
@@ -138,7 +134,7 @@ class ClientLanguage(db.Model):
     client: Mapped[Client] = relationship(back_populates="language_rows")
 
 
-class IntegrationPlan(db.Model):
+class IntegrationPlan(Model):
     __tablename__ = "integration_plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +149,7 @@ class IntegrationPlan(db.Model):
     )
 
 
-class Goal(db.Model):
+class Goal(Model):
     __tablename__ = "goal"
     __table_args__ = (check_in("area", GoalArea), check_in("status", GoalStatus))
 
@@ -171,7 +167,7 @@ class Goal(db.Model):
     )
 
 
-class Step(db.Model):
+class Step(Model):
     __tablename__ = "step"
     __table_args__ = (
         UniqueConstraint("goal_id", "id", name="uq_step_goal_id_id"),

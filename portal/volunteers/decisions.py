@@ -222,12 +222,11 @@ def record_certificate_check(
     db.session.add(check)
     db.session.flush()
     record_event(profile, VolunteerEventKind.CERTIFICATE_RECORDED, actor)
-    audit.record(
+    audit.record_about(
         "volunteer.certificate_recorded",
-        actor=actor,
-        object_type="volunteer",
-        object_id=profile.id,
-        municipality_id=profile.home_municipality_id,
+        actor,
+        profile,
+        profile.home_municipality_id,
         issued_on=issued_on.isoformat(),
         seen_on=seen_on.isoformat(),
         valid_until=valid_until.isoformat(),
@@ -307,12 +306,11 @@ def send_certificate_reminders(today: date | None = None) -> int:
                 link=external_url("coordination.volunteer", volunteer_id=profile.id),
             )
         record_event(profile, VolunteerEventKind.CERTIFICATE_REMINDER, None)
-        audit.record(
+        audit.record_about(
             "volunteer.certificate_reminder_sent",
-            actor=None,
-            object_type="volunteer",
-            object_id=profile.id,
-            municipality_id=profile.home_municipality_id,
+            None,
+            profile,
+            profile.home_municipality_id,
             valid_until=check.valid_until.isoformat(),
             coordinators=len(team),
         )

@@ -89,7 +89,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Bitte wählen Sie eine Gemeinde aus der Liste."))
 
     def validate_municipality_ids(self, field: SelectMultipleField) -> None:
-        known = getattr(self, "_municipality_ids", set())
+        known: set[int] = getattr(self, "_municipality_ids", set())
         if any(mid not in known for mid in field.data or []):
             raise ValidationError(_l("Bitte wählen Sie Gemeinden aus der Liste."))
 

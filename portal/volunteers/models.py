@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.enums import CodeEnum, check_in
 from portal.core.labels import LANGUAGES
 from portal.core.time import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.needs.models import NeedCategory
 from portal.needs.schedule import WEEKDAYS, PartOfDay
 
@@ -62,8 +62,9 @@ class VolunteerEventKind(CodeEnum):
     CERTIFICATE_REMINDER = "certificate_reminder"
 
 
-class VolunteerProfile(db.Model):
+class VolunteerProfile(Model):
     __tablename__ = "volunteer_profile"
+    audit_type: ClassVar[str] = "volunteer"  # the audit trail's name for this kind of object
     __table_args__ = (
         Index("ix_volunteer_profile_municipality_status", "home_municipality_id", "status"),
         check_in("status", VolunteerStatus),
@@ -165,7 +166,7 @@ class VolunteerProfile(db.Model):
         return {(row.weekday, row.part_of_day) for row in self.availability_rows}
 
 
-class VolunteerLanguage(db.Model):
+class VolunteerLanguage(Model):
     """A language a volunteer speaks, with the level."""
 
     __tablename__ = "volunteer_language"
@@ -183,7 +184,7 @@ class VolunteerLanguage(db.Model):
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="language_rows")
 
 
-class VolunteerInterest(db.Model):
+class VolunteerInterest(Model):
     """A need category a volunteer would like to help with."""
 
     __tablename__ = "volunteer_interest"
@@ -200,7 +201,7 @@ class VolunteerInterest(db.Model):
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="interest_rows")
 
 
-class VolunteerAvailability(db.Model):
+class VolunteerAvailability(Model):
     """A weekday (0 = Monday, local) and part of the day a volunteer is usually available."""
 
     __tablename__ = "volunteer_availability"
@@ -218,7 +219,7 @@ class VolunteerAvailability(db.Model):
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="availability_rows")
 
 
-class VolunteerEvent(db.Model):
+class VolunteerEvent(Model):
     """One entry of a volunteer's history: a decision, a request for information, a change.
 
     Kept for the coordinators (and shown to the volunteer where it concerns them)."""
@@ -241,7 +242,7 @@ class VolunteerEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class ConductCertificateCheck(db.Model):
+class ConductCertificateCheck(Model):
     """The fact that a coordinator inspected an extended certificate of conduct
     (§72a SGB VIII). Never a copy of the document."""
 

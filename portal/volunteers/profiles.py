@@ -96,7 +96,12 @@ def _clean(data: ProfileData) -> tuple[Municipality, list[Municipality]]:
     return home, further
 
 
-def _apply_data(profile: VolunteerProfile, data: ProfileData, home, further) -> None:
+def _apply_data(
+    profile: VolunteerProfile,
+    data: ProfileData,
+    home: Municipality,
+    further: list[Municipality],
+) -> None:
     profile.home_municipality = home
     profile.municipalities = [home, *further]
     profile.phone = data.phone.strip()
@@ -111,7 +116,7 @@ def _apply_data(profile: VolunteerProfile, data: ProfileData, home, further) -> 
     profile.motivation = data.motivation.strip()
 
 
-def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool):
+def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool) -> VolunteerProfile:
     if not consent:
         raise ValidationFailed(
             str(_l("Bitte stimmen Sie der Verarbeitung Ihrer Daten zu.")), field="consent"
@@ -137,13 +142,8 @@ def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool):
         user.memberships.append(Membership(role=Role.VOLUNTEER))
     db.session.flush()
     record_event(profile, VolunteerEventKind.SUBMITTED, user, to_status=VolunteerStatus.PENDING)
-    audit.record(
-        "volunteer.applied",
-        actor=user,
-        object_type="volunteer",
-        object_id=profile.id,
-        municipality_id=home.id,
-        consent_version=profile.consent_version,
+    audit.record_about(
+        "volunteer.applied", user, profile, home.id, consent_version=profile.consent_version
     )
     return profile
 
@@ -218,12 +218,11 @@ def update_profile(user: User, profile: VolunteerProfile, data: ProfileData) -> 
         notify_coordinators_of_application(profile)
     else:
         record_event(profile, VolunteerEventKind.PROFILE_UPDATED, user)
-    audit.record(
+    audit.record_about(
         "volunteer.profile_updated",
-        actor=user,
-        object_type="volunteer",
-        object_id=profile.id,
-        municipality_id=home.id,
+        user,
+        profile,
+        home.id,
         moved_from=old_home_id if moved else None,
         back_to_review=back_to_review,
     )
