@@ -1,17 +1,20 @@
-"""Form building blocks shared by every domain: fields, coercions and how a view shows a
-service's refusal on a form."""
+"""Form building blocks shared by every domain: fields, coercions, how a view shows a
+service's refusal on a form, and the form page of a change (`submit`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import flash, redirect
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SelectMultipleField, ValidationError, widgets
 
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, ValidationFailed
 from portal.core.formatting import hours_number
 
 
@@ -146,3 +149,30 @@ class ActionForm(FlaskForm):
     """A button that changes state: the CSRF token and, optionally, where to go back to."""
 
     next = HiddenField()
+
+
+T = TypeVar("T")
+
+
+def submit(
+    form: FlaskForm,
+    action: Callable[[], T],
+    *,
+    done: str | Callable[[T], str],
+    target: str | Callable[[T], str],
+    page: Callable[[], str],
+    refused: tuple[type[DomainError], ...] = (ValidationFailed,),
+) -> ResponseReturnValue:
+    """The form page of a change: on a valid submission run ``action`` (a service call); a
+    refusal goes back to the form next to the field it names (400), success flashes ``done``
+    and redirects to ``target`` (either may depend on the action's result). Otherwise the
+    ``page`` is shown (200 first, 400 after a submission that did not validate)."""
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except refused as exc:
+            attach_error(form, exc)
+        else:
+            flash(done(result) if callable(done) else done, "success")
+            return redirect(target(result) if callable(target) else target)
+    return page(), form_status(form)

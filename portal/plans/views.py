@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.errors import ValidationFailed
-from portal.core.forms import attach_error, form_status
+from portal.core.forms import attach_error, submit
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
@@ -129,15 +129,13 @@ def clients() -> str:
 @roles_required(*MANAGERS)
 def create_client() -> ResponseReturnValue:
     form = _client_form()
-    if form.validate_on_submit():
-        try:
-            client = client_records.create_client(current_user, _client_input(form))
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Klientin oder Klient %(ref)s angelegt.", ref=client.reference), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/client_form.html", form=form, client=None), form_status(form)
+    return submit(
+        form,
+        lambda: client_records.create_client(current_user, _client_input(form)),
+        done=lambda client: _("Klientin oder Klient %(ref)s angelegt.", ref=client.reference),
+        target=lambda client: url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template("plans/client_form.html", form=form, client=None),
+    )
 
 
 @bp.get("/clients/<int:client_id>")
@@ -161,15 +159,13 @@ def edit_client(client_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         client_records.record_client_view(current_user, client, page="edit")
     form = _client_form(client)
-    if form.validate_on_submit():
-        try:
-            client_records.update_client(current_user, client, _client_input(form))
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Gespeichert."), "success")
-            return redirect(url_for("plans.client_detail", client_id=client.id))
-    return render_template("plans/client_form.html", form=form, client=client), form_status(form)
+    return submit(
+        form,
+        lambda: client_records.update_client(current_user, client, _client_input(form)),
+        done=_("Gespeichert."),
+        target=url_for("plans.client_detail", client_id=client.id),
+        page=lambda: render_template("plans/client_form.html", form=form, client=client),
+    )
 
 
 @bp.post("/clients/<int:client_id>/close")
@@ -226,17 +222,15 @@ def edit_plan(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     plan = services.plan_of(client)
     form = PlanForm(obj=plan)
-    if form.validate_on_submit():
-        try:
-            services.update_plan(
-                current_user, client, form.agreed_on.data, form.next_review_on.data
-            )
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Gespeichert."), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template("plans/plan_form.html", form=form, client=client), form_status(form)
+    return submit(
+        form,
+        lambda: services.update_plan(
+            current_user, client, form.agreed_on.data, form.next_review_on.data
+        ),
+        done=_("Gespeichert."),
+        target=url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template("plans/plan_form.html", form=form, client=client),
+    )
 
 
 @bp.route("/clients/<int:client_id>/goals/new", methods=["GET", "POST"])
@@ -244,18 +238,15 @@ def edit_plan(client_id: int) -> ResponseReturnValue:
 def create_goal(client_id: int) -> ResponseReturnValue:
     client = _client_or_404(client_id)
     form = GoalForm()
-    if form.validate_on_submit():
-        try:
-            services.add_goal(
-                current_user, client, form.area.data, form.text.data, form.status.data
-            )
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Ziel angelegt."), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    page = render_template("plans/goal_form.html", form=form, client=client, goal=None)
-    return page, form_status(form)
+    return submit(
+        form,
+        lambda: services.add_goal(
+            current_user, client, form.area.data, form.text.data, form.status.data
+        ),
+        done=_("Ziel angelegt."),
+        target=url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template("plans/goal_form.html", form=form, client=client, goal=None),
+    )
 
 
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
@@ -264,18 +255,15 @@ def edit_goal(goal_id: int) -> ResponseReturnValue:
     goal = _goal_or_404(goal_id)
     client = goal.plan.client
     form = GoalForm(obj=goal)
-    if form.validate_on_submit():
-        try:
-            services.update_goal(
-                current_user, goal, form.area.data, form.text.data, form.status.data
-            )
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Gespeichert."), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    page = render_template("plans/goal_form.html", form=form, client=client, goal=goal)
-    return page, form_status(form)
+    return submit(
+        form,
+        lambda: services.update_goal(
+            current_user, goal, form.area.data, form.text.data, form.status.data
+        ),
+        done=_("Gespeichert."),
+        target=url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template("plans/goal_form.html", form=form, client=client, goal=goal),
+    )
 
 
 def _step_input(form: StepForm) -> services.StepInput:
@@ -294,17 +282,15 @@ def create_step(goal_id: int) -> ResponseReturnValue:
     goal = _goal_or_404(goal_id)
     client = goal.plan.client
     form = StepForm()
-    if form.validate_on_submit():
-        try:
-            services.add_step(current_user, goal, _step_input(form))
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Schritt angelegt."), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template(
-        "plans/step_form.html", form=form, client=client, goal=goal, step=None
-    ), form_status(form)
+    return submit(
+        form,
+        lambda: services.add_step(current_user, goal, _step_input(form)),
+        done=_("Schritt angelegt."),
+        target=url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template(
+            "plans/step_form.html", form=form, client=client, goal=goal, step=None
+        ),
+    )
 
 
 @bp.route("/steps/<int:step_id>/edit", methods=["GET", "POST"])
@@ -314,14 +300,12 @@ def edit_step(step_id: int) -> ResponseReturnValue:
     goal = step.goal
     client = goal.plan.client
     form = StepForm(obj=step)
-    if form.validate_on_submit():
-        try:
-            services.update_step(current_user, step, _step_input(form))
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Gespeichert."), "success")
-            return redirect(url_for("plans.plan", client_id=client.id))
-    return render_template(
-        "plans/step_form.html", form=form, client=client, goal=goal, step=step
-    ), form_status(form)
+    return submit(
+        form,
+        lambda: services.update_step(current_user, step, _step_input(form)),
+        done=_("Gespeichert."),
+        target=url_for("plans.plan", client_id=client.id),
+        page=lambda: render_template(
+            "plans/step_form.html", form=form, client=client, goal=goal, step=step
+        ),
+    )

@@ -322,12 +322,13 @@ def _calls(node: ast.AST, name: str) -> list[ast.Call]:
 
 
 def refusal_templates(tree: ast.Module) -> set[str]:
-    """Templates rendered by a function that puts a refusal on a form (`attach_error`), or by
-    the module's helpers that function calls."""
+    """Templates rendered by a function that puts a refusal on a form (`attach_error`, or
+    `submit` with the page it renders), or by the module's helpers that function calls."""
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     found = set()
     for function in functions.values():
-        if not _calls(function, "attach_error"):
+        # `submit` (portal/core/forms.py) puts refusals on the form for the page it renders
+        if not (_calls(function, "attach_error") or _calls(function, "submit")):
             continue
         called = {
             c.func.id
@@ -364,6 +365,7 @@ SHARED = {
     "int_or_none": "portal/core/forms.py",
     "attach_error": "portal/core/forms.py",
     "form_status": "portal/core/forms.py",
+    "submit": "portal/core/forms.py",
     "scope_to": "portal/security.py",
     "profile_of": "portal/volunteers/queries.py",
     "unit_of_work": "portal/core/transaction.py",
