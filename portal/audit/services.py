@@ -52,6 +52,19 @@ def record_about(
     )
 
 
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set ``values`` on ``obj``; the changes as ``{field: [old, new]}`` for the audit trail
+    (empty when nothing changed)."""
+    changes = {
+        key: [getattr(obj, key), value]
+        for key, value in values.items()
+        if getattr(obj, key) != value
+    }
+    for key, (_old, value) in changes.items():
+        setattr(obj, key, value)
+    return changes
+
+
 # --- reading the trail (admin page for the county's data-protection checks) -------------------
 
 

@@ -179,15 +179,9 @@ def update_municipality(
     name, ags = _clean_name(name), _clean_ags(ags)
     _check_municipality(name, kind, ags, office_id, own_id=municipality.id)
     new = {"name": name, "kind": kind, "ags": ags, "office_id": office_id}
-    changes = {
-        key: [getattr(municipality, key), value]
-        for key, value in new.items()
-        if getattr(municipality, key) != value
-    }
+    changes = audit.apply_changes(municipality, new)
     if not changes:
         return municipality
-    for key, (_old, value) in changes.items():
-        setattr(municipality, key, value)
     audit.record_about(
         "municipality.updated", actor, municipality, municipality.id, changes=changes
     )
@@ -249,15 +243,9 @@ def update_office(
 ) -> Office:
     values = _office_values(name, address, consultation_hours, email, phone)
     _check_office_name(values["name"], own_id=office.id)
-    changes = {
-        key: [getattr(office, key), value]
-        for key, value in values.items()
-        if getattr(office, key) != value
-    }
+    changes = audit.apply_changes(office, values)
     if not changes:
         return office
-    for key, (_old, value) in changes.items():
-        setattr(office, key, value)
     audit.record(
         "office.updated", actor=actor, object_type="office", object_id=office.id, changes=changes
     )

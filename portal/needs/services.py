@@ -205,30 +205,36 @@ def _shift_to_future(value: date, today: date) -> int:
     return -((value - today).days // 7)
 
 
+# What a duplicate takes over from its original (the schedule is then moved into the future).
+COPIED_FIELDS = (
+    "source_step_id",
+    "category",
+    "title",
+    "public_description",
+    "private_notes",
+    "municipality_id",
+    "meeting_point",
+    "schedule_kind",
+    "starts_at",
+    "ends_at",
+    "weekday",
+    "time_of_day",
+    "duration_minutes",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "requires_conduct_certificate",
+)
+
+
 @unit_of_work()
 def duplicate_need(actor: Any, need: Need) -> Need:
     """A copy as a draft, its schedule moved on by whole weeks if it lies in the past."""
     _check(actor, need.municipality_id)
     copy = Need(
-        source_step_id=need.source_step_id,
-        category=need.category,
-        title=need.title,
-        public_description=need.public_description,
-        private_notes=need.private_notes,
-        municipality_id=need.municipality_id,
-        meeting_point=need.meeting_point,
-        languages=list(need.languages or []),
-        schedule_kind=need.schedule_kind,
-        starts_at=need.starts_at,
-        ends_at=need.ends_at,
-        weekday=need.weekday,
-        time_of_day=need.time_of_day,
-        duration_minutes=need.duration_minutes,
-        starts_on=need.starts_on,
-        ends_on=need.ends_on,
-        capacity=need.capacity,
+        **{name: getattr(need, name) for name in COPIED_FIELDS},
+        languages=list(need.languages),
         taken=0,
-        requires_conduct_certificate=need.requires_conduct_certificate,
         status=NeedStatus.DRAFT,
         created_by_id=actor.id,
     )
