@@ -28,6 +28,7 @@ from portal.admin.forms import (
     office_choices,
 )
 from portal.audit import services as audit_trail
+from portal.auth import two_factor
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
@@ -216,6 +217,7 @@ def _user_page(user_id: int, grant_form: ScopedRoleForm | None = None, status: i
         user=user,
         grant_form=grant_form or _scoped(ScopedRoleForm(formdata=None)),
         action_form=ActionForm(formdata=None),
+        two_factor_on=two_factor.is_enabled(user),
     ), status
 
 

@@ -35,6 +35,7 @@ class User(UserMixin, db.Model):
     """A person who can log in. E-mail addresses are stored lower-cased and unique."""
 
     __tablename__ = "user"
+    __allow_unmapped__ = True  # login_secret below is not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -45,16 +46,21 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Rotated on every password change: logs out other sessions and voids reset links.
+    # Rotated on every password change and on "log out everywhere": ends every sign-in
+    # session and voids reset links.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    # Flask-Login
+    #: The secret of the sign-in session (`portal.auth.sessions`) this object was loaded for or
+    #: signed in with; never stored, only its digest is.
+    login_secret: str | None = None
+
+    # Flask-Login: what the session and the remember-me cookie carry
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_secret or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -169,8 +169,8 @@ def authenticate(email: str, password: str) -> User:
         )
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record("user.logged_in", actor=user, object_type="user", object_id=user.id)
+    # The sign-in completes (last log-in, audit) in `portal.auth.sessions.start`, after the
+    # second factor where one is needed.
     return user
 
 
