@@ -55,7 +55,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # long as PERMANENT_SESSION_LIFETIME; logging out ends it on the server at once.
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Staff (coordinators, managers, admins) are signed out after this idle time.
-        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES", "30")),
+        "STAFF_IDLE_MINUTES": float(env.get("STAFF_IDLE_MINUTES", "30")),
         # Second factor: required for these roles unless an admin decides otherwise per role.
         "TWO_FACTOR_REQUIRED_ROLES": _roles(
             env.get("TWO_FACTOR_REQUIRED_ROLES", "coordinator,manager,admin")

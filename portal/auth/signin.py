@@ -138,7 +138,7 @@ def sign_out() -> None:
 
 
 def idle_seconds() -> int:
-    return int(current_app.config["STAFF_IDLE_MINUTES"]) * 60
+    return round(float(current_app.config["STAFF_IDLE_MINUTES"]) * 60)
 
 
 def _idle_too_long() -> bool:

@@ -12,6 +12,7 @@
   var countdown = box.querySelector("[data-idle-countdown]");
   var stay = box.querySelector("[data-idle-stay]");
   var warnAt = Math.min(120, Math.floor(total / 2));
+  var GRACE = 3;
   var deadline = Date.now() + total * 1000;
 
   function format(seconds) {
@@ -22,10 +23,13 @@
 
   function tick() {
     var left = Math.round((deadline - Date.now()) / 1000);
-    if (left <= 0) {
+    if (left <= -GRACE) {
+      // A few seconds past the time: the server has surely ended the session by now (a
+      // reload a moment too early would count as activity and start the time again).
       window.location.assign(window.location.href);
       return;
     }
+    left = Math.max(left, 0);
     box.hidden = left > warnAt;
     if (!box.hidden && countdown) { countdown.textContent = format(left); }
   }
