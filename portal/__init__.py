@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_error_handlers(app)
     register_cli(app)
+    register_sign_in_rules(app)
     connect_domains()
     return app
 
@@ -81,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     )
 
     from portal.auth.models import User
+    from portal.auth.sessions import user_for_login_id
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -91,13 +93,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        uid, _, token = user_id.partition(":")
-        if not uid.isdigit():
-            return None
-        user = db.session.get(User, int(uid))
-        if user is None or user.session_token != token or not user.active:
-            return None
-        return user
+        # The session and the remember-me cookie count only while their sign-in session does.
+        return user_for_login_id(user_id)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -123,7 +120,9 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin.two_factor_views import bp as two_factor_admin_bp
     from portal.admin.views import bp as admin_bp
+    from portal.auth.two_factor_views import bp as two_factor_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.core.views import bp as core_bp
@@ -134,7 +133,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(two_factor_admin_bp, url_prefix="/admin")
     app.register_blueprint(volunteers_bp, url_prefix="/volunteer")
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(plans_bp, url_prefix="/plans")
@@ -186,6 +187,12 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(exc: DomainError) -> tuple[str, int]:
         db.session.rollback()
         return render_template("errors/domain.html", message=exc.message), exc.status_code
+
+
+def register_sign_in_rules(app: Flask) -> None:
+    from portal.auth import signin
+
+    signin.register(app)
 
 
 def register_cli(app: Flask) -> None:

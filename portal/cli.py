@@ -1,4 +1,4 @@
-"""Command-line tasks: flask seed-demo, create-admin, outbox send, reminders run."""
+"""Command-line tasks: flask seed-demo, create-admin, outbox send/requeue, reminders run."""
 
 from __future__ import annotations
 
@@ -68,6 +68,22 @@ def register(app: Flask) -> None:
                 break
             if not busy:
                 time.sleep(interval)
+
+    @outbox.command("requeue")
+    @click.option("--failed", is_flag=True, help="Every message that failed for good.")
+    @click.option("--id", "email_id", type=click.IntRange(min=1), help="Only this message.")
+    def outbox_requeue(failed: bool, email_id: int | None) -> None:
+        """Send failed mail again: back to pending, with a fresh round of attempts (audited)."""
+        from portal.core.errors import DomainError
+        from portal.notifications.services import requeue_failed
+
+        if not failed and email_id is None:
+            raise click.UsageError("Say which mail: --failed (all failed) or --id N.")
+        try:
+            count = requeue_failed(None, email_id)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"requeued: {count}")
 
     @reminders.command("run")
     def reminders_run() -> None:

@@ -24,6 +24,10 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _roles(value: str) -> tuple[str, ...]:
+    return tuple(role.strip() for role in value.split(",") if role.strip())
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     env = os.environ
@@ -47,6 +51,18 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": portal_env == "production",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A sign-in lasts at most this long with "stay signed in" (volunteers only), else as
+        # long as PERMANENT_SESSION_LIFETIME; logging out ends it on the server at once.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # Staff (coordinators, managers, admins) are signed out after this idle time.
+        "STAFF_IDLE_MINUTES": float(env.get("STAFF_IDLE_MINUTES", "30")),
+        # Second factor: required for these roles unless an admin decides otherwise per role.
+        "TWO_FACTOR_REQUIRED_ROLES": _roles(
+            env.get("TWO_FACTOR_REQUIRED_ROLES", "coordinator,manager,admin")
+        ),
+        "TWO_FACTOR_ISSUER": env.get("TWO_FACTOR_ISSUER", "Ehrenamtsportal Landkreis Rastatt"),
+        # A remembered device skips the second factor for this many days (at most 30).
+        "TRUSTED_DEVICE_DAYS": int(env.get("TRUSTED_DEVICE_DAYS", "30")),
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         # Mail
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,

@@ -2,6 +2,13 @@
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Membership, Role, User
+from portal.auth.security_models import (
+    LoginSession,
+    RecoveryCode,
+    TotpCredential,
+    TrustedDevice,
+    TwoFactorPolicy,
+)
 from portal.municipalities.models import Municipality, Office
 from portal.needs.models import Assignment, Need, Report
 from portal.notifications.models import OutboundEmail
@@ -15,15 +22,20 @@ __all__ = [
     "ConductCertificateCheck",
     "Goal",
     "IntegrationPlan",
+    "LoginSession",
     "Membership",
     "Municipality",
     "Need",
     "Office",
     "OutboundEmail",
+    "RecoveryCode",
     "ReferenceCounter",
     "Report",
     "Role",
     "Step",
+    "TotpCredential",
+    "TrustedDevice",
+    "TwoFactorPolicy",
     "User",
     "VolunteerProfile",
 ]

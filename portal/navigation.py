@@ -63,6 +63,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Gemeinden"), "admin.municipalities"),
             NavItem(_l("Außenstellen"), "admin.offices"),
             NavItem(_l("Konten"), "admin.users"),
+            NavItem(_l("Zwei-Faktor-Anmeldung"), "two_factor_admin.policy"),
             NavItem(_l("Postausgang"), "admin.outbox"),
             NavItem(_l("Protokoll"), "admin.audit"),
         ),

@@ -12,10 +12,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, false, select
 
 from portal.auth.models import Membership, Role, User
+from portal.core.errors import NotAllowed
 from portal.extensions import db, login_manager
 from portal.municipalities.models import Municipality
 
@@ -103,6 +105,17 @@ def require(condition: bool) -> None:
     """
     if not condition:
         abort(404)
+
+
+def is_own_account(actor: User | Any, user_id: int | None) -> bool:
+    return actor is not None and user_id is not None and getattr(actor, "id", None) == user_id
+
+
+def refuse_own_account(actor: User | Any, user_id: int | None) -> None:
+    """Nobody decides on, vets, suspends, or edits the roles (or the second factor) of their
+    own account: such a decision always needs a second person. Raises NotAllowed."""
+    if is_own_account(actor, user_id):
+        raise NotAllowed(_("Über Ihr eigenes Konto entscheidet eine andere Person."))
 
 
 def memberships_for(user_id: int) -> list[Membership]:

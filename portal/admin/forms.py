@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
 from portal.core import labels
-from portal.core.forms import optional_int
+from portal.core.forms import MultiCheckboxField, optional_int
 from portal.municipalities.models import Municipality, Office
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
@@ -164,6 +164,14 @@ class InviteForm(ScopedRoleForm):
 
 class ActionForm(FlaskForm):
     """An action button (revoke, deactivate, resend): only the CSRF token."""
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """Which roles sign in with a second factor."""
+
+    required_roles = MultiCheckboxField(
+        _l("Zwei-Faktor-Anmeldung vorgeschrieben für"), choices=labels.choices("role")
+    )
 
 
 class OutboxFilterForm(NoCsrfForm):

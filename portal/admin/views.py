@@ -28,12 +28,14 @@ from portal.admin.forms import (
     office_choices,
 )
 from portal.audit import services as audit_trail
+from portal.auth import two_factor
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.municipalities import services as places
+from portal.notifications import services as outbox_service
 from portal.notifications.models import OutboundEmail
 from portal.security import roles_required
 
@@ -211,6 +213,7 @@ def _user_page(
         user=user,
         grant_form=grant_form or _scoped(ScopedRoleForm(formdata=None)),
         action_form=ActionForm(formdata=None),
+        two_factor_on=two_factor.is_enabled(user),
     ), status
 
 
@@ -305,14 +308,42 @@ def outbox() -> str:
     filters = OutboxFilterForm(formdata=request.args)
     status = (filters.status.data or None) if filters.validate() else None
     page = paginate(services.outbox_query(status))
-    return render_template("admin/outbox.html", page=page, filters=filters)
+    return render_template(
+        "admin/outbox.html", page=page, filters=filters, action_form=ActionForm()
+    )
 
 
 @bp.get("/outbox/<int:email_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(email_id: int) -> str:
     email = db.get_or_404(OutboundEmail, email_id)
-    return render_template("admin/outbox_message.html", email=email)
+    return render_template("admin/outbox_message.html", email=email, action_form=ActionForm())
+
+
+@bp.post("/outbox/requeue")
+@roles_required(Role.ADMIN)
+def requeue_outbox() -> Response:
+    """Every failed message back into the queue (the CSRF token is checked for every POST)."""
+    count = outbox_service.requeue_failed(current_user)
+    flash(
+        _("Erneut in den Postausgang gestellt: %(count)d Nachricht(en).", count=count),
+        "success" if count else "info",
+    )
+    return redirect(url_for("admin.outbox", status="pending" if count else None))
+
+
+@bp.post("/outbox/<int:email_id>/requeue")
+@roles_required(Role.ADMIN)
+def requeue_message(email_id: int) -> Response:
+    try:
+        outbox_service.requeue_failed(current_user, email_id)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        flash(exc.message, "danger")
+    else:
+        flash(_("Die Nachricht wird erneut gesendet."), "success")
+    return redirect(url_for("admin.outbox_message", email_id=email_id))
 
 
 # --- audit trail ------------------------------------------------------------------------------

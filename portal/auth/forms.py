@@ -97,3 +97,27 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Sprache"), choices=labels.choices("ui_language"))
+
+
+def code_field() -> StringField:
+    return StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie den Code ein.")),
+            Length(max=40, message=_l("Höchstens %(max)d Zeichen.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = code_field()
+    remember_device = BooleanField(_l("Diesem Gerät vertrauen"))
+
+
+class CodeForm(FlaskForm):
+    """A current code confirms a change of the second factor."""
+
+    code = code_field()

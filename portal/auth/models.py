@@ -25,6 +25,10 @@ class Role(CodeEnum):
     ADMIN = "admin"
 
 
+#: The roles that see special-category data (they sign in with a second factor).
+STAFF_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -36,6 +40,7 @@ class User(UserMixin, Model):
 
     __tablename__ = "user"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+    __allow_unmapped__ = True  # login_secret below is not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -46,16 +51,21 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Rotated on every password change: logs out other sessions and voids reset links.
+    # Rotated on every password change and on "log out everywhere": ends every sign-in
+    # session and voids reset links.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    # Flask-Login
+    #: The secret of the sign-in session (`portal.auth.sessions`) this object was loaded for or
+    #: signed in with; never stored, only its digest is.
+    login_secret: str | None = None
+
+    # Flask-Login: what the session and the remember-me cookie carry
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_secret or ''}"
 
     @property
     def is_active(self) -> bool:

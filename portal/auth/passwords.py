@@ -33,10 +33,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def spend_hash_effort(password: str) -> None:
+    """Do the work of one hash and forget it: paths that need no hash (an unknown address at
+    log-in, a registered one at sign-up) take as long as those that do, so the time of an
+    answer does not tell whether an address is registered."""
+    _hasher.hash(password)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check ``password``; without a hash (unknown account, no password yet) the same effort
+    is spent and the answer is False."""
     if not password_hash:
-        # Spend the same effort on unknown accounts so timing does not tell them apart.
-        _hasher.hash(password)
+        spend_hash_effort(password)
         return False
     try:
         return _hasher.verify(password_hash, password)

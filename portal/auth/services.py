@@ -7,6 +7,7 @@ way, and the services e-mail the address's owner instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,13 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit import services as audit
 from portal.auth import tokens
 from portal.auth.models import Membership, Role, User, new_session_token
-from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.passwords import hash_password, needs_rehash, spend_hash_effort, verify_password
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.core.time import utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
+from portal.notifications.models import OutboundEmail
 from portal.notifications.services import external_url, queue_email
+from portal.security import refuse_own_account
 
 
 def normalize_email(email: str) -> str:
@@ -75,11 +78,30 @@ def send_verification(user: User) -> None:
     )
 
 
+REGISTRATION_ATTEMPT_TEMPLATE = "already_registered"
+REGISTRATION_ATTEMPT_MAIL_EVERY = timedelta(days=1)
+
+
 def tell_owner_of_registration_attempt(existing: User) -> None:
-    """Someone signed up with a registered address: tell its owner, reveal nothing to them."""
+    """Someone signed up with a registered address: tell its owner, reveal nothing to them.
+
+    At most one such mail per address a day (the outbox is the memory: a stranger who signs
+    up again and again with someone's address must not flood that inbox)."""
+    since = utcnow() - REGISTRATION_ATTEMPT_MAIL_EVERY
+    told = db.session.scalar(
+        select(OutboundEmail.id)
+        .where(
+            OutboundEmail.recipient == existing.email,
+            OutboundEmail.template == REGISTRATION_ATTEMPT_TEMPLATE,
+            OutboundEmail.created_at > since,
+        )
+        .limit(1)
+    )
+    if told is not None:
+        return
     queue_email(
         existing.email,
-        "already_registered",
+        REGISTRATION_ATTEMPT_TEMPLATE,
         existing.locale,
         user=existing,
         reset_link=external_url("auth.forgot_password"),
@@ -95,6 +117,7 @@ def sign_up(email: str, display_name: str, password: str, locale: str = "de") ->
     """
     existing = find_user_by_email(email)
     if existing is not None:
+        spend_hash_effort(password)  # as long as hashing the new account's password
         tell_owner_of_registration_attempt(existing)
         return None
     user = create_user(email, display_name, password, locale=locale)
@@ -133,9 +156,11 @@ class EmailNotVerified(DomainError):
 
 @unit_of_work()
 def authenticate(email: str, password: str) -> User:
-    """Check credentials. One message for unknown address and wrong password."""
+    """Check credentials. One message for unknown address and wrong password, and the same
+    work for both: the password is checked (or hashed) on every path."""
     user = find_user_by_email(email)
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
         raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password")
     if user.email_verified_at is None:
         raise EmailNotVerified(
@@ -146,8 +171,8 @@ def authenticate(email: str, password: str) -> User:
         )
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record("user.logged_in", actor=user, object_type="user", object_id=user.id)
+    # The sign-in completes (last log-in, audit) in `portal.auth.sessions.start`, after the
+    # second factor where one is needed.
     return user
 
 
@@ -243,7 +268,9 @@ def grant_role(
     municipality_id: int | None = None,
     office_id: int | None = None,
 ) -> Membership:
-    """Give ``user`` a role (caller commits). Granting the same role twice is a Conflict."""
+    """Give ``user`` a role (caller commits). Granting the same role twice is a Conflict;
+    nobody grants themselves a role (``actor`` None: the command line, setting up)."""
+    refuse_own_account(actor, user.id)
     _check_scope(role, municipality_id, office_id)
     for m in user.memberships:
         if (m.role, m.municipality_id, m.office_id) == (role, municipality_id, office_id):
@@ -264,6 +291,7 @@ def revoke_role(actor: User, membership_id: int) -> None:
         raise NotFound(_("Diese Rolle gibt es nicht."))
     if membership.user_id == actor.id and membership.role == Role.ADMIN:
         raise ValidationFailed(_("Sie können sich die Administration nicht selbst entziehen."))
+    refuse_own_account(actor, membership.user_id)
     audit.record(
         "membership.revoked",
         actor=actor,
@@ -308,6 +336,7 @@ def send_invitation(actor: User | None, user: User) -> None:
 def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise ValidationFailed(_("Sie können Ihr eigenes Konto nicht sperren."))
+    refuse_own_account(actor, user.id)
     user.active = active
     if not active:
         user.session_token = new_session_token()

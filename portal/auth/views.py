@@ -16,10 +16,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
-from portal.auth import services, tokens
+from portal.auth import services, sessions, signin, tokens, two_factor
 from portal.auth.forms import (
     ChangePasswordForm,
     EmailOnlyForm,
@@ -62,19 +62,38 @@ def login() -> ResponseReturnValue:
         except DomainError as exc:
             attach_error(form, exc)
         else:
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.locale
-            flash(_("Willkommen, %(name)s!", name=user.display_name), "success")
-            return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
+            return signin.after_password(user, form.remember.data, request.args.get("next"))
     return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
+    """Log out this browser: the session ends on the server too, so a copy of the session or
+    remember-me cookie no longer signs in."""
+    signin.sign_out()
     flash(_("Sie haben sich abgemeldet."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """Every session and remember-me cookie of the account ends, every remembered device is
+    forgotten; this browser signs in again too."""
+    sessions.end_everywhere(current_user._get_current_object())
+    signin.sign_out()
+    flash(_("Sie sind jetzt auf allen Geräten abgemeldet."), "info")
+    response = redirect(url_for("auth.login"))
+    response.delete_cookie(two_factor.DEVICE_COOKIE)
+    return response
+
+
+@bp.get("/session/ping")
+@login_required
+def session_ping() -> tuple[str, int]:
+    """The idle warning's "stay signed in": any request counts as activity (see signin)."""
+    return "", 204
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -105,12 +105,17 @@ def renew_calendar_token(actor: User) -> CalendarFeedToken:
 
 
 def profile_for_calendar_token(token: str) -> VolunteerProfile | None:
+    """The volunteer the secret address belongs to, while they may take on tasks: the feed
+    stops with the account (deactivated) and with the volunteer's approval (suspended)."""
     if not token or len(token) > 64:
         return None
     feed = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token))
-    if feed is None or feed.volunteer.status != VolunteerStatus.APPROVED:
+    if feed is None:
         return None
-    return feed.volunteer
+    profile = feed.volunteer
+    if profile.status != VolunteerStatus.APPROVED or not profile.user.active:
+        return None
+    return profile
 
 
 def feed_for_token(token: str) -> bytes | None:

@@ -46,20 +46,50 @@ def part_of_day(value: time) -> PartOfDay:
     return PartOfDay.EVENING
 
 
+def _later(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta``, or the last representable moment at the end of the calendar."""
+    try:
+        return value + delta
+    except OverflowError:
+        return datetime.max  # noqa: DTZ901 - naive UTC, like every stored time
+
+
+def _next_day(day: date) -> date | None:
+    return None if day == date.max else day + timedelta(days=1)
+
+
+def _day_before(day: date) -> date:
+    """The day before, or the first day of the calendar itself."""
+    return day if day == date.min else day - timedelta(days=1)
+
+
+def local_day(value: datetime) -> date:
+    """The Europe/Berlin date of a naive-UTC moment; at the very ends of the calendar (where
+    the conversion would leave it) the first or last representable day."""
+    try:
+        return to_local(value).date()
+    except OverflowError:
+        return date.max if value.year > 1 else date.min
+
+
 def once_interval(need: Any) -> tuple[datetime, datetime] | None:
     """Start and end of a one-off appointment in naive UTC."""
     if need.starts_at is None:
         return None
-    end = need.ends_at or need.starts_at + DEFAULT_DURATION
+    end = need.ends_at or _later(need.starts_at, DEFAULT_DURATION)
     return need.starts_at, end
 
 
 def weekly_interval_on(need: Any, day: date) -> tuple[datetime, datetime] | None:
-    """The occurrence of a weekly need on ``day`` (naive UTC), or None if it has none."""
+    """The occurrence of a weekly need on ``day`` (naive UTC), or None if it has none (also
+    when it would fall outside the calendar's range)."""
     if not runs_on(need, day):
         return None
-    start = local_to_utc(datetime.combine(day, need.time_of_day or time(0)))
-    return start, start + timedelta(minutes=need.duration_minutes or 60)
+    try:
+        start = local_to_utc(datetime.combine(day, need.time_of_day or time(0)))
+    except OverflowError:
+        return None
+    return start, _later(start, timedelta(minutes=need.duration_minutes or 60))
 
 
 def runs_on(need: Any, day: date) -> bool:
@@ -75,7 +105,7 @@ def runs_on(need: Any, day: date) -> bool:
 
 def first_day(need: Any) -> date | None:
     if is_once(need):
-        return to_local(need.starts_at).date() if need.starts_at else need.starts_on
+        return local_day(need.starts_at) if need.starts_at else need.starts_on
     return need.starts_on
 
 
@@ -83,53 +113,95 @@ def last_day(need: Any) -> date | None:
     """The last day of the schedule; None for a weekly need without an end."""
     if is_once(need):
         interval = once_interval(need)
-        return to_local(interval[1]).date() if interval else need.ends_on or need.starts_on
+        return local_day(interval[1]) if interval else need.ends_on or need.starts_on
     return need.ends_on
 
 
 def overlaps(a: Any, b: Any) -> bool:
-    """Whether two schedules collide, when at least one of them is a one-off appointment.
-
-    Two weekly schedules are not compared: alternating weeks and flexible times are common,
-    and the managers agree those in person.
-    """
+    """Whether two schedules collide in local time: two one-off appointments, a one-off
+    appointment and an occurrence of a weekly schedule, or two weekly schedules that meet on
+    the same weekday at overlapping times within the dates both run."""
     if is_once(a) and is_once(b):
         ia, ib = once_interval(a), once_interval(b)
         return bool(ia and ib and ia[0] < ib[1] and ib[0] < ia[1])
-    if not is_once(a) and not is_once(b):
+    if is_once(a) or is_once(b):
+        once, weekly = (a, b) if is_once(a) else (b, a)
+        interval = once_interval(once)
+        return interval is not None and _meets_weekly(interval, weekly)
+    return _weekly_meet(a, b)
+
+
+def _collide(first: tuple[datetime, datetime], second: tuple[datetime, datetime]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def _days(first: date, last: date, limit: int) -> list[date]:
+    """The days ``first..last``, at most ``limit`` of them, never past the calendar's end."""
+    days: list[date] = []
+    day: date | None = first
+    while day is not None and day <= last and len(days) < limit:
+        days.append(day)
+        day = _next_day(day)
+    return days
+
+
+def _date_range(need: Any) -> tuple[date, date]:
+    return need.starts_on or date.min, need.ends_on or date.max
+
+
+def _meets_weekly(interval: tuple[datetime, datetime], weekly: Any) -> bool:
+    """Whether a one-off interval meets an occurrence of ``weekly`` (checked on each day from
+    the evening before, for occurrences that run past midnight)."""
+    first, last = _date_range(weekly)
+    start_day = max(_day_before(local_day(interval[0])), first)
+    end_day = min(local_day(interval[1]), last)
+    if start_day > end_day:
         return False
-    once, weekly = (a, b) if is_once(a) else (b, a)
-    interval = once_interval(once)
-    if interval is None:
+    if (end_day - start_day).days > 8:
+        # Seven whole days inside the appointment include the weekly occurrence.
+        return True
+    return any(
+        occurrence is not None and _collide(occurrence, interval)
+        for occurrence in (weekly_interval_on(weekly, day) for day in _days(start_day, end_day, 10))
+    )
+
+
+def _weekly_meet(a: Any, b: Any) -> bool:
+    """Two weekly schedules collide when, within the dates both run, an occurrence of one
+    meets one of the other: the weekly pattern repeats, so the first nine days of the common
+    dates (plus the evening before, for occurrences past midnight) decide."""
+    if a.weekday is None or b.weekday is None:
         return False
-    start_day = to_local(interval[0]).date()
-    end_day = to_local(interval[1]).date()
-    day = start_day
-    while day <= end_day:
-        occurrence = weekly_interval_on(weekly, day)
-        if occurrence and occurrence[0] < interval[1] and interval[0] < occurrence[1]:
-            return True
-        day += timedelta(days=1)
-    return False
+    (a_first, a_last), (b_first, b_last) = _date_range(a), _date_range(b)
+    first, last = max(a_first, b_first), min(a_last, b_last)
+    if first > last:
+        return False
+    days = _days(_day_before(first), last, 10)
+    mine = [o for o in (weekly_interval_on(a, day) for day in days) if o is not None]
+    theirs = [o for o in (weekly_interval_on(b, day) for day in days) if o is not None]
+    return any(_collide(x, y) for x in mine for y in theirs)
 
 
 def occurrences(need: Any, start: date, end: date) -> Iterator[tuple[datetime, datetime]]:
     """Occurrences (naive UTC start and end) whose local day lies in ``start..end``."""
     if is_once(need):
         interval = once_interval(need)
-        if interval and start <= to_local(interval[0]).date() <= end:
+        if interval and start <= local_day(interval[0]) <= end:
             yield interval
         return
     if need.weekday is None:
         return
     day = max(start, need.starts_on or start)
-    day += timedelta(days=(need.weekday - day.weekday()) % 7)
     last = min(end, need.ends_on) if need.ends_on else end
-    while day <= last:
+    step = (need.weekday - day.weekday()) % 7  # to the first occurrence, then a week
+    while (date.max - day).days >= step:  # never past the calendar's last day
+        day += timedelta(days=step)
+        if day > last:
+            break
         occurrence = weekly_interval_on(need, day)
         if occurrence:
             yield occurrence
-        day += timedelta(days=7)
+        step = 7
 
 
 def next_occurrence(need: Any, now: datetime) -> tuple[datetime, datetime] | None:

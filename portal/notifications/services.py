@@ -19,12 +19,15 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_mail import BadHeaderError, Connection, Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 
+from portal.audit import services as audit
+from portal.core.errors import InvalidTransition, NotFound
 from portal.core.time import utcnow
+from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail, OutboxStatus
 
@@ -285,3 +288,40 @@ def _deliver(msg: Message) -> None:
                 # The message was accepted (or the error is already raised): a failing QUIT
                 # must not turn a delivered message into a retry.
                 connection.host.close()
+
+
+# --- sending failed mail again --------------------------------------------------------------
+
+
+@unit_of_work()
+def requeue_failed(actor: Any | None, email_id: int | None = None) -> int:
+    """Give failed mail (one message, or every failed one) a fresh round of attempts: back to
+    pending, due now, attempts counted from zero (the last error stays until the next try).
+    Audited with the acting admin (None: the command line). Returns how many were re-queued.
+
+    A compare-and-set on the status: a message that is no longer failed is left alone.
+    """
+    stmt = update(OutboundEmail).where(OutboundEmail.status == OutboxStatus.FAILED)
+    if email_id is not None:
+        if db.session.get(OutboundEmail, email_id) is None:
+            raise NotFound(gettext("Diese Nachricht gibt es nicht."))
+        stmt = stmt.where(OutboundEmail.id == email_id)
+    result = db.session.execute(
+        stmt.values(
+            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_at=None
+        ).execution_options(synchronize_session=False)
+    )
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    if email_id is not None and count == 0:
+        raise InvalidTransition(
+            gettext("Nur fehlgeschlagene Nachrichten können erneut gesendet werden.")
+        )
+    if count:
+        audit.record(
+            "outbox.requeued",
+            actor=actor,
+            object_type="outbound_email",
+            object_id=email_id,
+            count=count,
+        )
+    return count

@@ -18,7 +18,7 @@ from portal.auth.models import Role
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.pagination import paginate
-from portal.security import may_coordinate_volunteer, require, roles_required
+from portal.security import is_own_account, may_coordinate_volunteer, require, roles_required
 from portal.volunteers import certificates, decisions, profiles, queries
 from portal.volunteers.forms import CertificateForm, DecisionForm
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
@@ -78,7 +78,7 @@ def _render_detail(
     certificate_form: CertificateForm | None = None,
     error: str | None = None,
 ) -> tuple[str, int]:
-    actions = decisions.allowed_actions(profile)
+    actions = decisions.allowed_actions(profile, current_user)
     forms = forms or {}
     for action in actions:
         forms.setdefault(action, DecisionForm(prefix=action, formdata=None))
@@ -92,6 +92,7 @@ def _render_detail(
         action_labels=decisions.ACTION_LABELS,
         reason_required={a: t.reason_required for a, t in decisions.TRANSITIONS.items()},
         error=error,
+        own_account=is_own_account(current_user, profile.user_id),
     ), status
 
 

@@ -26,7 +26,7 @@ from portal.core.time import today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.notifications.services import external_url, queue_email
-from portal.security import may_coordinate_volunteer
+from portal.security import is_own_account, may_coordinate_volunteer, refuse_own_account
 from portal.volunteers.certificates import REMINDER_WEEKS, add_years
 from portal.volunteers.models import (
     ConductCertificateCheck,
@@ -86,15 +86,20 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
-def allowed_actions(profile: VolunteerProfile) -> list[str]:
+def allowed_actions(profile: VolunteerProfile, actor: User | None = None) -> list[str]:
+    """The decisions possible in the profile's status (none on the actor's own profile)."""
+    if is_own_account(actor, profile.user_id):
+        return []
     return [name for name, t in TRANSITIONS.items() if profile.status in t.sources]
 
 
 @unit_of_work()
 def decide(actor: User, profile: VolunteerProfile, action: str, reason: str = "") -> None:
-    """Apply a coordinator's decision. Raises InvalidTransition in the wrong state."""
+    """Apply a coordinator's decision. Raises InvalidTransition in the wrong state, and
+    NotAllowed on the actor's own profile (another coordinator decides on it)."""
     if not may_coordinate_volunteer(actor, profile):
         raise NotAllowed(str(_l("Sie koordinieren diese Gemeinde nicht.")))
+    refuse_own_account(actor, profile.user_id)
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise InvalidTransition(str(_l("Unbekannte Entscheidung.")))
@@ -195,9 +200,11 @@ def application_verified(user: User, **_extra: Any) -> None:
 def record_certificate_check(
     actor: User, profile: VolunteerProfile, issued_on: date, seen_on: date
 ) -> ConductCertificateCheck:
-    """Record that ``actor`` inspected the certificate. Only these facts are stored."""
+    """Record that ``actor`` inspected the certificate. Only these facts are stored; nobody
+    vouches for their own certificate."""
     if not may_coordinate_volunteer(actor, profile):
         raise NotAllowed(str(_l("Sie koordinieren diese Gemeinde nicht.")))
+    refuse_own_account(actor, profile.user_id)
     today = today_local()
     if seen_on > today:
         raise ValidationFailed(str(_l("Das Datum liegt in der Zukunft.")), field="seen_on")

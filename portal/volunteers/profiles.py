@@ -12,6 +12,7 @@ from sqlalchemy import (
 
 from portal.audit import services as audit
 from portal.auth.models import Membership, Role, User
+from portal.auth.passwords import spend_hash_effort
 from portal.auth.services import (
     create_user,
     find_user_by_email,
@@ -167,6 +168,7 @@ def register_volunteer(
     existing = find_user_by_email(email)
     if existing is not None:
         _clean(data)  # bad input is still bad input
+        spend_hash_effort(password)  # as long as hashing the new account's password
         tell_owner_of_registration_attempt(existing)
         return None
     user = create_user(email, display_name, password, locale=locale)

@@ -15,7 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.auth.services import grant_role
 from portal.extensions import db
-from portal.notifications.models import OutboundEmail
+from portal.notifications.models import OutboundEmail, OutboxStatus
 from tests import factories
 
 
@@ -32,7 +32,10 @@ def world(app) -> dict[str, Any]:
     # An invited staff member: no password yet, one scoped role.
     target = factories.user("neu@example.org", "Nina Neu", password=None, verified=False)
     membership = grant_role(None, target, Role.MANAGER, place.id, None)
-    mail = OutboundEmail(recipient="x@example.org", subject="Test", body_text="Hallo")
+    # A message that failed for good: the admin may send it again.
+    mail = OutboundEmail(
+        recipient="x@example.org", subject="Test", body_text="Hallo", status=OutboxStatus.FAILED
+    )
     db.session.add(mail)
     db.session.commit()
     return {
@@ -97,6 +100,8 @@ ROUTES: list[Route] = [
     ("POST", "/admin/users/{target}/resend-invitation", lambda w: {}),
     ("GET", "/admin/outbox", None),
     ("GET", "/admin/outbox/{email}", None),
+    ("POST", "/admin/outbox/requeue", lambda w: {}),
+    ("POST", "/admin/outbox/{email}/requeue", lambda w: {}),
     ("GET", "/admin/audit", None),
 ]
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.security_models import TwoFactorPolicy
 from portal.auth.services import find_user_by_email
 from portal.extensions import NAMING_CONVENTION, db
 from portal.needs.models import NeedLanguage
@@ -185,6 +186,7 @@ def one_of_everything(app) -> dict[str, Any]:
     person = fp.client(world["gaggenau"], manager_=world["manager"])
     fp.step(fp.goal(person), text="Termin beim Jobcenter vereinbaren")
     queue_email("lena@example.org", "verify_email", user=world["volunteer"], link="x")
+    db.session.add(TwoFactorPolicy(role="manager", required=True))
     db.session.commit()
     return world
 

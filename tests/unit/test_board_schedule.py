@@ -68,9 +68,55 @@ def test_one_off_against_weekly_in_local_time_across_daylight_saving():
     assert not schedule.overlaps(after, lessons)
 
 
-def test_two_weekly_schedules_are_not_compared():
+def test_two_weekly_schedules_on_the_same_weekday_and_time_overlap():
     a = weekly(0, time(16, 0), 90, date(2026, 10, 5), None)
-    assert not schedule.overlaps(a, weekly(0, time(16, 0), 90, date(2026, 10, 5), None))
+    assert schedule.overlaps(a, weekly(0, time(16, 0), 90, date(2026, 10, 5), None))
+    # later start, still within the first one's 90 minutes; and the other way round
+    b = weekly(0, time(17, 0), 60, date(2026, 10, 12), date(2026, 12, 14))
+    assert schedule.overlaps(a, b) and schedule.overlaps(b, a)
+
+
+def test_weekly_schedules_on_other_days_or_times_do_not_overlap():
+    a = weekly(0, time(16, 0), 90, date(2026, 10, 5), None)
+    assert not schedule.overlaps(a, weekly(1, time(16, 0), 90, date(2026, 10, 5), None))
+    assert not schedule.overlaps(a, weekly(0, time(17, 30), 60, date(2026, 10, 5), None))
+    assert not schedule.overlaps(a, weekly(0, time(14, 0), 120, date(2026, 10, 5), None))
+
+
+def test_weekly_schedules_overlap_only_within_the_dates_both_run():
+    autumn = weekly(2, time(15, 0), 60, date(2026, 9, 2), date(2026, 10, 28))
+    winter = weekly(2, time(15, 0), 60, date(2026, 11, 4), date(2027, 1, 27))
+    assert not schedule.overlaps(autumn, winter)
+    assert schedule.overlaps(autumn, weekly(2, time(15, 30), 60, date(2026, 10, 28), None))
+    # common dates that hold no Wednesday: no meeting
+    thursday_to_tuesday = weekly(2, time(15, 0), 60, date(2026, 10, 29), date(2026, 11, 3))
+    assert not schedule.overlaps(
+        thursday_to_tuesday, weekly(2, time(15, 0), 60, date(2026, 10, 1), None)
+    )
+
+
+def test_weekly_schedules_past_midnight_meet_the_next_morning():
+    night = weekly(4, time(23, 0), 120, date(2026, 10, 2), None)  # Friday 23:00-01:00
+    early = weekly(5, time(0, 30), 60, date(2026, 10, 3), None)  # Saturday 00:30
+    assert schedule.overlaps(night, early) and schedule.overlaps(early, night)
+
+
+def test_the_last_day_of_the_calendar_breaks_no_overlap_check():
+    last = date(9999, 12, 31)  # a Friday
+    at_the_end = once(datetime(9999, 12, 31, 22), datetime(9999, 12, 31, 23, 59))
+    open_end = once(datetime(9999, 12, 31, 23), datetime(9999, 12, 31, 23), ends_at=None)
+    weekly_to_the_end = weekly(4, time(22, 30), 60, date(9999, 12, 1), last)
+    forever = weekly(4, time(22, 0), 240, date(2026, 10, 2), None)
+    assert schedule.overlaps(at_the_end, weekly_to_the_end)
+    assert schedule.overlaps(weekly_to_the_end, forever)
+    assert schedule.overlaps(open_end, at_the_end)
+    assert not schedule.overlaps(open_end, weekly(0, time(9, 0), 60, last, last))
+    assert schedule.last_day(open_end) == last
+    assert list(schedule.occurrences(weekly_to_the_end, date(9999, 12, 20), last))
+    # and neither does the first (1 January of the year 1 was a Monday)
+    first = once(datetime(1, 1, 1, 9), datetime(1, 1, 1, 10))
+    assert schedule.overlaps(first, weekly(0, time(9, 0), 60, None, None))
+    assert not schedule.overlaps(first, weekly(1, time(9, 0), 60, None, None))
 
 
 def test_weekly_occurrences_stay_within_the_dates():

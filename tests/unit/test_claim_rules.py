@@ -264,6 +264,22 @@ def test_a_one_off_appointment_on_a_weekly_slot_is_refused(world):
         claims.claim(world["volunteer"], once.id)
 
 
+def test_a_second_weekly_need_on_the_same_weekday_and_time_is_refused(world):
+    start = today_local() + timedelta(days=1)
+    first = fb.weekly_need(world["gaggenau"], weekday=start.weekday(), at=time(16, 0))
+    second = fb.weekly_need(
+        world["gaggenau"], weekday=start.weekday(), at=time(16, 30), starts_on=start
+    )
+    other_day = fb.weekly_need(
+        world["gaggenau"], weekday=(start.weekday() + 1) % 7, at=time(16, 0), starts_on=start
+    )
+    db.session.commit()
+    claims.claim(world["volunteer"], first.id)
+    with pytest.raises(Conflict, match="überschneidet"):
+        claims.claim(world["volunteer"], second.id)
+    assert claims.claim(world["volunteer"], other_day.id).status == AssignmentStatus.ACTIVE
+
+
 def test_a_withdrawn_claim_no_longer_blocks_the_time(world):
     day = today_local() + timedelta(days=4)
     first = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=120)
