@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,12 +24,13 @@ from wtforms.validators import (
 )
 
 from portal.core import labels
+from portal.core.forms import PortalForm
 from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
 from portal.volunteers.models import VolunteerProfile
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -96,11 +96,11 @@ class BoardFilterForm(FlaskForm):
         )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     """The confirmation step of a claim: only the CSRF token."""
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     activity_on = DateField(
         _l("Datum des Einsatzes"),
         validators=[InputRequired(message=_l("Bitte geben Sie das Datum an."))],
@@ -140,7 +140,7 @@ class ReportForm(FlaskForm):
         }
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(PortalForm):
     class Meta:
         csrf = False
 

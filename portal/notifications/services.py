@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import BadHeaderError, Connection, Message
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 
 from portal.core.time import utcnow
+from portal.core.transaction import writing
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail, OutboxStatus
 
@@ -35,12 +37,13 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for e-mails: the current host inside a request, else PUBLIC_BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute URL for e-mails and calendar feeds, always under PUBLIC_BASE_URL: the
+    request's Host header is chosen by the client and must never reach a link we send out."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_email(recipient: str, template: str, locale: str = "de", **context: Any) -> OutboundEmail:
@@ -174,6 +177,7 @@ def is_permanent(exc: Exception) -> bool:
     return False
 
 
+@writing()
 def send_pending(limit: int = 100) -> dict[str, int]:
     """Deliver up to ``limit`` due messages. Returns counts: sent, retry (temporary failure,
     tried again later), failed (given up), skipped (another sender claimed it first).
