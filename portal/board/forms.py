@@ -25,9 +25,12 @@ from wtforms.validators import (
 
 from portal.core import labels
 from portal.core.forms import PortalForm
+from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
 from portal.volunteers.models import VolunteerProfile
+
+WEEKDAYS = [str(i) for i in labels.REGISTRY["weekday"]]
 
 
 class BoardFilterForm(PortalForm):
@@ -85,12 +88,12 @@ class BoardFilterForm(PortalForm):
         if not self.validate():
             return BoardFilters(sort="date")
         return BoardFilters(
-            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            municipality_id=parse_id(self.municipality.data),
             category=self.category.data or None,
             language=self.language.data or None,
             date_from=self.date_from.data,
             date_to=self.date_to.data,
-            weekday=int(self.weekday.data) if self.weekday.data else None,
+            weekday=int(self.weekday.data) if self.weekday.data in WEEKDAYS else None,
             fits=bool(self.fits.data),
             sort=self.sort.data if self.sort.data in ("date", "fit") else "date",
         )

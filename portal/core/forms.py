@@ -104,6 +104,21 @@ def rules_for(field: Field) -> list[Callable[[Any, Field], None]]:
     return []
 
 
+def _max_length(field: Field) -> int | None:
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max >= 0]
+    return min(limits) if limits else None
+
+
+def _forget_over_long(field: Field) -> None:
+    """A single-line value beyond the field's limit is not shown again (nor echoed back)."""
+    if not isinstance(field, StringField) or isinstance(field, TextAreaField) or not field.errors:
+        return
+    limit = _max_length(field)
+    if limit is not None and any(len(value) > limit for value in _raw_texts(field)):
+        field.raw_data = []
+        field.data = ""
+
+
 class PortalForm(FlaskForm):
     """The base of every form: adds `rules_for` each field before its own validators."""
 
@@ -112,6 +127,12 @@ class PortalForm(FlaskForm):
             field: Field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
             field.validators = [*rules_for(field), *field.validators]
             return field
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            _forget_over_long(field)
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

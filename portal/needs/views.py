@@ -58,7 +58,7 @@ def _municipality_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 @roles_required(*MANAGERS)
-def index() -> str:
+def index() -> tuple[str, int]:
     form = NeedFilterForm(request.args)
     municipalities = _municipality_choices()
     form.municipality_id.choices = [SelectChoice("", _("alle")), *municipalities]
@@ -71,7 +71,7 @@ def index() -> str:
         page=page,
         counts=counts,
         empty=queries.NeedCounts(),
-    )
+    ), 400 if form.errors else 200
 
 
 def _source_step(step_id: Any) -> Step | None:

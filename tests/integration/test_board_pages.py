@@ -252,9 +252,7 @@ def test_the_certificate_pdf_contains_the_right_total_hours(world, client, auth)
     assert "Das Enddatum liegt vor dem Anfangsdatum." in bad.get_data(as_text=True)
 
 
-def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(
-    app, world, client, auth
-):
+def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(app, world, client, auth):
     once = fb.once_need(world["gaggenau"], title="Begleitung Landratsamt")
     weekly = fb.weekly_need(
         world["gaggenau"], title="Lernhilfe", ends_on=today_local() + timedelta(weeks=3)

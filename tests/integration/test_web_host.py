@@ -44,9 +44,7 @@ def test_production_refuses_a_foreign_host_with_the_branded_400(app, client):
 def test_production_mails_links_under_the_public_address(app, client):
     factories.user("amira@example.org")
     db.session.commit()
-    response = client.post(
-        "/password/forgot", data={"email": "amira@example.org"}, base_url=PUBLIC
-    )
+    response = client.post("/password/forgot", data={"email": "amira@example.org"}, base_url=PUBLIC)
     assert response.status_code == 302
     [mail] = outbox("amira@example.org")
     assert any(link.startswith(f"{PUBLIC}/password/reset/") for link in links_in(mail))

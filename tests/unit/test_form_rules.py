@@ -131,9 +131,7 @@ def test_dates_lie_between_1900_and_2100(form_app, cls, name):
 NUMBERS = _fields_of(IntegerField)
 
 
-@pytest.mark.parametrize(
-    ("cls", "name"), NUMBERS, ids=[f"{form_id(c)}.{n}" for c, n in NUMBERS]
-)
+@pytest.mark.parametrize(("cls", "name"), NUMBERS, ids=[f"{form_id(c)}.{n}" for c, n in NUMBERS])
 def test_whole_numbers_fit_the_database(form_app, cls, name):
     for value in ("2147483648", "-2147483649", "99999999999999999999"):
         assert errors_for(form_app, cls, name, value), f"{name} accepted {value}"
