@@ -19,7 +19,7 @@ from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.core.time import utcnow
-from portal.core.transaction import unit_of_work
+from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
 from portal.notifications.services import external_url, queue_email
 
@@ -129,21 +129,37 @@ class EmailNotVerified(DomainError):
     status_code = 400
 
 
-@unit_of_work()
 def authenticate(email: str, password: str) -> User:
-    """Check credentials. One message for unknown address and wrong password."""
-    user = find_user_by_email(email)
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
-        raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password")
-    if user.email_verified_at is None:
-        raise EmailNotVerified(
-            _(
-                "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. "
-                "Wir haben Ihnen einen Link geschickt."
+    """Check credentials. One message for unknown address and wrong password.
+
+    The check is a read: the password is hashed outside the write transaction (on SQLite a
+    unit of work holds the database's write lock), and only recording the log-in writes.
+    """
+    with read_only():
+        user = find_user_by_email(email)
+        if user is None or not verify_password(user.password_hash, password) or not user.active:
+            raise LoginFailed(
+                _("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password"
             )
-        )
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        if user.email_verified_at is None:
+            raise EmailNotVerified(
+                _(
+                    "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. "
+                    "Wir haben Ihnen einen Link geschickt."
+                )
+            )
+        rehashed = None
+        if user.password_hash and needs_rehash(user.password_hash):
+            rehashed = hash_password(password)
+        user_id = user.id
+    return _record_login(user_id, rehashed)
+
+
+@unit_of_work()
+def _record_login(user_id: int, rehashed: str | None) -> User:
+    user = db.session.get_one(User, user_id)
+    if rehashed is not None:
+        user.password_hash = rehashed
     user.last_login_at = utcnow()
     audit.record("user.logged_in", actor=user, object_type="user", object_id=user.id)
     return user
