@@ -38,11 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
-    from portal.core import error_pages, headers, inputs
+    from portal.core import error_pages, headers, inputs, logs
 
     inputs.register(app)  # the bounded id converter, before any route is added
     register_extensions(app)
     register_blueprints(app)
+    logs.register(app)
     register_template_helpers(app)
     error_pages.register(app)
     headers.register(app)

@@ -48,7 +48,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: database errors (and their log records) never show the values of a
+        # statement, which may be e-mail addresses, names or tokens.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # An explicit database: DATABASE_URL in the environment or a URI passed to create_app.
         "DATABASE_URL_SET": bool(
             env.get("DATABASE_URL") or overrides.get("SQLALCHEMY_DATABASE_URI")

@@ -213,8 +213,8 @@ def _process(claim: _Claim) -> str:
     try:
         _deliver(msg)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.warning("outbox %s: attempt %s failed: %s", claim.email_id, attempts, error)
+        error = f"{type(exc).__name__}: {exc}"[:2000]  # for the admins' outbox page
+        log.warning("outbox %s: attempt %s failed: %s", claim.email_id, attempts, _reason(exc))
         if is_permanent(exc) or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             _finish(
                 claim,
@@ -242,6 +242,16 @@ def _process(claim: _Claim) -> str:
         claimed_at=None,
     )
     return "sent"
+
+
+def _reason(exc: Exception) -> str:
+    """A failure for the log: its kind and SMTP codes, never its text (an SMTP server's answer
+    names the addresses)."""
+    codes = [getattr(exc, "smtp_code", None)]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+    shown = " ".join(str(c) for c in codes if c)
+    return f"{type(exc).__name__} {shown}".strip()
 
 
 def _message_for(email: OutboundEmail) -> Message:
