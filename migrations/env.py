@@ -8,9 +8,12 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, but only where nobody configured logging yet:
+# fileConfig replaces the root logger's handlers and silences every logger that exists, so a
+# process that migrates in passing (create_app has set up logging; the test suite) would lose
+# the portal's own log records for the rest of its life.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask
+from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -38,10 +38,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
+    from portal.core import error_pages, headers, inputs, logs
+
+    inputs.register(app)  # the bounded id converter, before any route is added
     register_extensions(app)
     register_blueprints(app)
+    logs.register(app)
     register_template_helpers(app)
-    register_error_handlers(app)
+    error_pages.register(app)
+    headers.register(app)
     register_cli(app)
     register_sign_in_rules(app)
     connect_domains()
@@ -63,7 +68,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":
             from portal.core.collation import detect_postgresql
 
@@ -84,7 +89,9 @@ def register_extensions(app: Flask) -> None:
     from portal.auth.models import User
     from portal.auth.sessions import user_for_login_id
 
-    login_manager.init_app(app)
+    # current_user reaches templates lazily (see `inject`): Flask-Login's own context processor
+    # would load the user from the database for every page, error pages included.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     from flask_babel import lazy_gettext as _l
@@ -97,11 +104,14 @@ def register_extensions(app: Flask) -> None:
         return user_for_login_id(user_id)
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE so that a transaction that
-    reads and then writes cannot lose a race (see DESIGN.md §5); the German sort order of names
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
+    """SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for the transactions that
+    write (a unit of work, a job's write), so that one that reads and then writes cannot lose
+    a race (see DESIGN.md §5). Reads begin deferred: WAL lets them run beside a writer, and a
+    page view or a password check never holds the write lock. Names sort in German order
     (portal.core.collation)."""
     from portal.core.collation import register_sqlite
+    from portal.core.transaction import wants_write_lock
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -109,14 +119,14 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -151,42 +161,16 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        from portal.i18n import select_locale
+        from portal.core.error_pages import in_error_page
 
+        error_page = in_error_page()
         return {
-            "navigation": navigation_for(current_user),
-            "current_locale": select_locale(),
+            "current_user": current_user,  # a proxy: the user is loaded only when used
+            "error_page": error_page,
+            "navigation": [] if error_page else navigation_for(current_user),
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
             "ui_languages": app.config["LANGUAGES"],
         }
-
-
-def register_error_handlers(app: Flask) -> None:
-    def render_error(code: int, description: str | None = None) -> tuple[str, int]:
-        return render_template(f"errors/{code}.html", description=description), code
-
-    for code in (400, 403, 404, 405, 429):
-
-        def handler(exc: Any, code: int = code) -> tuple[str, int]:
-            return render_error(code)
-
-        app.register_error_handler(code, handler)
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[str, int]:
-        return render_error(400, exc.description)
-
-    @app.errorhandler(500)
-    def server_error(exc: Any) -> tuple[str, int]:
-        db.session.rollback()
-        app.logger.error("500 on %s %s", request.method, request.path)
-        return render_error(500)
-
-    from portal.core.errors import DomainError
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError) -> tuple[str, int]:
-        db.session.rollback()
-        return render_template("errors/domain.html", message=exc.message), exc.status_code
 
 
 def register_sign_in_rules(app: Flask) -> None:

@@ -1,7 +1,9 @@
 """Settings, read from the environment.
 
-`PORTAL_ENV` selects the profile: ``development`` (default), ``testing`` or ``production``.
-Production refuses to start without a real ``SECRET_KEY`` and ``DATABASE_URL``.
+`PORTAL_ENV` selects the profile: ``development`` (default), ``testing`` or ``production``;
+any other value (``Production``, ``prod``) refuses to start. Production refuses to start without
+a real ``SECRET_KEY``, ``DATABASE_URL`` and ``PUBLIC_BASE_URL``, and answers only requests for the
+host of ``PUBLIC_BASE_URL`` (or ``TRUSTED_HOSTS``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+PROFILES = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 
 
@@ -24,21 +28,29 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _roles(value: str) -> tuple[str, ...]:
-    return tuple(role.strip() for role in value.split(",") if role.strip())
+def _list(value: str | None) -> list[str] | None:
+    """A comma-separated setting; unset or empty is None."""
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return items or None
 
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     env = os.environ
     overrides = dict(overrides or {})
-    portal_env = overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV", "development")
+    portal_env = overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV") or "development"
+    if portal_env not in PROFILES:
+        raise ConfigError(
+            f"PORTAL_ENV={portal_env!r} is not a known profile; use one of: {', '.join(PROFILES)}."
+        )
     default_db = "sqlite:///" + str(Path(instance_path) / "portal.db")
     cfg: dict[str, Any] = {
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: database errors (and their log records) never show the values of a
+        # statement, which may be e-mail addresses, names or tokens.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # An explicit database: DATABASE_URL in the environment or a URI passed to create_app.
         "DATABASE_URL_SET": bool(
             env.get("DATABASE_URL") or overrides.get("SQLALCHEMY_DATABASE_URI")
@@ -57,8 +69,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Staff (coordinators, managers, admins) are signed out after this idle time.
         "STAFF_IDLE_MINUTES": float(env.get("STAFF_IDLE_MINUTES", "30")),
         # Second factor: required for these roles unless an admin decides otherwise per role.
-        "TWO_FACTOR_REQUIRED_ROLES": _roles(
-            env.get("TWO_FACTOR_REQUIRED_ROLES", "coordinator,manager,admin")
+        "TWO_FACTOR_REQUIRED_ROLES": tuple(
+            _list(env.get("TWO_FACTOR_REQUIRED_ROLES", "coordinator,manager,admin")) or ()
         ),
         "TWO_FACTOR_ISSUER": env.get("TWO_FACTOR_ISSUER", "Ehrenamtsportal Landkreis Rastatt"),
         # A remembered device skips the second factor for this many days (at most 30).
@@ -79,8 +91,17 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
-        # Public address used in e-mailed links (outbox mails are rendered outside requests too)
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Public address of every link that leaves the site (e-mails, calendar feeds), never the
+        # request's Host header; production requires it.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
+        # Host names the app answers (others get 400); production: PUBLIC_BASE_URL's host.
+        "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        # Request bodies larger than this are refused with 413 (bytes; default 1 MB).
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+        # HSTS max-age in seconds, sent in production only.
+        "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", str(365 * 24 * 3600))),
+        # SQLite: how long a writer waits for the write lock (milliseconds).
+        "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "15000")),
         # Tokens
         "EMAIL_VERIFY_MAX_AGE": int(env.get("EMAIL_VERIFY_MAX_AGE", str(48 * 3600))),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", str(2 * 3600))),
@@ -115,8 +136,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if "REDIS_URL" in overrides and "RATELIMIT_STORAGE_URI" not in overrides:
         cfg["RATELIMIT_STORAGE_URI"] = overrides["REDIS_URL"] or "memory://"
     cfg.update(overrides)
+    if cfg["PORTAL_ENV"] not in PROFILES:
+        raise ConfigError(f"PORTAL_ENV={cfg['PORTAL_ENV']!r} is not a known profile.")
     if cfg["PORTAL_ENV"] == "production":
         _check_production(cfg)
+    elif not cfg.get("PUBLIC_BASE_URL"):
+        cfg["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
     return cfg
 
 
@@ -126,5 +151,12 @@ def _check_production(cfg: dict[str, Any]) -> None:
         raise ConfigError("PORTAL_ENV=production needs SECRET_KEY (at least 32 random characters).")
     if not cfg.get("DATABASE_URL_SET"):
         raise ConfigError("PORTAL_ENV=production needs DATABASE_URL.")
+    base = urlsplit(cfg.get("PUBLIC_BASE_URL") or "")
+    if base.scheme not in ("http", "https") or not base.hostname:
+        raise ConfigError(
+            "PORTAL_ENV=production needs PUBLIC_BASE_URL (e.g. https://ehrenamt.example.org)."
+        )
+    if not cfg.get("TRUSTED_HOSTS"):
+        cfg["TRUSTED_HOSTS"] = [base.hostname]
     cfg["DEMO_PASSWORDS"] = False
     cfg["PASSWORD_HASH_CHEAP"] = False

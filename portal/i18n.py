@@ -1,4 +1,8 @@
-"""Locale selection: the user's setting, then the session's choice, then German."""
+"""Locale selection: the user's setting, then the session's choice, then German.
+
+An error page asks no database: it uses the session's choice (or German), unless the request
+had already chosen its language before the error.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,15 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
+    from portal.core.error_pages import in_error_page
+
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
-        if current_user.is_authenticated and current_user.locale in languages:
+        if (
+            not in_error_page()
+            and current_user.is_authenticated
+            and current_user.locale in languages
+        ):
             return str(current_user.locale)
         chosen = session.get("lang")
         if chosen in languages:

@@ -8,7 +8,9 @@ migrations once per backend; each test gets a fresh copy (SQLite) or emptied tab
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
 import socket
 import threading
@@ -50,6 +52,7 @@ BASE_CONFIG: dict[str, Any] = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _collect_logs()
     config.addinivalue_line("markers", "app_config(**settings): extra Flask settings for `app`")
     config.addinivalue_line("markers", "smtp: deliver mail to the test SMTP server")
     config.addinivalue_line("markers", "csrf: keep CSRF protection on in the test client")
@@ -351,3 +354,94 @@ def page(browser, live_server: LiveServer):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- no personal data or secrets in the logs ---------------------------------------------------
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+TOKENS = {
+    # itsdangerous (verification, reset and invitation links): payload.timestamp.signature
+    "signed token": re.compile(r"(?<![\w.-])[\w-]{8,}\.[\w-]{6}\.[\w-]{27}(?![\w-])"),
+    # secrets.token_urlsafe(32) (calendar feed addresses)
+    "secret token": re.compile(r"(?<![\w-])[A-Za-z0-9_-]{43}(?![\w-])"),
+}
+# Loggers of the test's own machinery, not the portal: the SMTP server the mail tests talk to.
+FOREIGN_LOGGERS = ("mail.log",)
+CLIENT_NAMES: set[str] = set()
+
+
+class LogCollector(logging.Handler):
+    """Keeps every log record of the test run (the portal's and its libraries')."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+LOGS = LogCollector()
+
+
+def _collect_logs() -> None:
+    from sqlalchemy import event as sa_event
+
+    from portal.plans.models import Client
+
+    root = logging.getLogger()
+    if LOGS not in root.handlers:
+        root.addHandler(LOGS)
+    root.setLevel(logging.INFO)  # as create_app's basicConfig: INFO and above
+    logging.getLogger("portal").setLevel(logging.DEBUG)  # and all of the portal's own
+
+    @sa_event.listens_for(Client, "before_insert", propagate=True)
+    def remember_client_name(_mapper: Any, _conn: Any, client: Any) -> None:
+        name = (client.name or "").strip()
+        if len(name) >= 5 and any(c.isalpha() for c in name):
+            CLIENT_NAMES.add(name)
+
+
+def _text_of(record: logging.LogRecord) -> str:
+    try:
+        text = record.getMessage()
+    except Exception:
+        text = f"{record.msg} {record.args}"
+    if record.exc_info:
+        text += "\n" + logging.Formatter().formatException(record.exc_info)
+    return text
+
+
+def personal_data_in(records: list[logging.LogRecord]) -> list[str]:
+    """What in these records identifies a person or opens an account: e-mail addresses,
+    tokens, the names of clients."""
+    found = []
+    for record in records:
+        if record.name.startswith(FOREIGN_LOGGERS):
+            continue
+        text = _text_of(record)
+        what = [name for name, pattern in TOKENS.items() if pattern.search(text)]
+        what += ["e-mail address"] if EMAIL.search(text) else []
+        what += [f"client name {n!r}" for n in CLIENT_NAMES if n in text]
+        if what:
+            found.append(f"{record.name} {record.levelname}: {', '.join(what)}: {text[:300]!r}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_the_logs() -> Iterator[None]:
+    """Every test's log records (all threads) are checked when it ends."""
+    start = len(LOGS.records)
+    yield
+    found = personal_data_in(LOGS.records[start:])
+    del LOGS.records[start:]
+    if found:
+        pytest.fail("the logs contain personal data:\n" + "\n".join(found), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Records outside any test (session fixtures) are checked at the end of the run."""
+    found = personal_data_in(LOGS.records)
+    if found:
+        print("\nthe logs contain personal data:\n" + "\n".join(found))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

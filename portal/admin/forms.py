@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
 from portal.core import labels
-from portal.core.forms import MultiCheckboxField, optional_int
+from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
 from portal.municipalities.models import Municipality, Office
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
@@ -37,7 +36,7 @@ def municipality_choices(municipalities: list[Municipality], empty: Any) -> list
     return [SelectChoice("", empty), *(SelectChoice(m.id, m.name) for m in municipalities)]
 
 
-class NoCsrfForm(FlaskForm):
+class NoCsrfForm(PortalForm):
     """Filter forms read from the query string (GET): nothing to protect."""
 
     class Meta:
@@ -52,7 +51,7 @@ class MunicipalityFilterForm(NoCsrfForm):
     office = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[
@@ -65,6 +64,7 @@ class MunicipalityForm(FlaskForm):
         _l("Amtlicher Gemeindeschlüssel (AGS)"),
         validators=[
             Optional(),
+            Length(max=8, message=_l("Der Gemeindeschlüssel (AGS) besteht aus genau 8 Ziffern.")),
             Regexp(
                 r"^\d{8}$", message=_l("Der Gemeindeschlüssel (AGS) besteht aus genau 8 Ziffern.")
             ),
@@ -74,7 +74,7 @@ class MunicipalityForm(FlaskForm):
     office_id = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[
@@ -115,7 +115,7 @@ class UserFilterForm(NoCsrfForm):
     )
 
 
-class ScopedRoleForm(FlaskForm):
+class ScopedRoleForm(PortalForm):
     """A staff role with its scope: a municipality or an office."""
 
     role = SelectField(_l("Rolle"), choices=STAFF_ROLE_CHOICES)
@@ -162,11 +162,11 @@ class InviteForm(ScopedRoleForm):
         }
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """An action button (revoke, deactivate, resend): only the CSRF token."""
 
 
-class TwoFactorPolicyForm(FlaskForm):
+class TwoFactorPolicyForm(PortalForm):
     """Which roles sign in with a second factor."""
 
     required_roles = MultiCheckboxField(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.auth.passwords import MIN_LENGTH
 from portal.core import labels
+from portal.core.forms import PortalForm
+
+MAX_PASSWORD = 128
 
 
 def new_password_field(label: str | None = None) -> PasswordField:
@@ -18,7 +20,7 @@ def new_password_field(label: str | None = None) -> PasswordField:
             DataRequired(message=_l("Bitte geben Sie ein Passwort ein.")),
             Length(
                 min=MIN_LENGTH,
-                max=128,
+                max=MAX_PASSWORD,
                 message=_l("Das Passwort muss zwischen %(min)d und %(max)d Zeichen lang sein."),
             ),
         ],
@@ -31,6 +33,7 @@ def confirm_field() -> PasswordField:
         _l("Passwort wiederholen"),
         validators=[
             DataRequired(message=_l("Bitte wiederholen Sie das Passwort.")),
+            Length(max=MAX_PASSWORD),
             EqualTo("password", message=_l("Die Passwörter stimmen nicht überein.")),
         ],
         render_kw={"autocomplete": "new-password"},
@@ -52,17 +55,20 @@ def email_field() -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField(
         _l("Passwort"),
-        validators=[DataRequired(message=_l("Bitte geben Sie Ihr Passwort ein."))],
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie Ihr Passwort ein.")),
+            Length(max=MAX_PASSWORD),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Angemeldet bleiben"))
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(PortalForm):
     display_name = StringField(
         _l("Name"),
         validators=[
@@ -76,26 +82,29 @@ class SignUpForm(FlaskForm):
     confirm = confirm_field()
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(PortalForm):
     email = email_field()
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     password = new_password_field()
     confirm = confirm_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Aktuelles Passwort"),
-        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein.")),
+            Length(max=MAX_PASSWORD),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     password = new_password_field()
     confirm = confirm_field()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Sprache"), choices=labels.choices("ui_language"))
 
 
@@ -110,14 +119,14 @@ def code_field() -> StringField:
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(PortalForm):
     """The second step of signing in: a code from the app, or a recovery code."""
 
     code = code_field()
     remember_device = BooleanField(_l("Diesem Gerät vertrauen"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """A current code confirms a change of the second factor."""
 
     code = code_field()

@@ -20,7 +20,7 @@ from portal.auth.passwords import hash_password, needs_rehash, spend_hash_effort
 from portal.auth.signals import email_verified
 from portal.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.core.time import utcnow
-from portal.core.transaction import unit_of_work
+from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail
 from portal.notifications.services import external_url, queue_email
@@ -154,25 +154,32 @@ class EmailNotVerified(DomainError):
     status_code = 400
 
 
-@unit_of_work()
 def authenticate(email: str, password: str) -> User:
     """Check credentials. One message for unknown address and wrong password, and the same
-    work for both: the password is checked (or hashed) on every path."""
-    user = find_user_by_email(email)
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or not user.active:
-        raise LoginFailed(_("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password")
-    if user.email_verified_at is None:
-        raise EmailNotVerified(
-            _(
-                "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. "
-                "Wir haben Ihnen einen Link geschickt."
+    work for both: the password is checked (or hashed) on every path.
+
+    The check is a read: the password is hashed outside the write transaction (on SQLite a
+    unit of work holds the database's write lock). The sign-in completes (last log-in, audit,
+    a rehashed password) in `portal.auth.sessions.start`, after the second factor where one is
+    needed.
+    """
+    with read_only():
+        user = find_user_by_email(email)
+        password_ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not password_ok or not user.active:
+            raise LoginFailed(
+                _("E-Mail-Adresse oder Passwort ist nicht richtig."), field="password"
             )
-        )
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    # The sign-in completes (last log-in, audit) in `portal.auth.sessions.start`, after the
-    # second factor where one is needed.
+        if user.email_verified_at is None:
+            raise EmailNotVerified(
+                _(
+                    "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. "
+                    "Wir haben Ihnen einen Link geschickt."
+                )
+            )
+        stale = bool(user.password_hash and needs_rehash(user.password_hash))
+    if stale:
+        user.password_hash = hash_password(password)  # written when the sign-in completes
     return user
 
 

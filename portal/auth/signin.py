@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 
 from portal.auth import sessions, two_factor
 from portal.auth.models import STAFF_ROLES, User
+from portal.core.error_pages import in_error_page
 from portal.core.http import safe_next_url
 from portal.extensions import db
 
@@ -147,8 +148,11 @@ def _idle_too_long() -> bool:
 
 
 def check_request() -> Response | None:
-    """Before every request: the idle time of staff sessions and the pending enrolment."""
-    if request.endpoint in OPEN_ENDPOINTS or not current_user.is_authenticated:
+    """Before every request: the idle time of staff sessions and the pending enrolment. A request
+    that matches no route is left alone: its error page asks the database nothing."""
+    if request.endpoint is None or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
         return None
     if is_staff(current_user) and _idle_too_long():
         sign_out()
@@ -166,7 +170,10 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def idle_timeout() -> dict[str, Any]:
-        """The staff pages' idle warning (static/js/idle-timeout.js) needs the time left."""
+        """The staff pages' idle warning (static/js/idle-timeout.js) needs the time left; error
+        pages ask the database nothing (they must render during an outage)."""
+        if in_error_page():
+            return {"idle_seconds": None}
         user = current_user if has_request_context() else None
         staff = getattr(user, "is_authenticated", False) and is_staff(user)
         return {"idle_seconds": idle_seconds() if staff else None}

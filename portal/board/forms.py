@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,13 +23,16 @@ from wtforms.validators import (
 
 from portal.core import labels
 from portal.core.collation import german_key
-from portal.core.forms import HoursField
+from portal.core.forms import HoursField, PortalForm
+from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
 from portal.volunteers.models import VolunteerProfile
 
+WEEKDAYS = [str(i) for i in labels.REGISTRY["weekday"]]
 
-class BoardFilterForm(FlaskForm):
+
+class BoardFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -86,22 +88,22 @@ class BoardFilterForm(FlaskForm):
         if not self.validate():
             return BoardFilters(sort="date")
         return BoardFilters(
-            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            municipality_id=parse_id(self.municipality.data),
             category=self.category.data or None,
             language=self.language.data or None,
             date_from=self.date_from.data,
             date_to=self.date_to.data,
-            weekday=int(self.weekday.data) if self.weekday.data else None,
+            weekday=int(self.weekday.data) if self.weekday.data in WEEKDAYS else None,
             fits=bool(self.fits.data),
             sort=self.sort.data if self.sort.data in ("date", "fit") else "date",
         )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     """The confirmation step of a claim: only the CSRF token."""
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     activity_on = DateField(
         _l("Datum des Einsatzes"),
         validators=[InputRequired(message=_l("Bitte geben Sie das Datum an."))],
@@ -138,7 +140,7 @@ class ReportForm(FlaskForm):
         return self.hours
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(PortalForm):
     class Meta:
         csrf = False
 

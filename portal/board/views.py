@@ -27,12 +27,13 @@ from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, Repo
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import safe_next_url
-from portal.core.pagination import paginate
+from portal.core.pagination import page_number, paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import calendar, claims, matching, queries, reports, rules, schedule
 from portal.needs.forms import ReasonForm
 from portal.needs.models import Assignment, AssignmentStatus, Need, Report
+from portal.notifications.services import external_url
 from portal.security import require, roles_required
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
@@ -64,9 +65,7 @@ def index() -> Any:
     form = BoardFilterForm(request.args)
     form.set_places(profile)
     filters = form.filters()
-    page = matching.board(
-        profile, filters, page=request.args.get("page", 1, type=int) or 1, per_page=_per_page()
-    )
+    page = matching.board(profile, filters, page=page_number(), per_page=_per_page())
     return render_template(
         "board/index.html", form=form, page=page, profile=profile, filters=filters
     ), 400 if form.errors else 200
@@ -191,7 +190,7 @@ def my_tasks() -> Any:
         upcoming=queries.upcoming_assignments(profile),
         past=paginate(queries.past_assignments_stmt(profile)),
         hours=queries.hours(profile),
-        feed_url=url_for("board.calendar_feed", token=feed.token, _external=True) if feed else None,
+        feed_url=external_url("board.calendar_feed", token=feed.token) if feed else None,
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
         next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),

@@ -1,21 +1,145 @@
-"""Form building blocks shared by every domain: fields, coercions, how a view shows a
-service's refusal on a form, and the form page of a change (`submit`)."""
+"""Form building blocks shared by every domain: the base form, fields, coercions, how a view
+shows a service's refusal on a form, and the form page of a change (`submit`).
+
+Every form derives from `PortalForm`, which adds the input rules that hold for every field of
+a kind, in this one place (a test walks all forms and holds them to it):
+
+- single-line text (StringField and its kinds, but not passwords or text areas) refuses control
+  characters and line breaks: such values end up in iCal lines and e-mail subjects;
+- text areas refuse control characters other than tab and line breaks;
+- dates lie between `EARLIEST` and `LATEST` (far dates overflow date arithmetic and the
+  databases' date types);
+- whole numbers fit the database's INTEGER (32 bits).
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from flask import flash, redirect
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectMultipleField, ValidationError, widgets
+from wtforms import (
+    DateTimeField,
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import Length, StopValidation
 
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.formatting import hours_number
+from portal.core.inputs import MAX_ID, parse_id
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+LINE_BREAKS = {"\n", "\r", "\u2028", "\u2029", "\x85"}
+
+
+def _raw_texts(field: Field) -> list[str]:
+    return [v for v in (field.raw_data or []) if isinstance(v, str)]
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in LINE_BREAKS
+
+
+def single_line(form: Any, field: Field) -> None:
+    """No control characters and no line breaks (also the Unicode ones)."""
+    if any(_is_control(c) for value in _raw_texts(field) for c in value):
+        raise StopValidation(str(_l("Bitte ohne Zeilenumbrüche und Steuerzeichen.")))
+
+
+def multi_line(form: Any, field: Field) -> None:
+    """Line breaks and tabs, but no other control characters."""
+    allowed = {"\n", "\r", "\t"}
+    if any(
+        _is_control(c) and c not in allowed and c not in LINE_BREAKS
+        for value in _raw_texts(field)
+        for c in value
+    ):
+        raise StopValidation(str(_l("Der Text enthält unzulässige Steuerzeichen.")))
+
+
+def date_in_range(form: Any, field: Field) -> None:
+    """A date (or the date of a date and time) between EARLIEST and LATEST."""
+    value = field.data
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST <= day <= LATEST:
+        raise StopValidation(
+            str(
+                _l(
+                    "Bitte geben Sie ein Datum zwischen %(first)s und %(last)s an.",
+                    first=EARLIEST.year,
+                    last=LATEST.year,
+                )
+            )
+        )
+
+
+def int32(form: Any, field: Field) -> None:
+    """A whole number the database can store."""
+    if isinstance(field.data, int) and not -MAX_ID - 1 <= field.data <= MAX_ID:
+        raise StopValidation(str(_l("Die Zahl ist zu groß.")))
+
+
+def rules_for(field: Field) -> list[Callable[[Any, Field], None]]:
+    """The rules every field of this kind obeys, whatever its form says."""
+    if isinstance(field, TextAreaField):
+        return [multi_line]
+    if isinstance(field, PasswordField):
+        return []
+    if isinstance(field, StringField):  # incl. hidden, e-mail, search and telephone fields
+        return [single_line]
+    if isinstance(field, DateTimeField):  # incl. date, date-and-time and time fields
+        return [date_in_range]
+    if isinstance(field, IntegerField):
+        return [int32]
+    return []
+
+
+def _max_length(field: Field) -> int | None:
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max >= 0]
+    return min(limits) if limits else None
+
+
+def _forget_over_long(field: Field) -> None:
+    """A single-line value beyond the field's limit is not shown again (nor echoed back)."""
+    if not isinstance(field, StringField) or isinstance(field, TextAreaField) or not field.errors:
+        return
+    limit = _max_length(field)
+    if limit is not None and any(len(value) > limit for value in _raw_texts(field)):
+        field.raw_data = []
+        field.data = ""
+
+
+class PortalForm(FlaskForm):
+    """The base of every form: adds `rules_for` each field before its own validators."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            field: Field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+            field.validators = [*rules_for(field), *field.validators]
+            return field
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            _forget_over_long(field)
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -30,16 +154,18 @@ def optional_int(value: Any) -> int | None:
     WTForms turns into a field error."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if not -MAX_ID - 1 <= number <= MAX_ID:
+        raise ValueError(_l("Die Zahl ist zu groß."))
+    return number
 
 
 def int_or_none(value: Any) -> int | None:
-    """Coerce a submitted id leniently: anything that is not a number becomes None, which the
-    field's own validator then refuses with a readable message (never a 500)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """Coerce a submitted id leniently: anything that is not a record number becomes None,
+    which the field's own validator then refuses with a readable message (never a 500)."""
+    if isinstance(value, int):
+        return value
+    return parse_id(value)
 
 
 HOURS_AND_MINUTES = re.compile(r"^(\d{1,2}):([0-5]\d)$")
@@ -145,10 +271,10 @@ def form_status(form: FlaskForm) -> int:
     return 400 if form.is_submitted() else 200
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes state: the CSRF token and, optionally, where to go back to."""
 
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])
 
 
 T = TypeVar("T")

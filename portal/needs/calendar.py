@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
@@ -32,6 +33,7 @@ from portal.needs.models import (
     CalendarFeedToken,
 )
 from portal.needs.queries import calendar_occurrences
+from portal.notifications.services import external_url
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
 
@@ -57,7 +59,7 @@ def _render_feed(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", _("Ehrenamt – Meine Termine"))
     calendar.add("x-published-ttl", "PT1H")
-    host = request.host.split(":")[0] if request else "ehrenamtsportal"
+    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "ehrenamtsportal"
     stamp = _aware(utcnow())
     for assignment, start, end in occurrences:
         need = assignment.need
@@ -70,7 +72,7 @@ def _render_feed(
         event.add("categories", [label("category", need.category)])
         if need.municipality is not None:
             event.add("location", need.municipality.name)
-        link = url_for("board.need", need_id=need.id, _external=True)
+        link = external_url("board.need", need_id=need.id)
         event.add("description", link)
         event.add("url", link)
         calendar.add_component(event)

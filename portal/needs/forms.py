@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,15 +21,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core import labels
-from portal.core.forms import HoursField
+from portal.core.forms import HoursField, PortalForm
+from portal.core.inputs import parse_id
 from portal.needs.models import NeedStatus
 from portal.needs.queries import NeedFilters
 from portal.needs.validation import MAX_DURATION_MINUTES, ONCE, NeedInput
 from portal.plans.forms import language_field, optional_int
 
 
-class NeedForm(FlaskForm):
-    source_step_id = HiddenField(filters=[optional_int])
+class NeedForm(PortalForm):
+    source_step_id = HiddenField(validators=[Length(max=12)])
     category = SelectField(_l("Kategorie"), choices=labels.choices("category"))
     title = StringField(
         _l("Titel"),
@@ -115,7 +115,7 @@ class NeedForm(FlaskForm):
             capacity=self.capacity.data,
             requires_conduct_certificate=bool(self.requires_conduct_certificate.data),
             status=self.status.data,
-            source_step_id=self.source_step_id.data,
+            source_step_id=parse_id(self.source_step_id.data),
         )
 
     def fill_from(self, data: NeedInput) -> None:
@@ -130,7 +130,7 @@ class NeedForm(FlaskForm):
         return self.duration_hours
 
 
-class CancelNeedForm(FlaskForm):
+class CancelNeedForm(PortalForm):
     reason = TextAreaField(
         _l("Grund der Absage"),
         validators=[
@@ -140,17 +140,17 @@ class CancelNeedForm(FlaskForm):
     )
 
 
-class CompleteNeedForm(FlaskForm):
+class CompleteNeedForm(PortalForm):
     """One completion for every page that offers it; the plan step is marked done unless the
     manager unticks the box."""
 
     mark_step_done = BooleanField(
         _l("Den zugehörigen Schritt im Integrationsplan als erledigt markieren"), default=True
     )
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     """Ending a claim (a volunteer gives it back, a manager ends it) needs a reason."""
 
     reason = TextAreaField(
@@ -160,10 +160,10 @@ class ReasonForm(FlaskForm):
             Length(max=1000, message=_l("Höchstens %(max)d Zeichen.")),
         ],
     )
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2000)])
 
 
-class NeedFilterForm(FlaskForm):
+class NeedFilterForm(PortalForm):
     """GET filters of the needs list (no CSRF: it changes nothing)."""
 
     class Meta:

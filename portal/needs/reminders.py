@@ -14,12 +14,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core.time import utcnow
+from portal.core.transaction import writing
 from portal.extensions import db
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
 from portal.notifications.services import external_url, queue_email
 from portal.volunteers.models import VolunteerProfile
 
 
+@writing()
 def send_appointment_reminders(now: datetime | None = None) -> int:
     """Remind volunteers of one-off appointments starting within the next 24 hours."""
     now = now or utcnow()

@@ -20,6 +20,7 @@ from portal.auth.models import Role
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import safe_next_url
+from portal.core.inputs import parse_id
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.needs import claims, queries, services, validation
@@ -58,7 +59,7 @@ def _municipality_choices() -> list[SelectChoice]:
 
 @bp.get("/")
 @roles_required(*MANAGERS)
-def index() -> str:
+def index() -> tuple[str, int]:
     form = NeedFilterForm(request.args)
     municipalities = _municipality_choices()
     form.municipality_id.choices = [SelectChoice("", _("alle")), *municipalities]
@@ -71,13 +72,14 @@ def index() -> str:
         page=page,
         counts=counts,
         empty=queries.NeedCounts(),
-    )
+    ), 400 if form.errors else 200
 
 
 def _source_step(step_id: Any) -> Step | None:
-    if not step_id or not str(step_id).isdigit():
+    step_id = parse_id(step_id)
+    if step_id is None:
         return None
-    step = db.get_or_404(Step, int(step_id))
+    step = db.get_or_404(Step, step_id)
     require(may_see_client(current_user, step.goal.plan.client))
     return step
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import BadHeaderError, Connection, Message
 from jinja2 import TemplateNotFound
@@ -27,7 +28,7 @@ from sqlalchemy import select, update
 from portal.audit import services as audit
 from portal.core.errors import InvalidTransition, NotFound
 from portal.core.time import utcnow
-from portal.core.transaction import unit_of_work
+from portal.core.transaction import unit_of_work, writing
 from portal.extensions import db
 from portal.notifications.models import OutboundEmail, OutboxStatus
 
@@ -38,12 +39,13 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for e-mails: the current host inside a request, else PUBLIC_BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute URL for e-mails and calendar feeds, always under PUBLIC_BASE_URL: the
+    request's Host header is chosen by the client and must never reach a link we send out."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_email(recipient: str, template: str, locale: str = "de", **context: Any) -> OutboundEmail:
@@ -177,6 +179,7 @@ def is_permanent(exc: Exception) -> bool:
     return False
 
 
+@writing()
 def send_pending(limit: int = 100) -> dict[str, int]:
     """Deliver up to ``limit`` due messages. Returns counts: sent, retry (temporary failure,
     tried again later), failed (given up), skipped (another sender claimed it first).
@@ -212,8 +215,8 @@ def _process(claim: _Claim) -> str:
     try:
         _deliver(msg)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.warning("outbox %s: attempt %s failed: %s", claim.email_id, attempts, error)
+        error = f"{type(exc).__name__}: {exc}"[:2000]  # for the admins' outbox page
+        log.warning("outbox %s: attempt %s failed: %s", claim.email_id, attempts, _reason(exc))
         if is_permanent(exc) or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
             _finish(
                 claim,
@@ -241,6 +244,16 @@ def _process(claim: _Claim) -> str:
         claimed_at=None,
     )
     return "sent"
+
+
+def _reason(exc: Exception) -> str:
+    """A failure for the log: its kind and SMTP codes, never its text (an SMTP server's answer
+    names the addresses)."""
+    codes = [getattr(exc, "smtp_code", None)]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+    shown = " ".join(str(c) for c in codes if c)
+    return f"{type(exc).__name__} {shown}".strip()
 
 
 def _message_for(email: OutboundEmail) -> Message:

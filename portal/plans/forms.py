@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core import labels
-from portal.core.forms import MultiCheckboxField, optional_int
+from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
 from portal.plans.models import GoalStatus, StepActor, StepStatus
 
 
@@ -47,7 +46,7 @@ class ChildrenField(StringField):
         return getattr(self, "raw", "") or ""
 
 
-class ClientForm(FlaskForm):
+class ClientForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[
@@ -73,23 +72,26 @@ class ClientForm(FlaskForm):
             NumberRange(min=0, max=30, message=_l("Bitte geben Sie eine Zahl von 0 bis 30 an.")),
         ],
     )
-    children = ChildrenField(_l("Kinder: Geburtsjahre"), validators=[Optional()])
+    children = ChildrenField(
+        _l("Kinder: Geburtsjahre"),
+        validators=[Optional(), Length(max=30, message=_l("Höchstens %(max)d Geburtsjahre."))],
+    )
     manager_id = SelectField(_l("Zuständig"), coerce=optional_int, validators=[Optional()])
 
 
-class CloseClientForm(FlaskForm):
+class CloseClientForm(PortalForm):
     closed_on = DateField(
         _l("Abgeschlossen am"),
         validators=[InputRequired(message=_l("Bitte geben Sie ein Datum an."))],
     )
 
 
-class PlanForm(FlaskForm):
+class PlanForm(PortalForm):
     agreed_on = DateField(_l("Vereinbart am"), validators=[Optional()])
     next_review_on = DateField(_l("Nächste Überprüfung"), validators=[Optional()])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(PortalForm):
     area = SelectField(_l("Bereich"), choices=labels.choices("area"))
     text = TextAreaField(
         _l("Ziel"),
@@ -103,7 +105,7 @@ class GoalForm(FlaskForm):
     )
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     text = TextAreaField(
         _l("Schritt"),
         validators=[

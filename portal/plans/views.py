@@ -9,13 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.errors import ValidationFailed
-from portal.core.forms import attach_error, submit
+from portal.core.forms import PortalForm, attach_error, submit
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
@@ -188,7 +187,7 @@ def close_client(client_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGERS)
 def reopen_client(client_id: int) -> Response:
     client = _client_or_404(client_id)
-    if not FlaskForm().validate_on_submit():
+    if not PortalForm().validate_on_submit():
         abort(400)
     client_records.reopen_client(current_user, client)
     flash(_("Der Fall ist wieder aktiv."), "success")

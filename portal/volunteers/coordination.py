@@ -11,12 +11,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.auth.models import Role
 from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.forms import PortalForm, attach_error
+from portal.core.inputs import query_id
 from portal.core.pagination import paginate
 from portal.security import is_own_account, may_coordinate_volunteer, require, roles_required
 from portal.volunteers import certificates, decisions, profiles, queries
@@ -43,7 +43,7 @@ def _filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
         status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
-        municipality_id=args.get("municipality", type=int),
+        municipality_id=query_id("municipality"),
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
         q=(args.get("q") or "")[:100],
@@ -96,7 +96,9 @@ def _render_detail(
     ), status
 
 
-def _refused(volunteer_id: int, form: FlaskForm, exc: DomainError, **shown: Any) -> tuple[str, int]:
+def _refused(
+    volunteer_id: int, form: PortalForm, exc: DomainError, **shown: Any
+) -> tuple[str, int]:
     """The volunteer's page again after a refusal: at the field it names (400), or, when it
     refuses the action as a whole (someone else decided first, say), above the page."""
     attach_error(form, exc)

@@ -23,7 +23,7 @@ from portal.auth.models import User
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.labels import label
 from portal.core.time import today_local, utcnow
-from portal.core.transaction import unit_of_work
+from portal.core.transaction import unit_of_work, writing
 from portal.extensions import db
 from portal.notifications.services import external_url, queue_email
 from portal.security import is_own_account, may_coordinate_volunteer, refuse_own_account
@@ -241,6 +241,7 @@ def record_certificate_check(
     return check
 
 
+@writing()
 def send_certificate_reminders(today: date | None = None) -> int:
     """E-mail volunteer and coordinators 8 weeks before a certificate expires, once.
 

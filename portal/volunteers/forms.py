@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.auth.forms import confirm_field, email_field, new_password_field
-from portal.core.forms import MultiCheckboxField, int_or_none
+from portal.core.forms import MultiCheckboxField, PortalForm, int_or_none
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.municipalities.models import Municipality
@@ -44,7 +43,7 @@ def availability_field_name(day: int, part: str) -> str:
     return f"av_{day}_{part}"
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     """The profile fields shared by sign-up, application and profile edit."""
 
     phone = StringField(
@@ -232,7 +231,7 @@ class VolunteerSignUpForm(ProfileForm):
     pledge = _pledge_field()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     reason = TextAreaField(
         _l("Begründung oder Nachricht"),
         validators=[
@@ -242,7 +241,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(PortalForm):
     issued_on = DateField(
         _l("Ausgestellt am"),
         validators=[InputRequired(message=_l("Bitte geben Sie das Ausstellungsdatum an."))],

@@ -253,7 +253,7 @@ def test_the_certificate_pdf_contains_the_right_total_hours(world, client, auth)
     assert "Das Enddatum liegt vor dem Anfangsdatum." in bad.get_data(as_text=True)
 
 
-def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(world, client, auth):
+def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(app, world, client, auth):
     once = fb.once_need(world["gaggenau"], title="Begleitung Landratsamt")
     weekly = fb.weekly_need(
         world["gaggenau"], title="Lernhilfe", ends_on=today_local() + timedelta(weeks=3)
@@ -269,7 +269,8 @@ def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(world, 
     assert client.post("/board/calendar/renew").status_code == 302
     page = client.get("/board/my-tasks").get_data(as_text=True)
     feed_url = page.split('id="feed-url" size="60"')[0].rsplit('value="', 1)[1].split('"')[0]
-    path = feed_url.split("localhost", 1)[1]
+    assert feed_url.startswith(app.config["PUBLIC_BASE_URL"] + "/board/calendar/")
+    path = feed_url.removeprefix(app.config["PUBLIC_BASE_URL"])
     auth.logout()
 
     response = client.get(path)  # no log-in: the secret address is the credential

@@ -99,7 +99,9 @@ def test_seed_demo_if_empty_seeds_an_empty_database(app):
     assert count(User) == 12
 
 
-@pytest.mark.app_config(PORTAL_ENV="production", DATABASE_URL_SET=True)
+@pytest.mark.app_config(
+    PORTAL_ENV="production", DATABASE_URL_SET=True, PUBLIC_BASE_URL="http://localhost"
+)
 def test_in_production_the_demo_accounts_have_no_password(app, client, auth):
     assert app.config["DEMO_PASSWORDS"] is False
     result = run(app, "seed-demo")

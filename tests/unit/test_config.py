@@ -8,7 +8,15 @@ from portal import create_app
 from portal.config import DEV_SECRET_KEY, ConfigError, load_config
 
 REAL_KEY = "q3Zr8s1Yx0VbN7mK2pL5wT9eH4uJ6cA1fG8dS0"
-ENV_VARS = ("PORTAL_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_SERVER")
+ENV_VARS = (
+    "PORTAL_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MAIL_SERVER",
+    "PUBLIC_BASE_URL",
+    "TRUSTED_HOSTS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +29,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def production(monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'prod.db'}"
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://portal.example.org")
     return url
 
 
@@ -109,3 +118,50 @@ def test_production_never_hashes_passwords_cheaply(monkeypatch, production):
     app = create_app({"PASSWORD_HASH_CHEAP": True, "DEMO_PASSWORDS": True})
     assert app.config["PASSWORD_HASH_CHEAP"] is False
     assert app.config["DEMO_PASSWORDS"] is False
+
+
+@pytest.mark.parametrize("value", ["Production", "prod", "PRODUCTION", "production ", "dev", "x"])
+def test_unknown_profiles_refuse_to_start(monkeypatch, tmp_path, value):
+    """A misspelt profile must not fall back to the insecure development settings."""
+    monkeypatch.setenv("PORTAL_ENV", value)
+    monkeypatch.setenv("SECRET_KEY", REAL_KEY)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(ConfigError, match="PORTAL_ENV"):
+        create_app()
+    with pytest.raises(ConfigError, match="PORTAL_ENV"):
+        load_config(str(tmp_path), {"PORTAL_ENV": value})
+
+
+@pytest.mark.parametrize("value", ["development", "testing", "production"])
+def test_the_known_profiles_start(monkeypatch, production, value):
+    monkeypatch.setenv("PORTAL_ENV", value)
+    monkeypatch.setenv("SECRET_KEY", REAL_KEY)
+    monkeypatch.setenv("DATABASE_URL", production)
+    assert create_app().config["PORTAL_ENV"] == value
+
+
+@pytest.mark.parametrize("base", [None, "", "portal.example.org", "ftp://portal.example.org"])
+def test_production_refuses_to_start_without_a_public_base_url(monkeypatch, production, base):
+    monkeypatch.setenv("SECRET_KEY", REAL_KEY)
+    monkeypatch.setenv("DATABASE_URL", production)
+    if base is None:
+        monkeypatch.delenv("PUBLIC_BASE_URL")
+    else:
+        monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app()
+
+
+def test_production_trusts_only_the_public_host_unless_told_otherwise(monkeypatch, production):
+    monkeypatch.setenv("SECRET_KEY", REAL_KEY)
+    monkeypatch.setenv("DATABASE_URL", production)
+    assert create_app().config["TRUSTED_HOSTS"] == ["portal.example.org"]
+    monkeypatch.setenv("TRUSTED_HOSTS", "portal.example.org, 10.0.0.5")
+    assert create_app().config["TRUSTED_HOSTS"] == ["portal.example.org", "10.0.0.5"]
+
+
+def test_development_answers_every_host_and_links_to_the_local_server(tmp_path):
+    cfg = load_config(str(tmp_path))
+    assert cfg["TRUSTED_HOSTS"] is None
+    assert cfg["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert cfg["MAX_CONTENT_LENGTH"] == 1024 * 1024

@@ -509,6 +509,7 @@ def test_durations_are_shown_in_hours():
         for line, text in msgids(path)
         if re.search(r"\bMin(?:uten|\.)", text)
         and "einige Minuten" not in text
+        and "einigen Minuten" not in text
         and "wenigen Minuten" not in text  # waiting times, not durations of work
         and "endet Ihre Anmeldung" not in text  # the idle sign-out countdown
     ]
