@@ -19,9 +19,17 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, mail, mig
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Portal(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """An unexpected error, logged by its route: the path may carry a token."""
+        from portal.core.error_pages import where
+
+        self.logger.error("Exception on %s", where(), exc_info=exc_info)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Application factory."""
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

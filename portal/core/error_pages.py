@@ -55,7 +55,7 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template(f"errors/{code}.html", message=message), code
 
 
-def _where() -> str:
+def where() -> str:
     """The route, not the path: paths can carry tokens that must not reach the logs."""
     rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
     return f"{request.method} {rule}"
@@ -69,7 +69,7 @@ def page_for(exc: Any) -> tuple[str, int]:
 
 def database_unavailable(exc: Exception) -> tuple[str, int]:
     _release_session()
-    log.error("database unavailable on %s: %s", _where(), type(exc).__name__)
+    log.error("database unavailable on %s: %s", where(), type(exc).__name__)
     return render_error(503)
 
 
@@ -78,7 +78,7 @@ def server_error(exc: Any) -> tuple[str, int]:
     if isinstance(original, OperationalError | InterfaceError):
         return database_unavailable(original)
     _release_session()
-    log.error("500 on %s", _where())
+    log.error("500 on %s", where())
     return render_error(500)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 
 from portal.extensions import db
 from tests import fuzzing
@@ -51,6 +51,7 @@ def run(app: Flask, fuzz: dict[str, Any], role: str) -> int:
     )
     @given(fuzzing.requests(app, role, fuzz["offers"], fuzz["pools"]))
     def one(request: dict[str, Any]) -> None:
+        note(f"{request['method']} {request['url'][:500]} {request['data']!r:.500}")
         try:
             response = client.open(request["url"], method=request["method"], data=request["data"])
         finally:

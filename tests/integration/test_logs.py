@@ -1,5 +1,6 @@
-"""A failed delivery is logged by the message's number and the kind of failure, never with
-the recipient's address (an SMTP refusal names it) or the message's text."""
+"""The portal's log records name records by their ids: a failed delivery by the message's
+number and the kind of failure (never the recipient's address, which an SMTP refusal names),
+an unexpected error by its route (never the path, which may carry a token)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,18 @@ def test_delivery_failures_are_logged_without_addresses(app, monkeypatch, caplog
     row = db.session.get(OutboundEmail, mail.id)
     assert row.status in (OutboxStatus.PENDING, OutboxStatus.FAILED)
     assert type(error).__name__ in (row.last_error or "")  # the admins still see the reason
+
+
+@pytest.mark.app_config(PROPAGATE_EXCEPTIONS=False)
+def test_an_unexpected_error_is_logged_by_route_not_by_path(app, client, caplog):
+    def boom(token: str) -> str:
+        raise RuntimeError("kaputt")
+
+    app.add_url_rule("/_test/reset/<token>", "test_reset_boom", boom)
+    secret = "eyJ1aWQiOjF9.awySGw.StezF997e5QuIyYJuytxnFwWhq8"
+    with caplog.at_level(logging.ERROR, logger="portal"):
+        assert client.get(f"/_test/reset/{secret}").status_code == 500
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Exception on GET /_test/reset/<token>" in messages
+    assert not any(secret in m for m in messages)
+    assert conftest.personal_data_in(caplog.records) == []
