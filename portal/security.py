@@ -122,7 +122,7 @@ def memberships_for(user_id: int) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(Membership.user_id == user_id)))
 
 
-# --- volunteers (issue 3) -------------------------------------------------------------------
+# --- volunteers -------------------------------------------------------------------
 
 
 def coordinated_municipality_ids(user: User | Any) -> set[int] | None:
@@ -139,7 +139,7 @@ def may_coordinate_volunteer(user: User | Any, profile: Any) -> bool:
     return may_coordinate_municipality(user, profile.home_municipality_id)
 
 
-# --- plans and needs (issue 4) --------------------------------------------------------------
+# --- plans and needs --------------------------------------------------------------
 
 
 def managed_municipality_ids(user: User | Any) -> set[int] | None:

@@ -1,4 +1,4 @@
-"""Builders for clients, plans, goals, steps and needs (issue 4)."""
+"""Builders for clients, plans, goals, steps and needs."""
 
 from __future__ import annotations
 

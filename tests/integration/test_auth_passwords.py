@@ -1,4 +1,4 @@
-"""Password reset, change, invitations, hashing and e-mail uniqueness (issue 2, point 3).
+"""Password reset, change, invitations, hashing and e-mail uniqueness.
 
 The answers never reveal whether an address is registered.
 """

@@ -1,4 +1,4 @@
-"""Session and remember-me cookies (issue 2, point 9)."""
+"""Session and remember-me cookies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sign-up with e-mail verification, log-in before and after, log-out (issue 2, point 3)."""
+"""Sign-up with e-mail verification, log-in before and after, log-out."""
 
 from __future__ import annotations
 

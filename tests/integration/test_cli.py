@@ -1,4 +1,4 @@
-"""Command-line tasks (issue 2, points 6 and 7): flask seed-demo, create-admin, outbox send,
+"""Command-line tasks: flask seed-demo, create-admin, outbox send,
 reminders run. Invoked through Flask's CLI runner against the real database."""
 
 from __future__ import annotations

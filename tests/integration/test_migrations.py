@@ -1,4 +1,4 @@
-"""The migrations run both ways (issue 2, point 1): upgrade to head, downgrade to base (nothing
+"""The migrations run both ways: upgrade to head, downgrade to base (nothing
 left but Alembic's own table), upgrade again, and the result matches the models; and the data a
 revision moves arrives, and comes back on the way down.
 

@@ -1,4 +1,4 @@
-"""The e-mail outbox (issue 2, point 6): written in the transaction of the change, delivered by
+"""The e-mail outbox: written in the transaction of the change, delivered by
 `send_pending()` with Flask-Mail to a real local SMTP server (aiosmtpd), retried with backoff,
 given up after OUTBOX_MAX_ATTEMPTS, and never sent twice by concurrent senders."""
 

@@ -1,4 +1,4 @@
-"""Rate limits on log-in and password-reset requests (issue 2, point 9): Flask-Limiter, memory by
+"""Rate limits on log-in and password-reset requests: Flask-Limiter, memory by
 default, Redis when configured (shared by several app instances), a friendly German 429 page,
 and settings that belong to the app they were given to."""
 

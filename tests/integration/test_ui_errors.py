@@ -1,4 +1,4 @@
-"""Friendly error pages in the base layout (issue 2, point 8)."""
+"""Friendly error pages in the base layout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`GET /healthz` reports the database's state (issue 2, point 12)."""
+"""`GET /healthz` reports the database's state."""
 
 from __future__ import annotations
 

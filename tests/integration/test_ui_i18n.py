@@ -1,4 +1,4 @@
-"""German by default, English switchable and remembered (issue 2, point 8)."""
+"""German by default, English switchable and remembered."""
 
 from __future__ import annotations
 

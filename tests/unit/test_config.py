@@ -1,4 +1,4 @@
-"""Settings from the environment; production refuses unsafe starts (issue 2, point 9)."""
+"""Settings from the environment; production refuses unsafe starts."""
 
 from __future__ import annotations
 
