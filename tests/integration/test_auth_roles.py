@@ -1,5 +1,4 @@
-"""Roles as memberships: navigation for every role held, `roles_required`, safe `next`
-(issue 2, point 4)."""
+"""Roles as memberships: navigation for every role held, `roles_required`, safe `next`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Several outbox senders at once never send a message twice (DESIGN.md §5, issue 2 point 6).
+"""Several outbox senders at once never send a message twice (DESIGN.md §5).
 
 Real concurrency against the same database (a SQLite file and, with TEST_DATABASE_URL,
 PostgreSQL): threads that each have their own app context and session, and separate
