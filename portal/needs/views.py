@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.errors import DomainError, ValidationFailed
-from portal.core.forms import ActionForm, attach_error, form_status
+from portal.core.forms import ActionForm, attach_error, form_status, submit
 from portal.core.http import safe_next_url
 from portal.core.inputs import parse_id
 from portal.core.pagination import paginate
@@ -155,20 +155,15 @@ def edit(need_id: int) -> ResponseReturnValue:
 def cancel(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     form = CancelNeedForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel_need(current_user, need, form.reason.data)
-        except ValidationFailed as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Der Bedarf ist abgesagt."), "success")
-            return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template(
-        "needs/cancel.html",
-        form=form,
-        need=need,
-        assigned=services.active_assignments(need),
-    ), form_status(form)
+    return submit(
+        form,
+        lambda: services.cancel_need(current_user, need, form.reason.data),
+        done=_("Der Bedarf ist abgesagt."),
+        target=url_for("needs.detail", need_id=need.id),
+        page=lambda: render_template(
+            "needs/cancel.html", form=form, need=need, assigned=services.active_assignments(need)
+        ),
+    )
 
 
 @bp.post("/<int:need_id>/duplicate")
@@ -197,27 +192,25 @@ def complete(need_id: int) -> Response:
 # --- claims and reports of the managers' needs ------------------------------------------------
 
 
-def _back_to(need: Need) -> Response:
-    target = safe_next_url(request.form.get("next"))
-    return redirect(target or url_for("needs.detail", need_id=need.id))
+def _back_url(need: Need) -> str:
+    """Where a manager's action on a claim or report returns: the page it came from, else the
+    need's page."""
+    return safe_next_url(request.form.get("next")) or url_for("needs.detail", need_id=need.id)
 
 
 @bp.route("/assignments/<int:assignment_id>/release", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
-def release(assignment_id: int) -> str | Response | tuple[str, int]:
+def release(assignment_id: int) -> ResponseReturnValue:
     assignment = db.get_or_404(Assignment, assignment_id)
     require(may_manage_need(current_user, assignment.need))
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            claims.release(current_user, assignment_id, form.reason.data)
-        except DomainError as exc:
-            attach_error(form, exc)
-        else:
-            flash(_("Die Übernahme wurde beendet; beide Seiten werden benachrichtigt."), "success")
-            return _back_to(assignment.need)
-    return render_template("needs/release.html", assignment=assignment, form=form), form_status(
-        form
+    return submit(
+        form,
+        lambda: claims.release(current_user, assignment_id, form.reason.data),
+        done=_("Die Übernahme wurde beendet; beide Seiten werden benachrichtigt."),
+        target=lambda _ended: _back_url(assignment.need),
+        page=lambda: render_template("needs/release.html", assignment=assignment, form=form),
+        refused=(DomainError,),
     )
 
 
@@ -234,7 +227,7 @@ def acknowledge(report_id: int) -> Response:
         flash(exc.message, "warning")
     else:
         flash(_("Bericht bestätigt."), "success")
-    return _back_to(report.assignment.need)
+    return redirect(_back_url(report.assignment.need))
 
 
 @bp.get("/reports")
