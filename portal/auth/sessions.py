@@ -20,11 +20,10 @@ from sqlalchemy import delete, select
 from portal.audit import services as audit
 from portal.auth.models import User, new_session_token
 from portal.auth.security_models import LoginSession, TrustedDevice
+from portal.core.inputs import parse_id
 from portal.core.time import utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
-
-MAX_ID = 2**31 - 1
 
 
 def digest(secret: str) -> str:
@@ -66,12 +65,13 @@ def user_for_login_id(login_id: str) -> User | None:
     """The user a session or remember-me cookie signs in, or None when it no longer counts."""
     uid, _, rest = login_id.partition(":")
     token, _, secret = rest.partition(":")
-    if not (uid.isdigit() and len(uid) <= 10 and int(uid) <= MAX_ID and token and secret):
+    user_id = parse_id(uid)
+    if user_id is None or not (token and secret):
         return None
     row = db.session.execute(
         select(User, LoginSession.expires_at)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(uid), LoginSession.token_hash == digest(secret))
+        .where(User.id == user_id, LoginSession.token_hash == digest(secret))
     ).first()
     if row is None:
         return None
