@@ -83,16 +83,27 @@ def volunteer(
     **kw: Any,
 ) -> User:
     u = user(roles=[(Role.VOLUNTEER, None, None)], **kw)
+    volunteer_profile(u, home, status)
+    return u
+
+
+def volunteer_profile(
+    u: User,
+    home: Municipality,
+    status: str = VolunteerStatus.APPROVED,
+    interests: tuple[str, ...] = ("tutoring",),
+) -> VolunteerProfile:
+    """A volunteer profile of ``u`` at home in ``home`` (German, Monday afternoons)."""
     profile = VolunteerProfile(
         user=u,
         home_municipality=home,
         status=status,
         languages={"de": "native"},
-        interests=["tutoring"],
+        interests=list(interests),
         availability={0: ["afternoon"]},
         consent_version="2026-11",
     )
     profile.municipalities.append(home)
     db.session.add(profile)
     db.session.flush()
-    return u
+    return profile

@@ -23,19 +23,7 @@ from tests.factories_volunteers import profile_of
 def _with_profile(user: User, home, status: str) -> VolunteerProfile:
     """``user`` also volunteers, with a profile at home in ``home``."""
     user.memberships.append(Membership(role=Role.VOLUNTEER))
-    profile = VolunteerProfile(
-        user=user,
-        home_municipality=home,
-        status=status,
-        languages={"de": "native"},
-        interests=["youth_family"],
-        availability={0: ["afternoon"]},
-        consent_version="2026-11",
-    )
-    profile.municipalities.append(home)
-    db.session.add(profile)
-    db.session.flush()
-    return profile
+    return factories.volunteer_profile(user, home, status, interests=("youth_family",))
 
 
 @pytest.fixture
