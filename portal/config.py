@@ -126,6 +126,29 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "COUNTY_REFERENCE_PREFIX": env.get("COUNTY_REFERENCE_PREFIX", "RA"),
         "CONDUCT_CERTIFICATE_VALID_YEARS": int(env.get("CONDUCT_CERTIFICATE_VALID_YEARS", "5")),
         "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2026-11"),
+        # Who runs the portal (header, legal pages, PDFs, e-mails). The defaults are the demo
+        # county's; a real deployment sets every one of them.
+        "OPERATOR_NAME": env.get("OPERATOR_NAME", "Landratsamt Rastatt"),
+        "OPERATOR_REGION": env.get("OPERATOR_REGION", "Landkreis Rastatt"),
+        "OPERATOR_UNIT": env.get(
+            "OPERATOR_UNIT", "Amt für Migration und Integration – Integrationsmanagement"
+        ),
+        "OPERATOR_ADDRESS": env.get("OPERATOR_ADDRESS", "Am Schlossplatz 5, 76437 Rastatt"),
+        "OPERATOR_PHONE": env.get("OPERATOR_PHONE", "07222 381-0"),
+        "OPERATOR_EMAIL": env.get("OPERATOR_EMAIL", "integration@landkreis-rastatt.example"),
+        "OPERATOR_WEBSITE": env.get("OPERATOR_WEBSITE", "https://www.landkreis-rastatt.example"),
+        "OPERATOR_REPRESENTATIVE": env.get("OPERATOR_REPRESENTATIVE", "Der Landrat (Demo)"),
+        # Path below static/ of the logo or coat of arms shown in the header.
+        "OPERATOR_LOGO": env.get("OPERATOR_LOGO", "img/operator-logo.svg"),
+        "DPO_NAME": env.get("DPO_NAME", "Datenschutzbeauftragte des Landratsamts Rastatt"),
+        "DPO_ADDRESS": env.get("DPO_ADDRESS", "Am Schlossplatz 5, 76437 Rastatt"),
+        "DPO_EMAIL": env.get("DPO_EMAIL", "datenschutz@landkreis-rastatt.example"),
+        "DPO_PHONE": env.get("DPO_PHONE", "07222 381-0"),
+        "SUPERVISORY_AUTHORITY": env.get(
+            "SUPERVISORY_AUTHORITY",
+            "Der Landesbeauftragte für den Datenschutz und die Informationsfreiheit "
+            "Baden-Württemberg, Lautenschlagerstraße 20, 70173 Stuttgart",
+        ),
         "PER_PAGE": 25,
         "DEMO_PASSWORDS": portal_env == "development",
         # Minimal Argon2id cost: for the test suite only, never honoured in production.
