@@ -149,6 +149,15 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "Der Landesbeauftragte für den Datenschutz und die Informationsfreiheit "
             "Baden-Württemberg, Lautenschlagerstraße 20, 70173 Stuttgart",
         ),
+        # Retention (`flask retention run`, daily). The privacy notice states these periods.
+        "RETENTION_CLOSED_CLIENT_YEARS": int(env.get("RETENTION_CLOSED_CLIENT_YEARS", "3")),
+        "RETENTION_INACTIVE_VOLUNTEER_MONTHS": int(
+            env.get("RETENTION_INACTIVE_VOLUNTEER_MONTHS", "24")
+        ),
+        # Days between the warning e-mail to an inactive volunteer and the erasure.
+        "RETENTION_INACTIVE_WARNING_DAYS": int(env.get("RETENTION_INACTIVE_WARNING_DAYS", "30")),
+        "RETENTION_SENT_MAIL_DAYS": int(env.get("RETENTION_SENT_MAIL_DAYS", "90")),
+        "RETENTION_AUDIT_YEARS": int(env.get("RETENTION_AUDIT_YEARS", "6")),
         "PER_PAGE": 25,
         "DEMO_PASSWORDS": portal_env == "development",
         # Minimal Argon2id cost: for the test suite only, never honoured in production.
