@@ -1,4 +1,7 @@
-"""Role-aware navigation. A user with several roles sees the sections of all of them."""
+"""Role-aware navigation. A user with several roles sees the sections of all of them.
+
+"Start" (the dashboard, base.html) is the one overview; the pages of a section are named for
+what they hold, so that no second link reads like another overview."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         Role.VOLUNTEER,
         (
-            NavItem(_l("Meine Übersicht"), "volunteers.home"),
+            NavItem(_l("Meine Bewerbung"), "volunteers.home"),
             NavItem(_l("Aufgaben finden"), "board.index"),
             NavItem(_l("Meine Aufgaben"), "board.my_tasks"),
             NavItem(_l("Mein Profil"), "volunteers.edit_profile"),
@@ -44,14 +47,14 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         Role.COORDINATOR,
         (
-            NavItem(_l("Übersicht"), "coordination.overview"),
+            NavItem(_l("Zahlen je Gemeinde"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
         ),
     ),
     NavSection(
         Role.MANAGER,
         (
-            NavItem(_l("Übersicht"), "plans.start"),
+            NavItem(_l("Fristen und Überprüfungen"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
             NavItem(_l("Berichte"), "needs.reports"),

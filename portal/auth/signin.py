@@ -38,6 +38,7 @@ from portal.extensions import db
 
 PENDING = "sign_in_pending"
 LAST_SEEN = "last_seen"
+SIGNED_UP = "signed_up"
 MUST_ENROL = "must_enrol"
 PENDING_SECONDS = 300
 PENDING_TRIES = 5
@@ -47,6 +48,20 @@ OPEN_ENDPOINTS = frozenset({"static", "core.healthz", "auth.logout", "auth.set_l
 ENROL_ENDPOINTS = frozenset(
     {"two_factor.setup", "two_factor.begin", "two_factor.confirm", "core.privacy"}
 )
+
+
+def to_check_mail(email: str, application: bool = False) -> Response:
+    """After a sign-up (or a request to send the link again): the check-your-mail page repeats
+    the address (kept in the signed session, never in the URL) and, after a volunteer's sign-up,
+    says that the application was received. Unknown addresses get the same page."""
+    session[SIGNED_UP] = {"email": email.strip()[:254], "application": application}
+    return redirect(url_for("auth.check_mail"))
+
+
+def signed_up() -> dict[str, Any]:
+    """What `to_check_mail` kept: the address and whether an application came with it."""
+    kept = session.get(SIGNED_UP)
+    return kept if isinstance(kept, dict) else {}
 
 
 def now() -> float:

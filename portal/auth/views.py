@@ -106,13 +106,15 @@ def signup() -> ResponseReturnValue:
         services.sign_up(
             form.email.data, form.display_name.data, form.password.data, locale=_locale()
         )
-        return redirect(url_for("auth.check_mail"))
+        return signin.to_check_mail(form.email.data)
     return render_template("auth/signup.html", form=form), form_status(form)
 
 
 @bp.get("/signup/check-mail")
 def check_mail() -> str:
-    return render_template("auth/check_mail.html")
+    kept = signin.signed_up()
+    form = EmailOnlyForm(email=kept.get("email"))
+    return render_template("auth/check_mail.html", kept=kept, form=form)
 
 
 @bp.get("/verify/<token>")
@@ -130,12 +132,20 @@ def verify_email(token: str) -> ResponseReturnValue:
 @bp.post("/verify/resend")
 @limiter.limit(_reset_limit)
 def resend_verification() -> ResponseReturnValue:
+    """Send the link again. The same answer whether the address is known, unverified or not."""
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.resend_verification(form.email.data)
-        return redirect(url_for("auth.check_mail"))
+        flash(
+            _(
+                "Wenn zu dieser Adresse ein unbestätigtes Konto gehört, ist eine neue E-Mail "
+                "unterwegs."
+            ),
+            "info",
+        )
+        return signin.to_check_mail(form.email.data, signin.signed_up().get("application", False))
     flash(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."), "danger")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.check_mail"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -157,7 +157,7 @@ def withdraw(assignment_id: int) -> Any:
             return render_template(
                 "board/withdraw.html", assignment=assignment, form=form
             ), exc.status_code
-        flash(_("Sie haben die Aufgabe abgegeben. Danke für Ihre Nachricht."), "success")
+        flash(_("Sie haben die Aufgabe zurückgegeben. Danke für Ihre Nachricht."), "success")
         return redirect(url_for("board.my_tasks"))
     return render_template("board/withdraw.html", assignment=assignment, form=form), form_status(
         form
@@ -184,13 +184,15 @@ def my_tasks() -> Any:
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
+    feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
     return render_template(
         "board/my_tasks.html",
         profile=profile,
         upcoming=queries.upcoming_assignments(profile),
         past=paginate(queries.past_assignments_stmt(profile)),
         hours=queries.hours(profile),
-        feed_url=external_url("board.calendar_feed", token=feed.token) if feed else None,
+        feed_url=feed_url,
+        webcal_url=calendar.webcal_url(feed_url) if feed_url else None,
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
         next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),

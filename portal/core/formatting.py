@@ -20,6 +20,7 @@ from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.core.labels import label, labels_for
 from portal.core.time import to_local
@@ -147,6 +148,12 @@ def format_schedule(need: Any) -> str:
     return _once(need)
 
 
+def reference(value: Any) -> Markup:
+    """``{{ client.reference|reference }}``: a reference such as RA-2026-0001 that never breaks
+    across lines (``.ref`` in portal.css)."""
+    return Markup('<span class="ref">%s</span>') % value
+
+
 FILTERS: dict[str, Any] = {
     "day": format_day,
     "clock": format_clock,
@@ -154,6 +161,7 @@ FILTERS: dict[str, Any] = {
     "hours": format_hours,
     "hours_number": hours_number,
     "schedule": format_schedule,
+    "reference": reference,
 }
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from flask import flash, redirect
+from flask import flash, g, redirect
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -139,7 +139,14 @@ class PortalForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in self:
             _forget_over_long(field)
+        if not valid:
+            mark_failed()
         return valid
+
+
+def mark_failed() -> None:
+    """The page shows a refused form: its title starts with "Fehler:" (base.html)."""
+    g.form_failed = True
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -256,6 +263,7 @@ def attach_error(form: FlaskForm, exc: DomainError) -> None:
 
     A refusal names one field (``exc.field``) or several (``exc.errors``: field name to message).
     """
+    mark_failed()
     errors: dict[str, str] = getattr(exc, "errors", None) or {exc.field or "": exc.message}
     for name, message in errors.items():
         target = getattr(form, name, None) if name else None

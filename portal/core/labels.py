@@ -160,10 +160,16 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "invited": _l("eingeladen"),
         "blocked": _l("gesperrt"),
     },
-    # what a manager does with a need when saving it: a choice between two need statuses
+    # what a manager does with a need when saving it: the form's two buttons (need statuses)
     "need_publish": {
-        "draft": _l("als Entwurf speichern"),
-        "open": _l("für Ehrenamtliche veröffentlichen"),
+        "draft": _l("Als Entwurf speichern"),
+        "open": _l("Veröffentlichen"),
+    },
+    # what a volunteer does with a claim: report back, or give the task back (not "abgeben":
+    # "Bericht abgeben" and "Aufgabe abgeben" would mean opposite things side by side)
+    "claim_action": {
+        "report": _l("Bericht abgeben"),
+        "withdraw": _l("Aufgabe zurückgeben"),
     },
     # why a need fits a volunteer on the board (matching.fit)
     "fit_reason": {

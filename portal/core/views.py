@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from portal.core.health import database_problem
 from portal.dashboard import cards_for
 from portal.extensions import limiter
+from portal.municipalities.services import all_offices
 
 bp = Blueprint("core", __name__)
 
@@ -17,7 +18,7 @@ bp = Blueprint("core", __name__)
 def index() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
-    return render_template("core/index.html")
+    return render_template("core/index.html", offices=all_offices())
 
 
 @bp.get("/dashboard")

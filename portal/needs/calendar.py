@@ -82,6 +82,13 @@ def _render_feed(
     return calendar.to_ical()
 
 
+def webcal_url(feed_url: str) -> str:
+    """The feed's address as a ``webcal://`` link: calendar apps (Apple, Outlook) open it and
+    offer to subscribe."""
+    parts = urlsplit(feed_url)
+    return parts._replace(scheme="webcal").geturl()
+
+
 def calendar_token(profile: VolunteerProfile) -> CalendarFeedToken | None:
     return db.session.scalar(
         select(CalendarFeedToken).where(CalendarFeedToken.volunteer_id == profile.id)

@@ -88,8 +88,9 @@ class NeedForm(PortalForm):
         ],
     )
     requires_conduct_certificate = BooleanField(_l("Erweitertes Führungszeugnis erforderlich"))
+    # Set by the button that sends the form: "Als Entwurf speichern" or "Veröffentlichen".
     status = RadioField(
-        _l("Veröffentlichen"),
+        _l("Status"),
         choices=labels.choices("need_publish"),
         default=NeedStatus.DRAFT,
     )

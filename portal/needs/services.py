@@ -7,7 +7,7 @@ the session rolled back.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -26,6 +26,7 @@ from portal.needs.models import (
     NeedCategory,
     NeedStatus,
 )
+from portal.needs.schedule import next_occurrence
 from portal.needs.validation import ONCE, NeedInput, NeedInvalid, _now_local, validate
 from portal.notifications.services import external_url, queue_email
 from portal.plans.models import Step, StepStatus
@@ -260,6 +261,15 @@ def duplicate_need(actor: Any, need: Need) -> Need:
     db.session.flush()
     record_about("need.duplicated", actor, copy, copy.municipality_id, original_id=need.id)
     return copy
+
+
+def appointment_ahead(need: Need) -> datetime | None:
+    """The start (naive UTC) of the need's next appointment that has not ended yet: completing
+    the need before it ends the claims early (the page warns)."""
+    if need.status not in (NeedStatus.OPEN, NeedStatus.FILLED):
+        return None
+    upcoming = next_occurrence(need, utcnow())
+    return upcoming[0] if upcoming else None
 
 
 @unit_of_work()

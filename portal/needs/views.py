@@ -35,6 +35,7 @@ from portal.needs.forms import (
 from portal.needs.models import Assignment, Need, NeedStatus, Report
 from portal.plans.clients import manageable_municipalities
 from portal.plans.models import Step
+from portal.plans.services import offers_achievement
 from portal.security import (
     may_manage_need,
     may_see_client,
@@ -123,6 +124,8 @@ def detail(need_id: int) -> str:
         assignments=queries.need_assignments(need),
         complete_form=CompleteNeedForm(),
         action_form=ActionForm(),
+        appointment_ahead=services.appointment_ahead(need),
+        goal_offer=step.goal if step and show_step and offers_achievement(step.goal) else None,
     )
 
 

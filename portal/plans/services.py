@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
-from portal.core.errors import ValidationFailed
+from portal.core.errors import InvalidTransition, ValidationFailed
 from portal.core.time import today_local
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -93,6 +93,28 @@ def update_goal(actor: Any, goal: Goal, area: str, text: str, status: str) -> Go
     _validate_goal(area, text, status)
     goal.area, goal.text, goal.status = area, text.strip(), status
     _audit("goal.updated", actor, "goal", goal.id, client)
+    return goal
+
+
+def offers_achievement(goal: Goal) -> bool:
+    """Every counted step of an open goal is done: the manager is offered to mark it achieved."""
+    done, counted = goal_progress(goal)
+    return (
+        counted > 0 and done == counted and goal.status in (GoalStatus.OPEN, GoalStatus.IN_PROGRESS)
+    )
+
+
+@unit_of_work()
+def achieve_goal(actor: Any, goal: Goal) -> Goal:
+    """Mark a goal achieved once all its steps are done (dropped steps do not count)."""
+    client = goal.plan.client
+    _check_manages(actor, client.municipality_id)
+    if not offers_achievement(goal):
+        raise InvalidTransition(
+            _("Das Ziel kann erst als erreicht gelten, wenn alle Schritte erledigt sind.")
+        )
+    goal.status = GoalStatus.ACHIEVED
+    _audit("goal.achieved", actor, "goal", goal.id, client)
     return goal
 
 

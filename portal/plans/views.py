@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
-from portal.core.errors import ValidationFailed
-from portal.core.forms import PortalForm, attach_error, submit
+from portal.core.errors import DomainError, ValidationFailed
+from portal.core.forms import ActionForm, PortalForm, attach_error, submit
+from portal.core.http import safe_next_url
 from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
@@ -209,6 +210,8 @@ def plan(client_id: int) -> str:
         client=client,
         plan=plan,
         progress=services.goal_progress,
+        offers_achievement=services.offers_achievement,
+        action_form=ActionForm(),
         is_overdue=services.is_overdue,
         needs_by_step=needs_of_step_ids(step_ids),
         today=today_local(),
@@ -263,6 +266,24 @@ def edit_goal(goal_id: int) -> ResponseReturnValue:
         target=url_for("plans.plan", client_id=client.id),
         page=lambda: render_template("plans/goal_form.html", form=form, client=client, goal=goal),
     )
+
+
+@bp.post("/goals/<int:goal_id>/achieve")
+@roles_required(*MANAGERS)
+def achieve_goal(goal_id: int) -> Response:
+    """Offered where all of a goal's steps are done (the plan, a completed need's page)."""
+    goal = _goal_or_404(goal_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.achieve_goal(current_user, goal)
+    except DomainError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(_("Das Ziel ist als erreicht markiert."), "success")
+    back = safe_next_url(form.next.data)
+    return redirect(back or url_for("plans.plan", client_id=goal.plan.client_id))
 
 
 def _step_input(form: StepForm) -> services.StepInput:

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.auth.forms import confirm_field, email_field, new_password_field
-from portal.core.forms import MultiCheckboxField, PortalForm, int_or_none
+from portal.core.forms import MultiCheckboxField, PortalForm, int_or_none, mark_failed
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local
 from portal.municipalities.models import Municipality
@@ -135,6 +135,7 @@ class ProfileForm(PortalForm):
                 str(_l("Bitte geben Sie mindestens eine Sprache mit Ihrem Niveau an."))
             ]
             ok = False
+            mark_failed()
         return ok
 
     def profile_data(self) -> ProfileData:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from portal.auth import signin
 from portal.auth.models import Role
 from portal.core.collation import german
 from portal.core.errors import DomainError
@@ -59,7 +60,7 @@ def signup() -> str | Response | tuple[str, int]:
         except DomainError as exc:
             attach_error(form, exc)
         else:
-            return redirect(url_for("auth.check_mail"))
+            return signin.to_check_mail(form.email.data, application=True)
     return render_template("volunteers/signup.html", form=form), form_status(form)
 
 

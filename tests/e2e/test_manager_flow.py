@@ -65,8 +65,7 @@ def test_manager_creates_client_step_and_publishes_a_need(page, live_server):
     day = (today_local() + timedelta(days=6)).isoformat()
     page.get_by_label("Beginn").fill(f"{day}T10:00")
     page.get_by_label("Ende").fill(f"{day}T11:30")
-    page.get_by_label("für Ehrenamtliche veröffentlichen").check()
-    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("button", name="Veröffentlichen", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Deutsch sprechen im Alltag")
     expect(page.get_by_role("status")).to_contain_text("Der Bedarf ist veröffentlicht.")
@@ -119,7 +118,7 @@ def test_manager_pages_have_no_serious_accessibility_violations(page, live_serve
     for url in [*urls, "/needs/new"]:
         page.goto(url)
         if url == "/needs/new":  # the error state of the form, too
-            page.get_by_role("button", name="Speichern").click()
+            page.get_by_role("button", name="Als Entwurf speichern").click()
             expect(page.locator(".error-summary")).to_be_visible()
         results = Axe().run(page)
         problems += [

@@ -138,6 +138,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "plans.edit_plan": only(*MANAGEMENT_OF_A),
     "plans.create_goal": only(*MANAGEMENT_OF_A),
     "plans.edit_goal": only(*MANAGEMENT_OF_A),
+    "plans.achieve_goal": only(*MANAGEMENT_OF_A),
     "plans.create_step": only(*MANAGEMENT_OF_A),
     "plans.edit_step": only(*MANAGEMENT_OF_A),
     "needs.index": only(*MANAGEMENT),
