@@ -20,6 +20,7 @@ from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from portal.core.labels import label, labels_for
@@ -165,8 +166,13 @@ FILTERS: dict[str, Any] = {
 }
 
 
-def label_filter(value: Any, kind: str) -> str:
-    """``{{ need.category|label("category") }}``: the registry's label of a code."""
+@pass_context
+def label_filter(_context: Any, value: Any, kind: str) -> str:
+    """``{{ need.category|label("category") }}``: the registry's label of a code.
+
+    It takes the context so that Jinja never folds ``{{ "withdraw"|label("claim_action") }}``
+    into a constant when it compiles the template: the label would stay in the language of
+    the first request."""
     return label(kind, value)
 
 

@@ -156,7 +156,8 @@ def test_invalid_municipality_is_refused_at_the_field(admin_client, data, field,
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in _field_error(html, field)
-    assert "Bitte prüfen Sie die markierten Felder." in html
+    assert "Bitte prüfen Sie Ihre Angaben" in html  # the error summary, linked to the field
+    assert f'<a href="#{field}">' in html
     assert _count(Municipality) == before
     assert _events("municipality.created") == []
 
