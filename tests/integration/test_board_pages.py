@@ -4,6 +4,7 @@ my tasks and hours, calendar feed, Ehrenamtsnachweis PDF, dashboard section."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import icalendar
@@ -268,7 +269,9 @@ def test_the_calendar_feed_parses_and_a_renewed_link_revokes_the_old_one(app, wo
     assert "Kalender-Link erstellen" in client.get("/board/my-tasks").get_data(as_text=True)
     assert client.post("/board/calendar/renew").status_code == 302
     page = client.get("/board/my-tasks").get_data(as_text=True)
-    feed_url = page.split('id="feed-url" size="60"')[0].rsplit('value="', 1)[1].split('"')[0]
+    found = re.search(r'<input type="text" readonly value="([^"]+)" id="feed-url"', page)
+    assert found is not None
+    feed_url = found.group(1)
     assert feed_url.startswith(app.config["PUBLIC_BASE_URL"] + "/board/calendar/")
     path = feed_url.removeprefix(app.config["PUBLIC_BASE_URL"])
     auth.logout()
