@@ -63,6 +63,14 @@ OVERFLOW = """() => {
 }"""
 
 
+WIDE_BOX = """() => {
+  const box = document.createElement("div");
+  box.style.width = "400px";
+  box.style.height = "20px";
+  document.querySelector("main").appendChild(box);
+}"""
+
+
 def get_pages(app, world_: dict, role: str) -> list[str]:
     urls = []
     for endpoint, _rule, method, fixed in CASES:
@@ -109,9 +117,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, world):  # noq
                 if found["scroll"] > found["client"]:
                     problems.append(f"{role} {language} {url} ({page.url}): {found}")
         # The check sees a page that is too wide.
-        page.evaluate(
-            "document.body.appendChild(document.createElement('div')).style.width = '400px'"
-        )
+        page.evaluate(WIDE_BOX)
         assert page.evaluate(OVERFLOW)["scroll"] > NARROW["width"]
         context.close()
     assert problems == []

@@ -119,4 +119,4 @@ def test_english_error_pages_and_form_messages(app, client):
     assert "Page not found" in text(response)
     response = client.post("/login", data={"email": "", "password": ""})
     assert "Please enter your e-mail address." in text(response)
-    assert "Please check the marked fields." in text(response)
+    assert "Please check your entries" in text(response)  # the error summary

@@ -3,6 +3,7 @@ from the request's Host header, and production answers only its own host name.""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import icalendar
@@ -93,7 +94,9 @@ def test_calendar_feed_links_follow_the_public_address(app, client):
     assert client.post("/login", data=login, base_url=evil).status_code == 302
     assert client.post("/board/calendar/renew", base_url=evil).status_code == 302
     page = text(client.get("/board/my-tasks", base_url=evil))
-    feed_url = page.split('id="feed-url" size="60"')[0].rsplit('value="', 1)[1].split('"')[0]
+    found = re.search(r'<input type="text" readonly value="([^"]+)" id="feed-url"', page)
+    assert found is not None
+    feed_url = found.group(1)
     assert feed_url.startswith(f"{PUBLIC}/board/calendar/")
     assert "evil.example" not in page
 
