@@ -216,7 +216,8 @@ class NeedFilters:
 
 
 def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
-    """Needs in the user's municipalities, newest schedule first, with what the list shows."""
+    """Needs in the user's municipalities, newest schedule first (undated drafts on top, in the
+    order of the index ``ix_need_list_order``), with what the list shows."""
     stmt = (
         select(Need)
         .options(
@@ -226,7 +227,7 @@ def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
             .joinedload(Goal.plan)
             .joinedload(IntegrationPlan.client),
         )
-        .order_by(Need.starts_on.desc().nulls_last(), Need.id.desc())
+        .order_by(Need.starts_on.desc().nulls_first(), Need.id.desc())
     )
     stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
     if filters.status:
