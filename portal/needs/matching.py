@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
@@ -301,20 +301,24 @@ def board(
         )
         .exists()
     )
-    rows = db.session.execute(
-        select(
-            Need,
-            fits.score.label("score"),
-            fits.language.label("language"),
-            fits.interest.label("interest"),
-            fits.availability.label("availability"),
-            fits.home.label("home"),
-            claimed.label("claimed"),
+    rows = (
+        db.session.execute(
+            select(
+                Need,
+                fits.score.label("score"),
+                fits.language.label("language"),
+                fits.interest.label("interest"),
+                fits.availability.label("availability"),
+                fits.home.label("home"),
+                claimed.label("claimed"),
+            )
+            .join(ranked, ranked.c.id == Need.id)
+            .options(joinedload(Need.municipality), joinedload(Need.language_rows))
+            .order_by(*page_order)
         )
-        .join(ranked, ranked.c.id == Need.id)
-        .options(joinedload(Need.municipality), selectinload(Need.language_rows))
-        .order_by(*page_order)
-    ).all()
+        .unique()
+        .all()
+    )
 
     items = []
     for row in rows:

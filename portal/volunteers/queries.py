@@ -30,17 +30,23 @@ from portal.volunteers.models import (
 
 
 def profile_of(user: Any) -> VolunteerProfile | None:
-    """The volunteer profile of ``user`` (with home and further municipalities), if any."""
+    """The volunteer profile of ``user`` (with home and further municipalities), if any, in
+    one statement."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(VolunteerProfile)
-        .options(
-            joinedload(VolunteerProfile.home_municipality),
-            selectinload(VolunteerProfile.municipalities),
+    found = (
+        db.session.scalars(
+            select(VolunteerProfile)
+            .options(
+                joinedload(VolunteerProfile.home_municipality),
+                joinedload(VolunteerProfile.municipalities),
+            )
+            .where(VolunteerProfile.user_id == user.id)
         )
-        .where(VolunteerProfile.user_id == user.id)
+        .unique()
+        .all()
     )
+    return found[0] if found else None
 
 
 def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
