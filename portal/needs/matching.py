@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.time import local_to_utc, today_local, utcnow
@@ -130,32 +130,36 @@ class _Fit:
     score: Any
 
 
+def found(stmt: Select[Any]) -> Any:
+    """Whether ``stmt`` finds a row, as a one-row probe per need. (PostgreSQL may answer an
+    ``EXISTS`` for all needs at once by hashing the whole link table, whose cost grows with the
+    number of needs; a scalar subquery with ``LIMIT 1`` is always a lookup in an index.)"""
+    return stmt.with_only_columns(literal(1)).limit(1).scalar_subquery().is_not(None)
+
+
 def _fit(profile: VolunteerProfile) -> _Fit:
-    spoken = (
+    spoken = found(
         select(NeedLanguage.need_id)
         .join(VolunteerLanguage, VolunteerLanguage.code == NeedLanguage.code)
         .where(NeedLanguage.need_id == Need.id, VolunteerLanguage.volunteer_id == profile.id)
-        .exists()
     )
-    any_wanted = select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id).exists()
-    interest = (
-        select(VolunteerInterest.volunteer_id)
-        .where(
+    any_wanted = found(select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id))
+    interest = found(
+        select(VolunteerInterest.volunteer_id).where(
             VolunteerInterest.volunteer_id == profile.id,
             VolunteerInterest.category == Need.category,
         )
-        .exists()
     )
     same_day = and_(
         VolunteerAvailability.volunteer_id == profile.id,
         VolunteerAvailability.weekday == Need.weekday,
     )
-    slot = (
-        select(VolunteerAvailability.volunteer_id)
-        .where(same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day))
-        .exists()
+    slot = found(
+        select(VolunteerAvailability.volunteer_id).where(
+            same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day)
+        )
     )
-    day = select(VolunteerAvailability.volunteer_id).where(same_day).exists()
+    day = found(select(VolunteerAvailability.volunteer_id).where(same_day))
     availability = and_(Need.time_of_day.is_not(None), slot)
     home = Need.municipality_id == profile.home_municipality_id
     score = (
@@ -231,9 +235,11 @@ def _conditions(profile: VolunteerProfile, filters: BoardFilters, now: datetime)
         conditions.append(Need.category == filters.category)
     if filters.language:
         conditions.append(
-            select(NeedLanguage.need_id)
-            .where(NeedLanguage.need_id == Need.id, NeedLanguage.code == filters.language)
-            .exists()
+            found(
+                select(NeedLanguage.need_id).where(
+                    NeedLanguage.need_id == Need.id, NeedLanguage.code == filters.language
+                )
+            )
         )
     if filters.weekday is not None:
         conditions.append(Need.weekday == filters.weekday)
@@ -244,7 +250,14 @@ def _conditions(profile: VolunteerProfile, filters: BoardFilters, now: datetime)
 
 def count(conditions: list[Any], period: Period) -> int:
     """How many needs the board holds, counted up to `COUNT_LIMIT` + 1."""
-    found = select(Need.id).where(*conditions, period.has_day()).limit(COUNT_LIMIT + 1)
+    # read from the latest first day down (the index's order): needs whose day has passed
+    # (and that nobody closed) come last, so the count stops before reaching them
+    found = (
+        select(Need.id)
+        .where(*conditions, period.has_day())
+        .order_by(Need.first_on.desc())
+        .limit(COUNT_LIMIT + 1)
+    )
     return db.session.scalar(select(func.count()).select_from(found.subquery())) or 0
 
 
@@ -259,8 +272,8 @@ def board(
     fits = _fit(profile)
     conditions = _conditions(profile, filters, now)
 
-    found = count(conditions, period)
-    total = min(found, COUNT_LIMIT)
+    counted = count(conditions, period)
+    total = min(counted, COUNT_LIMIT)
     page = max(1, min(page, math.ceil(total / per_page) or 1))
     offset = (page - 1) * per_page
 
@@ -273,10 +286,12 @@ def board(
             .limit(FIT_WINDOW)
             .subquery("candidates")
         )
-        score = fits.score.label("score")
+        # each candidate's score, looked up by its id (a join could hash the whole table)
+        score = (
+            select(fits.score).where(Need.id == candidates.c.id).scalar_subquery().label("score")
+        )
         ranked = (
             select(candidates.c.id, candidates.c.key, score)
-            .join(Need, Need.id == candidates.c.id)
             .order_by(score.desc(), candidates.c.key, candidates.c.id)
             .limit(per_page)
             .offset(offset)
@@ -292,14 +307,12 @@ def board(
             .subquery("ranked")
         )
         page_order = (ranked.c.key, ranked.c.id)
-    claimed = (
-        select(Assignment.id)
-        .where(
+    claimed = found(
+        select(Assignment.id).where(
             Assignment.need_id == Need.id,
             Assignment.volunteer_id == profile.id,
             Assignment.status == AssignmentStatus.ACTIVE,
         )
-        .exists()
     )
     rows = (
         db.session.execute(
@@ -326,5 +339,5 @@ def board(
         reasons = [reason for reason in REASONS if getattr(row, reason)]
         items.append(BoardEntry(need, int(row.score), reasons, bool(row.claimed)))
     return ListPage(
-        items=items, page=page, per_page=per_page, total=total, more=found > COUNT_LIMIT
+        items=items, page=page, per_page=per_page, total=total, more=counted > COUNT_LIMIT
     )
