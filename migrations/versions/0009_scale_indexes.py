@@ -1,5 +1,5 @@
 """The first day of a need (the board orders by it) and the indexes that let the board, the
-managers' needs list and the coordinators' queue read a page in index order
+managers' needs list and reports and the coordinators' queue read a page in index order
 
 Revision ID: 0009
 Revises: 0006
@@ -12,6 +12,7 @@ revision = "0009"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+
 
 def _backfill_first_on() -> None:
     """One-off needs: the local (Europe/Berlin) day of the start; weekly needs: the first of
@@ -69,6 +70,12 @@ def upgrade():
     )
     op.create_index("ix_need_list_order", "need", ["starts_on", "id"], unique=False)
     op.create_index(
+        "ix_report_review",
+        "report",
+        ["acknowledged_at", "concern_raised", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
         "ix_volunteer_profile_submitted", "volunteer_profile", ["submitted_at", "id"], unique=False
     )
     op.create_index(
@@ -82,6 +89,7 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_volunteer_profile_status_submitted", table_name="volunteer_profile")
     op.drop_index("ix_volunteer_profile_submitted", table_name="volunteer_profile")
+    op.drop_index("ix_report_review", table_name="report")
     op.drop_index("ix_need_list_order", table_name="need")
     op.drop_index("ix_need_board_weekly", table_name="need")
     op.drop_index("ix_need_board_first", table_name="need")

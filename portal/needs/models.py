@@ -199,6 +199,10 @@ class Assignment(Model):
 
 class Report(Model):
     __tablename__ = "report"
+    # the managers' list of reports (portal.needs.queries.manager_reports_stmt), read backwards
+    __table_args__ = (
+        Index("ix_report_review", "acknowledged_at", "concern_raised", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(

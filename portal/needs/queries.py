@@ -175,7 +175,7 @@ def need_assignments(need: Need) -> list[Assignment]:
 
 
 def manager_reports_stmt(user: Any, open_only: bool) -> Any:
-    """Reports in the manager's municipalities: concerns and unacknowledged ones first."""
+    """Reports in the manager's municipalities: unacknowledged ones first, concerns first."""
     stmt = (
         select(Report)
         .join(Assignment, Assignment.id == Report.assignment_id)
@@ -186,8 +186,10 @@ def manager_reports_stmt(user: Any, open_only: bool) -> Any:
             .joinedload(Assignment.volunteer)
             .joinedload(VolunteerProfile.user),
         )
+        # ix_report_review read backwards: the unacknowledged first, concerns first, newest
+        # first; then the acknowledged ones, most recently acknowledged first
         .order_by(
-            Report.acknowledged_at.is_not(None),
+            Report.acknowledged_at.desc().nulls_first(),
             Report.concern_raised.desc(),
             Report.created_at.desc(),
             Report.id.desc(),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german, german_key
@@ -94,12 +94,14 @@ class QueueFilters:
 
 
 def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
-    """The coordinator's list of volunteers, scoped and filtered; oldest application first."""
+    """The coordinator's list of volunteers, scoped and filtered; oldest application first
+    (the order of ``ix_volunteer_profile_submitted``). The user is joined once, for the search
+    and for the list."""
     stmt = (
         select(VolunteerProfile)
         .join(User, User.id == VolunteerProfile.user_id)
         .options(
-            joinedload(VolunteerProfile.user),
+            contains_eager(VolunteerProfile.user),
             joinedload(VolunteerProfile.home_municipality),
             joinedload(VolunteerProfile.language_rows),  # in the page query: still two
         )
@@ -252,8 +254,11 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
     }
 
 
-def pending_count(user: User) -> int:
-    stmt = select(func.count(VolunteerProfile.id)).where(
-        VolunteerProfile.status == VolunteerStatus.PENDING
+def pending_statement(user: User) -> Select[Any]:
+    """Pending applications in the user's municipalities, oldest first (the queue's order)."""
+    stmt = (
+        select(VolunteerProfile.id)
+        .where(VolunteerProfile.status == VolunteerStatus.PENDING)
+        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     )
-    return db.session.scalar(_coordinated(stmt, user)) or 0
+    return _coordinated(stmt, user)
