@@ -76,6 +76,30 @@ FROM users AS u
 """
 
 
+CLAIMS = """
+INSERT INTO assignment (need_id, volunteer_id, status, claimed_at, reason)
+SELECT id, :volunteer_id, 'completed', now() AT TIME ZONE 'UTC', '' FROM need
+WHERE id % 2 = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.need_id = need.id)
+"""
+
+REPORTS = """
+INSERT INTO report (assignment_id, activity_on, minutes, outcome, follow_up_needed, concern,
+                    concern_raised, acknowledged_at, created_at)
+SELECT id, current_date - id % 300, 60, 'Bericht ' || id, false, '', id % 17 = 0,
+       CASE WHEN id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
+       now() AT TIME ZONE 'UTC' - make_interval(mins => id)
+FROM assignment WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
+"""
+
+
+def insert_reports(volunteer_id: int) -> None:
+    """A completed claim by the volunteer on every second need, each with a report (a quarter
+    not yet acknowledged, some raising a concern)."""
+    db.session.execute(text(CLAIMS), {"volunteer_id": volunteer_id})
+    db.session.execute(text(REPORTS))
+    db.session.commit()
+
+
 def insert_needs(n: int, open_percent: int = 70) -> None:
     """``n`` needs over all municipalities, ``open_percent`` of them open."""
     after = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM need"))

@@ -70,6 +70,9 @@ def upgrade():
     )
     op.create_index("ix_need_list_order", "need", ["starts_on", "id"], unique=False)
     op.create_index(
+        "ix_need_municipality_order", "need", ["municipality_id", "starts_on", "id"], unique=False
+    )
+    op.create_index(
         "ix_report_review",
         "report",
         ["acknowledged_at", "concern_raised", "created_at", "id"],
@@ -90,6 +93,7 @@ def downgrade():
     op.drop_index("ix_volunteer_profile_status_submitted", table_name="volunteer_profile")
     op.drop_index("ix_volunteer_profile_submitted", table_name="volunteer_profile")
     op.drop_index("ix_report_review", table_name="report")
+    op.drop_index("ix_need_municipality_order", table_name="need")
     op.drop_index("ix_need_list_order", table_name="need")
     op.drop_index("ix_need_board_weekly", table_name="need")
     op.drop_index("ix_need_board_first", table_name="need")

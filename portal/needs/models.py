@@ -68,6 +68,7 @@ class Need(Model):
         Index("ix_need_board_weekly", "status", "schedule_kind", "weekday", "time_of_day", "id"),
         # The managers' list: newest schedule first, undated drafts on top (read backwards).
         Index("ix_need_list_order", "starts_on", "id"),
+        Index("ix_need_municipality_order", "municipality_id", "starts_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

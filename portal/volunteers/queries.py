@@ -95,18 +95,20 @@ class QueueFilters:
 
 def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
     """The coordinator's list of volunteers, scoped and filtered; oldest application first
-    (the order of ``ix_volunteer_profile_submitted``). The user is joined once, for the search
-    and for the list."""
-    stmt = (
-        select(VolunteerProfile)
-        .join(User, User.id == VolunteerProfile.user_id)
-        .options(
-            contains_eager(VolunteerProfile.user),
-            joinedload(VolunteerProfile.home_municipality),
-            joinedload(VolunteerProfile.language_rows),  # in the page query: still two
+    (the order of ``ix_volunteer_profile_submitted``). The user is joined once: for the search
+    when there is one, else only to the page's rows (the count never reads users)."""
+    q = filters.q.strip()
+    stmt = select(VolunteerProfile)
+    if q:
+        stmt = stmt.join(User, User.id == VolunteerProfile.user_id).options(
+            contains_eager(VolunteerProfile.user)
         )
-        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
-    )
+    else:
+        stmt = stmt.options(joinedload(VolunteerProfile.user))
+    stmt = stmt.options(
+        joinedload(VolunteerProfile.home_municipality),
+        joinedload(VolunteerProfile.language_rows),  # in the page query: still two
+    ).order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     stmt = _coordinated(stmt, user)
     if VolunteerStatus.has(filters.status):
         stmt = stmt.where(VolunteerProfile.status == filters.status)
@@ -126,7 +128,6 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
                 VolunteerInterest.category == filters.interest,
             )
         )
-    q = filters.q.strip()
     if q:
         pattern = (
             "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
