@@ -38,7 +38,7 @@ class BoundedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         stmt = self._query_args["select"]
-        stop = self._query_offset + COUNT_AHEAD
+        stop = self._query_offset + self.per_page + COUNT_AHEAD
         sub = stmt.options(lazyload("*")).limit(stop + 1).subquery()
         found = self._query_args["session"].execute(select(func.count()).select_from(sub))
         counted = int(found.scalar() or 0)

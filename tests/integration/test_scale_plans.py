@@ -169,4 +169,4 @@ def test_the_managers_lists_and_the_queue_read_by_index_at_30000_rows(county):
             assert_indexed(paged(stmt), "volunteer_profile")
             assert_indexed(paged(stmt, 20), "volunteer_profile")
     page = paged(queue_statement(admin, QueueFilters()))()
-    assert page.more and page.total == 500 + 25 - 25 and len(page.items) == 25
+    assert page.more and page.total == 25 + 500 and len(page.items) == 25
