@@ -10,7 +10,7 @@ need, ``first_on``) are computed as the model's save hook does.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from portal.extensions import db
 
@@ -33,7 +33,7 @@ WITH base AS (
 )
 INSERT INTO need (category, title, public_description, private_notes, municipality_id,
                   meeting_point, schedule_kind, starts_at, ends_at, weekday, time_of_day,
-                  duration_minutes, starts_on, ends_on, first_on, capacity, taken,
+                  duration_minutes, starts_on, ends_on{first_column}, capacity, taken,
                   requires_conduct_certificate, status, cancel_reason, created_at, updated_at)
 SELECT category, 'Aufgabe ' || i, 'Beschreibung der Aufgabe ' || i, '',
        places[1 + i % array_length(places, 1)], '',
@@ -44,13 +44,15 @@ SELECT category, 'Aufgabe ' || i, 'Beschreibung der Aufgabe ' || i, '',
        CASE WHEN once THEN start_local::time ELSE make_time(8 + i % 12, 0, 0) END,
        CASE WHEN once THEN NULL ELSE 90 END,
        CASE WHEN once THEN start_utc::date ELSE first_date END,
-       CASE WHEN once OR i % 3 = 0 THEN NULL ELSE first_date + 200 END,
-       CASE WHEN once THEN start_local::date
-            ELSE first_date + ((i % 7 - (extract(isodow FROM first_date)::int - 1) + 7) % 7)
-       END,
+       CASE WHEN once OR i % 3 = 0 THEN NULL ELSE first_date + 200 END{first_value},
        2, 0, i % 5 = 0, status, '', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
 FROM shaped
 """
+
+FIRST_ON = """,
+       CASE WHEN once THEN start_local::date
+            ELSE first_date + ((i % 7 - (extract(isodow FROM first_date)::int - 1) + 7) % 7)
+       END"""
 
 NEED_LANGUAGES = """
 INSERT INTO need_language (need_id, code, position)
@@ -103,7 +105,12 @@ def insert_reports(volunteer_id: int) -> None:
 def insert_needs(n: int, open_percent: int = 70) -> None:
     """``n`` needs over all municipalities, ``open_percent`` of them open."""
     after = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM need"))
-    db.session.execute(text(NEEDS), {"n": n, "open_percent": open_percent})
+    columns = {c["name"] for c in inspect(db.session.connection()).get_columns("need")}
+    first = "first_on" in columns  # (bench/board_sizes.py also fills the schema before it)
+    sql = NEEDS.format(
+        first_column=", first_on" if first else "", first_value=FIRST_ON if first else ""
+    )
+    db.session.execute(text(sql), {"n": n, "open_percent": open_percent})
     db.session.execute(text(NEED_LANGUAGES), {"after": after})
     db.session.commit()
 
