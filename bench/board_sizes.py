@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--database", default="scale_bench")
+    parser.add_argument("--pages", default=",".join(PAGES), help="which of: " + ", ".join(PAGES))
     args = parser.parse_args()
     base = os.environ["TEST_DATABASE_URL"]
     sys.path.insert(0, args.root)
@@ -146,7 +147,8 @@ def main() -> None:
                     "/login",
                     data={"email": f"{who}@example.org", "password": "Sicheres-Passwort-1"},
                 )
-                for name, path in PAGES.items():
+                for name in args.pages.split(","):
+                    path = PAGES[name]
                     ms, statements = _time(client, path, args.requests, engine)
                     rows.append((size, who, name, ms, statements))
                     print(f"{size:>7} {who:<6} {name:<9} {ms:8.1f} ms {statements:3d} stmts")

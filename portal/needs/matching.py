@@ -234,12 +234,10 @@ def _conditions(profile: VolunteerProfile, filters: BoardFilters, now: datetime)
     if filters.category:
         conditions.append(Need.category == filters.category)
     if filters.language:
+        # a semi-join: the needs asking for the language come from ix_need_language_code_need
+        # (one read of that language's rows), not from a probe per need walked
         conditions.append(
-            found(
-                select(NeedLanguage.need_id).where(
-                    NeedLanguage.need_id == Need.id, NeedLanguage.code == filters.language
-                )
-            )
+            Need.id.in_(select(NeedLanguage.need_id).where(NeedLanguage.code == filters.language))
         )
     if filters.weekday is not None:
         conditions.append(Need.weekday == filters.weekday)
