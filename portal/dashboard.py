@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.auth.models import Role, User
+from portal.core.pagination import count_upto
 from portal.needs import queries as needs
 from portal.plans import services
 from portal.volunteers import queries as volunteers
 
 REVIEWS_SHOWN = 5
+
+COUNTED = 100
+"""Start-page counts stop here ("more than 100"): they cost the same for any backlog."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,13 @@ def volunteer_card(user: User) -> dict[str, Any]:
 
 
 def coordinator_card(user: User) -> dict[str, Any]:
-    return {"pending": volunteers.pending_count(user)}
+    return {"pending": count_upto(volunteers.pending_statement(user), COUNTED), "counted": COUNTED}
 
 
 def manager_card(user: User) -> dict[str, Any]:
     return {
-        "overdue": services.count_of(services.overdue_steps(user)),
+        "overdue": count_upto(services.overdue_steps(user), COUNTED),
+        "counted": COUNTED,
         "reviews": services.reviews_due(user, REVIEWS_SHOWN),
     }
 

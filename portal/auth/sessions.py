@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
 from portal.auth.models import User, new_session_token
@@ -68,14 +69,20 @@ def user_for_login_id(login_id: str) -> User | None:
     user_id = parse_id(uid)
     if user_id is None or not (token and secret):
         return None
-    row = db.session.execute(
-        select(User, LoginSession.expires_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.token_hash == digest(secret))
-    ).first()
-    if row is None:
+    # the roles come in the same statement: every page asks for them
+    rows = (
+        db.session.execute(
+            select(User, LoginSession.expires_at)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .options(joinedload(User.memberships))
+            .where(User.id == user_id, LoginSession.token_hash == digest(secret))
+        )
+        .unique()
+        .all()
+    )
+    if not rows:
         return None
-    user, expires_at = row
+    user, expires_at = rows[0]
     if user.session_token != token or not user.active or expires_at <= utcnow():
         return None
     user.login_secret = secret

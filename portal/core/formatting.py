@@ -31,7 +31,8 @@ DEFAULT_MINUTES = 60
 
 
 def _is_german() -> bool:
-    return str(get_locale() or "de").startswith("de")
+    locale = get_locale()
+    return locale is None or locale.language == "de"
 
 
 def _local(value: datetime) -> datetime:
@@ -61,7 +62,9 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
-    return babel_format_date(value, "dd.MM.yyyy" if _is_german() else "d MMM yyyy")
+    if _is_german():  # digits only: no need to ask Babel (a board card shows up to three)
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    return babel_format_date(value, "d MMM yyyy")
 
 
 def _hhmm(value: time | datetime, seconds: bool = False) -> str:

@@ -202,12 +202,14 @@ def labels_for(kind: str) -> dict[Any, str]:
     request (a list of 25 cards asks this dict, not the catalog, for each label)."""
     if not has_request_context():
         return {code: str(text) for code, text in REGISTRY[kind].items()}
-    cache: dict[tuple[str, str], dict[Any, str]] = g.setdefault("_labels", {})
-    key = (str(get_locale()), kind)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = {code: str(text) for code, text in REGISTRY[kind].items()}
-    return found
+    # Keyed by the locale object itself (``is``): no string is built per label, and a message
+    # rendered under `force_locale` (another object) gets its own labels.
+    cache: dict[str, tuple[Any, dict[Any, str]]] = g.setdefault("_labels", {})
+    locale = get_locale()
+    entry = cache.get(kind)
+    if entry is None or entry[0] is not locale:
+        entry = cache[kind] = (locale, {code: str(text) for code, text in REGISTRY[kind].items()})
+    return entry[1]
 
 
 def label(kind: str, value: Any) -> str:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, request
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
 
 # No list holds that many pages; beyond it the offset would overflow the database's integers.
 MAX_PAGE = 100_000
+
+COUNT_AHEAD = 500
+"""A list counts its rows only this far beyond the current page ("more than …"), so that
+counting costs the same for a scope of 1,000 rows as for 1,000,000."""
 
 
 def page_number() -> int:
@@ -24,11 +29,35 @@ def page_number() -> int:
     return max(int(raw), 1)
 
 
-def paginate(stmt: Select[Any], per_page: int | None = None) -> Pagination:
-    """Paginate a select by ``?page=``; two queries (count and page), never more."""
-    return db.paginate(
-        stmt,
+class BoundedPagination(SelectPagination):
+    """Flask-SQLAlchemy's pagination with a bounded count: the rows up to `COUNT_AHEAD` past the
+    current page, read in the list's own order (so by the index that serves the page); ``more``
+    tells that the list goes on beyond ``total``."""
+
+    more = False
+
+    def _query_count(self) -> int:
+        stmt = self._query_args["select"]
+        stop = self._query_offset + self.per_page + COUNT_AHEAD
+        sub = stmt.options(lazyload("*")).limit(stop + 1).subquery()
+        found = self._query_args["session"].execute(select(func.count()).select_from(sub))
+        counted = int(found.scalar() or 0)
+        self.more = counted > stop
+        return min(counted, stop)
+
+
+def paginate(stmt: Select[Any], per_page: int | None = None) -> BoundedPagination:
+    """Paginate a select by ``?page=``; two queries (bounded count and page), never more."""
+    return BoundedPagination(
+        select=stmt,
+        session=db.session(),
         page=page_number(),
         per_page=per_page or current_app.config["PER_PAGE"],
         error_out=False,
     )
+
+
+def count_upto(stmt: Select[Any], limit: int) -> int:
+    """The rows of ``stmt``, counted up to ``limit`` + 1 (a start page's "more than 100")."""
+    sub = stmt.options(lazyload("*")).limit(limit + 1).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(sub)) or 0)

@@ -2,15 +2,16 @@
 they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
 `volunteer_language`, `volunteer_interest`, `volunteer_availability`).
 
-A page costs three statements whatever the number of needs: the count, the page (every candidate
-ranked on narrow rows in a subquery; the page's needs joined to it with their municipality, the
-reasons they fit and whether the volunteer holds them) and the page's languages.
+A page costs three statements whatever the number of needs: a bounded count (it stops after
+`COUNT_LIMIT` + 1), the page (the next needs read in index order, see `board_order`, ranked on
+narrow rows; the page's needs joined to them with their municipality, the reasons they fit and
+whether the volunteer holds them) and the page's languages.
 
-Sorting "by date" means by the next occurrence: for a one-off need its start, for a weekly need
+Sorting "by date" means by the next appointment: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
-is already over. Dates are compared as seconds since 1970 of the local wall-clock time
-(``extract('epoch')`` of a date plus the time of day), which SQLite and PostgreSQL compute
-alike; weekdays come from ``extract('dow')`` (0 = Sunday on both).
+is already over; needs starting at the same time keep the order they were published in. A
+weekly need with no appointment left in the period is not listed. Sorting "by fit" ranks the
+next `FIT_WINDOW` needs by date by their score (best first, then by date).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import joinedload
 
-from portal.core.time import local_to_utc, to_local, today_local, utcnow
+from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
 from portal.needs import schedule
+from portal.needs.board_order import Period, window
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -75,7 +77,6 @@ class BoardEntry:
     score: int
     reasons: list[str] = field(default_factory=list)
     claimed: bool = False
-    next_start: datetime | None = None
 
 
 @dataclass
@@ -86,6 +87,7 @@ class ListPage:
     page: int
     per_page: int
     total: int
+    more: bool = False  # more than `total` (counting stopped there)
 
     @property
     def pages(self) -> int:
@@ -108,31 +110,6 @@ class ListPage:
         return self.page + 1
 
 
-DAY = 86400
-EPOCH = date(1970, 1, 1)
-FAR_KEY = (date(9999, 12, 31) - EPOCH).days * DAY
-"""Sort key of a need without an upcoming day in the period (sorted last, as before)."""
-
-
-def _seconds(day: date) -> int:
-    return (day - EPOCH).days * DAY
-
-
-def _int(expr: Any) -> Any:
-    """Whole seconds: PostgreSQL's ``extract`` gives numeric, integer arithmetic is cheaper."""
-    return cast(expr, BigInteger)
-
-
-def _day_seconds(column: Any) -> Any:
-    """Seconds since 1970 of a date column (midnight, no time zone) in SQL."""
-    return _int(extract("epoch", column))
-
-
-def _time_seconds(column: Any) -> Any:
-    """Seconds since midnight of a time column (to the minute) in SQL."""
-    return _int(extract("hour", column)) * 3600 + _int(extract("minute", column)) * 60
-
-
 def _part_of_day(column: Any) -> Any:
     """`schedule.part_of_day` of a time column in SQL."""
     return case(
@@ -140,46 +117,6 @@ def _part_of_day(column: Any) -> Any:
         (column < schedule.EVENING_FROM, literal(str(schedule.PartOfDay.AFTERNOON))),
         else_=literal(str(schedule.PartOfDay.EVENING)),
     )
-
-
-@dataclass
-class _Next:
-    """SQL expressions for a need's next day in the period and its sort key."""
-
-    key: Any  # local seconds since 1970 of the next occurrence, FAR_KEY if none in the period
-    has_day: Any  # whether the need has an occurrence in the period
-
-
-def _next_occurrence(now: datetime, window_from: date, window_to: date) -> _Next:
-    """A weekly need's next day is the later of (a) the first day on its weekday from its first
-    date on and (b) the first day on its weekday in the period (next week's if today's
-    occurrence is already over); (a) is the later one exactly when the first date lies after
-    (b), both being days of the same weekday."""
-    is_weekly = Need.schedule_kind == ScheduleKind.WEEKLY
-    tod = _time_seconds(Need.time_of_day)
-    starts = _day_seconds(Need.starts_on)
-    # (b): constants per weekday, computed here
-    in_period = _seconds(window_from) + ((Need.weekday - window_from.weekday() + 7) % 7) * DAY
-    local_now = to_local(now)
-    if window_from == local_now.date():
-        over = and_(
-            Need.weekday == window_from.weekday(),
-            tod + func.coalesce(Need.duration_minutes, 60) * 60
-            <= local_now.hour * 3600 + local_now.minute * 60 + local_now.second,
-        )
-        in_period = in_period + case((over, 7 * DAY), else_=0)
-    # (a): the first date moved on to the need's weekday (extract('dow'): 0 = Sunday)
-    first = starts + ((Need.weekday - _int(extract("dow", Need.starts_on)) + 8) % 7) * DAY
-    weekly_day = case((starts > in_period, first), else_=in_period)
-    weekly_has = and_(
-        weekly_day <= _seconds(window_to),
-        or_(Need.ends_on.is_(None), weekly_day <= _day_seconds(Need.ends_on)),
-    )
-    once_has = and_(Need.starts_on >= window_from, Need.starts_on <= window_to)
-    has_day = or_(and_(is_weekly, weekly_has), and_(~is_weekly, once_has))
-    day = case((is_weekly, weekly_day), else_=starts)
-    key = case((has_day, func.coalesce(day + tod, FAR_KEY)), else_=FAR_KEY)
-    return _Next(key=key, has_day=has_day)
 
 
 @dataclass
@@ -193,32 +130,36 @@ class _Fit:
     score: Any
 
 
+def found(stmt: Select[Any]) -> Any:
+    """Whether ``stmt`` finds a row, as a one-row probe per need. (PostgreSQL may answer an
+    ``EXISTS`` for all needs at once by hashing the whole link table, whose cost grows with the
+    number of needs; a scalar subquery with ``LIMIT 1`` is always a lookup in an index.)"""
+    return stmt.with_only_columns(literal(1)).limit(1).scalar_subquery().is_not(None)
+
+
 def _fit(profile: VolunteerProfile) -> _Fit:
-    spoken = (
+    spoken = found(
         select(NeedLanguage.need_id)
         .join(VolunteerLanguage, VolunteerLanguage.code == NeedLanguage.code)
         .where(NeedLanguage.need_id == Need.id, VolunteerLanguage.volunteer_id == profile.id)
-        .exists()
     )
-    any_wanted = select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id).exists()
-    interest = (
-        select(VolunteerInterest.volunteer_id)
-        .where(
+    any_wanted = found(select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id))
+    interest = found(
+        select(VolunteerInterest.volunteer_id).where(
             VolunteerInterest.volunteer_id == profile.id,
             VolunteerInterest.category == Need.category,
         )
-        .exists()
     )
     same_day = and_(
         VolunteerAvailability.volunteer_id == profile.id,
         VolunteerAvailability.weekday == Need.weekday,
     )
-    slot = (
-        select(VolunteerAvailability.volunteer_id)
-        .where(same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day))
-        .exists()
+    slot = found(
+        select(VolunteerAvailability.volunteer_id).where(
+            same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day)
+        )
     )
-    day = select(VolunteerAvailability.volunteer_id).where(same_day).exists()
+    day = found(select(VolunteerAvailability.volunteer_id).where(same_day))
     availability = and_(Need.time_of_day.is_not(None), slot)
     home = Need.municipality_id == profile.home_municipality_id
     score = (
@@ -271,19 +212,20 @@ def _in_range(date_from: date | None, date_to: date | None) -> list[Any]:
     return clauses
 
 
-def board(
-    profile: VolunteerProfile, filters: BoardFilters, page: int = 1, per_page: int = 25
-) -> ListPage:
-    """Open needs of the volunteer's municipalities, filtered, ranked and paginated in SQL."""
-    now, today = utcnow(), today_local()
-    window_from = max(filters.date_from or today, today)
-    window_to = filters.date_to or window_from + timedelta(days=366)
-    nxt = _next_occurrence(now, window_from, window_to)
-    fits = _fit(profile)
+COUNT_LIMIT = 500
+"""The board counts at most this many needs ("more than 500"): counting never reads the scope."""
 
+FIT_WINDOW = 500
+"""Sorting by fit ranks the next this-many needs by date (with the filters applied), so the
+cost stays the same however many needs are open; a need further ahead than that appears when
+the volunteer narrows the filters (place, category, period)."""
+
+
+def _conditions(profile: VolunteerProfile, filters: BoardFilters, now: datetime) -> list[Any]:
+    today = today_local()
     conditions = [
         Need.status == NeedStatus.OPEN,
-        Need.municipality_id.in_(helps_in(profile)),
+        Need.municipality_id.in_(sorted(helps_in(profile))),
         _not_ended(now, today),
         *_in_range(filters.date_from, filters.date_to),
     ]
@@ -292,79 +234,108 @@ def board(
     if filters.category:
         conditions.append(Need.category == filters.category)
     if filters.language:
+        # a semi-join: the needs asking for the language come from ix_need_language_code_need
+        # (one read of that language's rows), not from a probe per need walked
         conditions.append(
-            select(NeedLanguage.need_id)
-            .where(NeedLanguage.need_id == Need.id, NeedLanguage.code == filters.language)
-            .exists()
+            Need.id.in_(select(NeedLanguage.need_id).where(NeedLanguage.code == filters.language))
         )
     if filters.weekday is not None:
         conditions.append(Need.weekday == filters.weekday)
     if filters.fits:
-        conditions.append(fits.availability)
-    if filters.date_from or filters.date_to:
-        # e.g. a weekly need whose weekday does not fall into a short period
-        conditions.append(nxt.has_day)
+        conditions.append(_fit(profile).availability)
+    return conditions
 
-    total = db.session.scalar(select(func.count(Need.id)).where(*conditions)) or 0
-    page = max(1, min(page, math.ceil(total / per_page) or 1))
 
-    # Rank every candidate on narrow rows (id, score, sort key) and keep the page; the needs
-    # themselves, the reasons and the volunteer's own claims are read for the page's rows only.
-    score = fits.score.label("score")
-    key = nxt.key.label("next_key")
-    by_fit = filters.sort == "fit"
-    order = (score.desc(), key, Need.id) if by_fit else (key, score.desc(), Need.id)
-    ranked = (
-        select(Need.id.label("id"), score, key)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("ranked")
+def count(conditions: list[Any], period: Period) -> int:
+    """How many needs the board holds, counted up to `COUNT_LIMIT` + 1."""
+    # read from the latest first day down (the index's order): needs whose day has passed
+    # (and that nobody closed) come last, so the count stops before reaching them
+    found = (
+        select(Need.id)
+        .where(*conditions, period.has_day())
+        .order_by(Need.first_on.desc())
+        .limit(COUNT_LIMIT + 1)
     )
-    claimed = (
-        select(Assignment.id)
-        .where(
+    return db.session.scalar(select(func.count()).select_from(found.subquery())) or 0
+
+
+def board(
+    profile: VolunteerProfile, filters: BoardFilters, page: int = 1, per_page: int = 25
+) -> ListPage:
+    """Open needs of the volunteer's municipalities that still have an appointment in the
+    period, filtered, ranked and paginated in SQL: two statements (the bounded count, and the
+    page with what its cards show) plus the page's languages."""
+    now, today = utcnow(), today_local()
+    period = Period(now, max(filters.date_from or today, today), filters.date_to)
+    fits = _fit(profile)
+    conditions = _conditions(profile, filters, now)
+
+    counted = count(conditions, period)
+    total = min(counted, COUNT_LIMIT)
+    page = max(1, min(page, math.ceil(total / per_page) or 1))
+    offset = (page - 1) * per_page
+
+    by_fit = filters.sort == "fit"
+    upcoming = window(conditions, period, FIT_WINDOW if by_fit else offset + per_page)
+    if by_fit:
+        candidates = (
+            select(upcoming.c.id, upcoming.c.key)
+            .order_by(upcoming.c.key, upcoming.c.id)
+            .limit(FIT_WINDOW)
+            .subquery("candidates")
+        )
+        # each candidate's score, looked up by its id (a join could hash the whole table)
+        score = (
+            select(fits.score).where(Need.id == candidates.c.id).scalar_subquery().label("score")
+        )
+        ranked = (
+            select(candidates.c.id, candidates.c.key, score)
+            .order_by(score.desc(), candidates.c.key, candidates.c.id)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("ranked")
+        )
+        page_order: tuple[Any, ...] = (ranked.c.score.desc(), ranked.c.key, ranked.c.id)
+    else:
+        ranked = (
+            select(upcoming.c.id, upcoming.c.key)
+            .order_by(upcoming.c.key, upcoming.c.id)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("ranked")
+        )
+        page_order = (ranked.c.key, ranked.c.id)
+    claimed = found(
+        select(Assignment.id).where(
             Assignment.need_id == Need.id,
             Assignment.volunteer_id == profile.id,
             Assignment.status == AssignmentStatus.ACTIVE,
         )
-        .exists()
     )
-    page_order = (
-        (ranked.c.score.desc(), ranked.c.next_key, Need.id)
-        if by_fit
-        else (ranked.c.next_key, ranked.c.score.desc(), Need.id)
-    )
-    rows = db.session.execute(
-        select(
-            Need,
-            ranked.c.score,
-            fits.language.label("language"),
-            fits.interest.label("interest"),
-            fits.availability.label("availability"),
-            fits.home.label("home"),
-            claimed.label("claimed"),
+    rows = (
+        db.session.execute(
+            select(
+                Need,
+                fits.score.label("score"),
+                fits.language.label("language"),
+                fits.interest.label("interest"),
+                fits.availability.label("availability"),
+                fits.home.label("home"),
+                claimed.label("claimed"),
+            )
+            .join(ranked, ranked.c.id == Need.id)
+            .options(joinedload(Need.municipality), joinedload(Need.language_rows))
+            .order_by(*page_order)
         )
-        .join(ranked, ranked.c.id == Need.id)
-        .options(joinedload(Need.municipality), selectinload(Need.language_rows))
-        .order_by(*page_order)
-    ).all()
+        .unique()
+        .all()
+    )
 
     items = []
     for row in rows:
         need = row[0]
         reasons = [reason for reason in REASONS if getattr(row, reason)]
-        upcoming = next(
-            (o for o in schedule.occurrences(need, window_from, window_to) if o[1] > now), None
-        )
-        items.append(
-            BoardEntry(
-                need,
-                int(row.score),
-                reasons,
-                bool(row.claimed),
-                upcoming[0] if upcoming else None,
-            )
-        )
-    return ListPage(items=items, page=page, per_page=per_page, total=total)
+        items.append(BoardEntry(need, int(row.score), reasons, bool(row.claimed)))
+    return ListPage(
+        items=items, page=page, per_page=per_page, total=total, more=counted > COUNT_LIMIT
+    )

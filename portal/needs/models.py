@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, text
@@ -62,6 +62,13 @@ class Need(Model):
         check_in("schedule_kind", ScheduleKind),
         Index("ix_need_board", "status", "municipality_id", "starts_on"),
         Index("ix_need_category_status", "category", "status"),
+        # The board walks these in order (portal.needs.board_sql): dated needs by their first
+        # day and time, started weekly needs by weekday and time of day.
+        Index("ix_need_board_first", "status", "first_on", "time_of_day", "id"),
+        Index("ix_need_board_weekly", "status", "schedule_kind", "weekday", "time_of_day", "id"),
+        # The managers' list: newest schedule first, undated drafts on top (read backwards).
+        Index("ix_need_list_order", "starts_on", "id"),
+        Index("ix_need_municipality_order", "municipality_id", "starts_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +95,9 @@ class Need(Model):
     duration_minutes: Mapped[int | None]
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
+    # The local date of the first appointment: a one-off need's day, a weekly need's first
+    # weekday on or after starts_on (derived on save; the board orders dated needs by it).
+    first_on: Mapped[date | None]
     capacity: Mapped[int] = mapped_column(default=1)
     taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     requires_conduct_certificate: Mapped[bool] = mapped_column(default=False)
@@ -141,6 +151,16 @@ def _derive_local_schedule(_mapper: Any, _connection: Any, need: Need) -> None:
         local = to_local(need.starts_at)
         need.weekday = local.weekday()
         need.time_of_day = local.time().replace(tzinfo=None)
+        need.first_on = local.date()
+    elif need.schedule_kind == ScheduleKind.WEEKLY and need.starts_on is not None:
+        if need.weekday is None:
+            need.first_on = need.starts_on
+        else:
+            need.first_on = need.starts_on + timedelta(
+                days=(need.weekday - need.starts_on.weekday()) % 7
+            )
+    else:
+        need.first_on = None
 
 
 class Assignment(Model):
@@ -180,6 +200,10 @@ class Assignment(Model):
 
 class Report(Model):
     __tablename__ = "report"
+    # the managers' list of reports (portal.needs.queries.manager_reports_stmt), read backwards
+    __table_args__ = (
+        Index("ix_report_review", "acknowledged_at", "concern_raised", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(

@@ -175,7 +175,7 @@ def need_assignments(need: Need) -> list[Assignment]:
 
 
 def manager_reports_stmt(user: Any, open_only: bool) -> Any:
-    """Reports in the manager's municipalities: concerns and unacknowledged ones first."""
+    """Reports in the manager's municipalities: unacknowledged ones first, concerns first."""
     stmt = (
         select(Report)
         .join(Assignment, Assignment.id == Report.assignment_id)
@@ -186,8 +186,10 @@ def manager_reports_stmt(user: Any, open_only: bool) -> Any:
             .joinedload(Assignment.volunteer)
             .joinedload(VolunteerProfile.user),
         )
+        # ix_report_review read backwards: the unacknowledged first, concerns first, newest
+        # first; then the acknowledged ones, most recently acknowledged first
         .order_by(
-            Report.acknowledged_at.is_not(None),
+            Report.acknowledged_at.desc().nulls_first(),
             Report.concern_raised.desc(),
             Report.created_at.desc(),
             Report.id.desc(),
@@ -216,7 +218,8 @@ class NeedFilters:
 
 
 def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
-    """Needs in the user's municipalities, newest schedule first, with what the list shows."""
+    """Needs in the user's municipalities, newest schedule first (undated drafts on top, in the
+    order of the index ``ix_need_list_order``), with what the list shows."""
     stmt = (
         select(Need)
         .options(
@@ -226,7 +229,7 @@ def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
             .joinedload(Goal.plan)
             .joinedload(IntegrationPlan.client),
         )
-        .order_by(Need.starts_on.desc().nulls_last(), Need.id.desc())
+        .order_by(Need.starts_on.desc().nulls_first(), Need.id.desc())
     )
     stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
     if filters.status:

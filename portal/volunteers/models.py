@@ -67,6 +67,9 @@ class VolunteerProfile(Model):
     audit_type: ClassVar[str] = "volunteer"  # the audit trail's name for this kind of object
     __table_args__ = (
         Index("ix_volunteer_profile_municipality_status", "home_municipality_id", "status"),
+        # the coordinators' queue: oldest application first
+        Index("ix_volunteer_profile_submitted", "submitted_at", "id"),
+        Index("ix_volunteer_profile_status_submitted", "status", "submitted_at", "id"),
         check_in("status", VolunteerStatus),
     )
 

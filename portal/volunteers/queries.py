@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german, german_key
@@ -30,17 +30,23 @@ from portal.volunteers.models import (
 
 
 def profile_of(user: Any) -> VolunteerProfile | None:
-    """The volunteer profile of ``user`` (with home and further municipalities), if any."""
+    """The volunteer profile of ``user`` (with home and further municipalities), if any, in
+    one statement."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(VolunteerProfile)
-        .options(
-            joinedload(VolunteerProfile.home_municipality),
-            selectinload(VolunteerProfile.municipalities),
+    found = (
+        db.session.scalars(
+            select(VolunteerProfile)
+            .options(
+                joinedload(VolunteerProfile.home_municipality),
+                joinedload(VolunteerProfile.municipalities),
+            )
+            .where(VolunteerProfile.user_id == user.id)
         )
-        .where(VolunteerProfile.user_id == user.id)
+        .unique()
+        .all()
     )
+    return found[0] if found else None
 
 
 def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
@@ -88,17 +94,21 @@ class QueueFilters:
 
 
 def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
-    """The coordinator's list of volunteers, scoped and filtered; oldest application first."""
-    stmt = (
-        select(VolunteerProfile)
-        .join(User, User.id == VolunteerProfile.user_id)
-        .options(
-            joinedload(VolunteerProfile.user),
-            joinedload(VolunteerProfile.home_municipality),
-            joinedload(VolunteerProfile.language_rows),  # in the page query: still two
+    """The coordinator's list of volunteers, scoped and filtered; oldest application first
+    (the order of ``ix_volunteer_profile_submitted``). The user is joined once: for the search
+    when there is one, else only to the page's rows (the count never reads users)."""
+    q = filters.q.strip()
+    stmt = select(VolunteerProfile)
+    if q:
+        stmt = stmt.join(User, User.id == VolunteerProfile.user_id).options(
+            contains_eager(VolunteerProfile.user)
         )
-        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
-    )
+    else:
+        stmt = stmt.options(joinedload(VolunteerProfile.user))
+    stmt = stmt.options(
+        joinedload(VolunteerProfile.home_municipality),
+        joinedload(VolunteerProfile.language_rows),  # in the page query: still two
+    ).order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     stmt = _coordinated(stmt, user)
     if VolunteerStatus.has(filters.status):
         stmt = stmt.where(VolunteerProfile.status == filters.status)
@@ -118,7 +128,6 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
                 VolunteerInterest.category == filters.interest,
             )
         )
-    q = filters.q.strip()
     if q:
         pattern = (
             "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
@@ -246,8 +255,11 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
     }
 
 
-def pending_count(user: User) -> int:
-    stmt = select(func.count(VolunteerProfile.id)).where(
-        VolunteerProfile.status == VolunteerStatus.PENDING
+def pending_statement(user: User) -> Select[Any]:
+    """Pending applications in the user's municipalities, oldest first (the queue's order)."""
+    stmt = (
+        select(VolunteerProfile.id)
+        .where(VolunteerProfile.status == VolunteerStatus.PENDING)
+        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     )
-    return db.session.scalar(_coordinated(stmt, user)) or 0
+    return _coordinated(stmt, user)

@@ -170,7 +170,9 @@ def _slot(need):
 
 
 def _reference_board(profile, needs, filters: BoardFilters) -> list[tuple[int, int, list[str]]]:
-    """(id, score, reasons) in board order, by the rules of the former Python board."""
+    """(id, score, reasons) in board order, by the rules of the former Python board (except
+    that needs with the same next appointment keep the order they were published in, and needs
+    without an appointment left are not listed)."""
     now, today = utcnow(), today_local()
     window_from = max(filters.date_from or today, today)
     window_to = filters.date_to or window_from + timedelta(days=366)
@@ -185,14 +187,14 @@ def _reference_board(profile, needs, filters: BoardFilters) -> list[tuple[int, i
         upcoming = next(
             (o for o in schedule.occurrences(need, window_from, window_to) if o[1] > now), None
         )
-        if upcoming is None and (filters.date_from or filters.date_to):
+        if upcoming is None:  # no appointment left in the period: not on the board
             continue
         score, reasons = _reference_fit(need, profile)
         ranked.append((need.id, score, reasons, upcoming[0] if upcoming else far))
     if filters.sort == "fit":
         ranked.sort(key=lambda r: (-r[1], r[3], r[0]))
     else:
-        ranked.sort(key=lambda r: (r[3], -r[1], r[0]))
+        ranked.sort(key=lambda r: (r[3], r[0]))  # same start: published first
     return [(i, score, reasons) for i, score, reasons, _next in ranked]
 
 
@@ -258,3 +260,9 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world):
         assert got == expected, filters
         assert page.total == len(expected)
         assert expected, filters  # every case has something to compare
+        # small pages read few rows of each index range: the same order, page by page
+        for number in (1, 2, 3):
+            small = board(profile, filters, page=number, per_page=4)
+            if (number - 1) * 4 < len(expected):
+                got_ids = [e.need.id for e in small.items]
+                assert got_ids == [i for i, *_ in expected[(number - 1) * 4 : number * 4]]

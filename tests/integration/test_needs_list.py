@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.needs.models import Assignment, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile
 from tests import factories
+from tests import factories_board as fb
 from tests import factories_plans as fp
 
 
@@ -114,3 +115,22 @@ def test_needs_list_filters(world, client, auth):
     assert titles(f"?municipality_id={places['Bühl'].id}") == {"Bald-A", "Später-B", "Entwurf-C"}
     assert soon.id and later.id
     assert db.session.get(Need, soon.id) is not None
+
+
+@pytest.mark.app_config(PER_PAGE=5)
+def test_the_list_counts_a_few_pages_ahead_only(app, client, auth, monkeypatch):
+    from portal.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_AHEAD", 5)
+    place = factories.reference_data()["Gaggenau"]
+    manager = factories.manager(place, email="zaehler@example.org")
+    for i in range(23):
+        fb.once_need(place, created_by=manager, title=f"Gezählte Aufgabe {i}")
+    db.session.commit()
+    auth.login("zaehler@example.org")
+    first = client.get("/needs/").get_data(as_text=True)
+    assert "Seite 1 von mehr als 2" in first  # 5 on the page and 5 ahead: more than 10
+    third = client.get("/needs/?page=3").get_data(as_text=True)
+    assert "Seite 3 von mehr als 4" in third
+    last = client.get("/needs/?page=5").get_data(as_text=True)
+    assert "Seite 5 von 5" in last and "mehr als" not in last

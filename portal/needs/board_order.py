@@ -1,0 +1,138 @@
+"""The board's order in index order: the next needs by date, read from a bounded number of
+index ranges, so that a page costs the same whether 100 or 200,000 needs are open.
+
+A need's place on the board is its next appointment from the first day of the period ``W``
+(today, or a later "from" day). That key is not a stored column (it moves with the clock), but
+every need falls into one of a few streams whose order *is* an index order:
+
+- dated needs (stream ``A``): one-off needs, and weekly needs whose first day lies after ``W``.
+  Their next appointment is their first one: ``first_on`` + ``time_of_day``, read in the order
+  of ``ix_need_board_first`` (status, first_on, time_of_day, id).
+- running weekly needs (streams ``B0`` … ``B7``): their next appointment is the first of their
+  weekday from ``W`` on, so the weekday of ``W`` comes first (today: only those not yet over),
+  then the next day's, …, then today's that are already over (a week later). Within a weekday
+  they run in ``ix_need_board_weekly`` order (status, kind, weekday, time_of_day, id).
+
+Each stream reads at most ``limit`` rows in its index order; their union, sorted by the key,
+holds the first ``limit`` needs of the board. The key is the local wall-clock time of the next
+appointment in seconds since 1970, computed alike on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy.sql import Subquery
+
+from portal.core.time import to_local
+from portal.needs.models import Need, ScheduleKind
+
+DAY = 86400
+EPOCH = date(1970, 1, 1)
+DEFAULT_MINUTES = 60
+
+
+def seconds(day: date) -> int:
+    return (day - EPOCH).days * DAY
+
+
+def _int(expr: Any) -> Any:
+    """Whole seconds: PostgreSQL's ``extract`` gives numeric, integer arithmetic is cheaper."""
+    return cast(expr, BigInteger)
+
+
+def time_seconds(column: Any) -> Any:
+    """Seconds since midnight of a time column (to the minute) in SQL."""
+    return _int(extract("hour", column)) * 3600 + _int(extract("minute", column)) * 60
+
+
+def day_seconds(column: Any) -> Any:
+    """Seconds since 1970 of a date column (midnight, no time zone) in SQL."""
+    return _int(extract("epoch", column))
+
+
+class Period:
+    """The days the board looks at: from ``first`` (today or later) to ``last`` (or open)."""
+
+    def __init__(self, now: datetime, first: date, last: date | None) -> None:
+        local_now = to_local(now)
+        self.first = first
+        self.last = last
+        # today's weekly appointments that are already over come round again in a week
+        self.today_over = first == local_now.date()
+        self.clock = local_now.hour * 3600 + local_now.minute * 60 + local_now.second
+
+    def _over(self) -> Any:
+        end = time_seconds(Need.time_of_day) + func.coalesce(Need.duration_minutes, 60) * 60
+        return end <= self.clock
+
+    def dated(self) -> list[Any]:
+        """Stream A: needs whose next appointment is their first one."""
+        weekly = Need.schedule_kind == ScheduleKind.WEEKLY
+        clauses = [
+            Need.first_on >= self.first,
+            or_(~weekly, Need.first_on > self.first),
+            or_(~weekly, Need.ends_on.is_(None), Need.first_on <= Need.ends_on),
+        ]
+        if self.last is not None:
+            clauses.append(Need.first_on <= self.last)
+        return clauses
+
+    def running(self, offset: int) -> list[Any] | None:
+        """Stream B<offset>: weekly needs already running whose next appointment is ``offset``
+        days after the first day of the period (None when that day is not in the period)."""
+        day = self.first + timedelta(days=offset)
+        if offset == 7 and not self.today_over:
+            return None
+        if self.last is not None and day > self.last:
+            return None
+        clauses = [
+            Need.schedule_kind == ScheduleKind.WEEKLY,
+            Need.weekday == day.weekday(),
+            or_(Need.first_on.is_(None), Need.first_on <= self.first),
+            or_(Need.ends_on.is_(None), Need.ends_on >= day),
+        ]
+        if self.today_over and offset == 0:
+            clauses.append(~self._over())
+        if offset == 7:
+            clauses.append(self._over())
+        return clauses
+
+    def has_day(self) -> Any:
+        """Whether a need has an appointment in the period (the union of the streams)."""
+        streams = [and_(*self.dated())]
+        for offset in range(8):
+            clauses = self.running(offset)
+            if clauses is not None:
+                streams.append(and_(*clauses))
+        return or_(*streams)
+
+
+def window(conditions: list[Any], period: Period, limit: int) -> Subquery:
+    """``(id, key)`` of the first ``limit`` needs meeting ``conditions`` by next appointment
+    (fewer rows are read than ``limit`` times the number of streams, never the whole table)."""
+    tod = func.coalesce(time_seconds(Need.time_of_day), 0)
+    dated = (
+        select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"))
+        .where(*conditions, *period.dated())
+        .order_by(Need.first_on, Need.time_of_day, Need.id)
+        .limit(limit)
+        .subquery("dated")
+    )
+    parts = [select(dated.c.id, dated.c.key)]
+    for offset in range(8):
+        clauses = period.running(offset)
+        if clauses is None:
+            continue
+        day = seconds(period.first + timedelta(days=offset))
+        stream = (
+            select(Need.id.label("id"), (literal(day, BigInteger) + tod).label("key"))
+            .where(*conditions, *clauses)
+            .order_by(Need.time_of_day, Need.id)
+            .limit(limit)
+            .subquery(f"weekly{offset}")
+        )
+        parts.append(select(stream.c.id, stream.c.key))
+    return union_all(*parts).subquery("upcoming")

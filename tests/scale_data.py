@@ -1,0 +1,126 @@
+"""Many rows fast, on PostgreSQL only: needs, volunteers and reports written by
+``INSERT … SELECT generate_series`` (tens of thousands in a second), for the tests that read
+query plans (tests/integration/test_scale_plans.py) and for bench/board_sizes.py.
+
+Needs are spread over every municipality: a share open (half one-off appointments over the
+next year, half weekly, some running, some starting later), the rest filled, completed or
+cancelled; a third ask for a language. Derived columns (local weekday and time of a one-off
+need, ``first_on``) are computed as the model's save hook does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from portal.extensions import db
+
+NEEDS = """
+WITH base AS (
+    SELECT i,
+           (ARRAY['tutoring','language_practice','accompanying','youth_family',
+                  'housing_search','other'])[1 + i % 6] AS category,
+           (SELECT array_agg(id ORDER BY id) FROM municipality) AS places,
+           CASE WHEN i % 100 < :open_percent THEN 'open'
+                ELSE (ARRAY['filled','completed','cancelled'])[1 + i % 3] END AS status,
+           i % 2 = 0 AS once,
+           date_trunc('hour', now() AT TIME ZONE 'UTC')
+             + make_interval(days => 1 + i % 365, hours => i % 11) AS start_utc,
+           current_date + (i % 120 - 60) AS first_date
+    FROM generate_series(1, :n) AS i
+), shaped AS (
+    SELECT *, (start_utc AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Berlin') AS start_local
+    FROM base
+)
+INSERT INTO need (category, title, public_description, private_notes, municipality_id,
+                  meeting_point, schedule_kind, starts_at, ends_at, weekday, time_of_day,
+                  duration_minutes, starts_on, ends_on{first_column}, capacity, taken,
+                  requires_conduct_certificate, status, cancel_reason, created_at, updated_at)
+SELECT category, 'Aufgabe ' || i, 'Beschreibung der Aufgabe ' || i, '',
+       places[1 + i % array_length(places, 1)], '',
+       CASE WHEN once THEN 'once' ELSE 'weekly' END,
+       CASE WHEN once THEN start_utc END,
+       CASE WHEN once THEN start_utc + interval '90 minutes' END,
+       CASE WHEN once THEN (extract(isodow FROM start_local)::int - 1) ELSE i % 7 END,
+       CASE WHEN once THEN start_local::time ELSE make_time(8 + i % 12, 0, 0) END,
+       CASE WHEN once THEN NULL ELSE 90 END,
+       CASE WHEN once THEN start_utc::date ELSE first_date END,
+       CASE WHEN once OR i % 3 = 0 THEN NULL ELSE first_date + 200 END{first_value},
+       2, 0, i % 5 = 0, status, '', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+FROM shaped
+"""
+
+FIRST_ON = """,
+       CASE WHEN once THEN start_local::date
+            ELSE first_date + ((i % 7 - (extract(isodow FROM first_date)::int - 1) + 7) % 7)
+       END"""
+
+NEED_LANGUAGES = """
+INSERT INTO need_language (need_id, code, position)
+SELECT id, (ARRAY['ar','fa','uk','ti','de'])[1 + id % 5], 0 FROM need
+WHERE id % 3 = 0 AND id > :after
+"""
+
+VOLUNTEERS = """
+WITH users AS (
+    INSERT INTO "user" (email, password_hash, display_name, locale, active, created_at,
+                        session_token, email_verified_at)
+    SELECT 'bulk' || i || '@example.org', NULL, 'Ehrenamtliche ' || i, 'de', true,
+           now() AT TIME ZONE 'UTC', md5(i::text), now() AT TIME ZONE 'UTC'
+    FROM generate_series(1, :n) AS i
+    RETURNING id
+)
+INSERT INTO volunteer_profile (user_id, home_municipality_id, phone, has_car, motivation,
+                               status, decision_reason, consent_version, submitted_at)
+SELECT u.id, (SELECT array_agg(id ORDER BY id) FROM municipality)[1 + u.id % 23], '', false,
+       '', (ARRAY['pending','approved','approved','rejected','suspended'])[1 + u.id % 5], '',
+       '1', now() AT TIME ZONE 'UTC' - make_interval(mins => u.id)
+FROM users AS u
+"""
+
+
+CLAIMS = """
+INSERT INTO assignment (need_id, volunteer_id, status, claimed_at, reason)
+SELECT id, :volunteer_id, 'completed', now() AT TIME ZONE 'UTC', '' FROM need
+WHERE id % 2 = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.need_id = need.id)
+"""
+
+REPORTS = """
+INSERT INTO report (assignment_id, activity_on, minutes, outcome, follow_up_needed, concern,
+                    concern_raised, acknowledged_at, created_at)
+SELECT id, current_date - id % 300, 60, 'Bericht ' || id, false, '', id % 17 = 0,
+       CASE WHEN id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
+       now() AT TIME ZONE 'UTC' - make_interval(mins => id)
+FROM assignment WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
+"""
+
+
+def insert_reports(volunteer_id: int) -> None:
+    """A completed claim by the volunteer on every second need, each with a report (a quarter
+    not yet acknowledged, some raising a concern)."""
+    db.session.execute(text(CLAIMS), {"volunteer_id": volunteer_id})
+    db.session.execute(text(REPORTS))
+    db.session.commit()
+
+
+def insert_needs(n: int, open_percent: int = 70) -> None:
+    """``n`` needs over all municipalities, ``open_percent`` of them open."""
+    after = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM need"))
+    columns = {c["name"] for c in inspect(db.session.connection()).get_columns("need")}
+    first = "first_on" in columns  # (bench/board_sizes.py also fills the schema before it)
+    sql = NEEDS.format(
+        first_column=", first_on" if first else "", first_value=FIRST_ON if first else ""
+    )
+    db.session.execute(text(sql), {"n": n, "open_percent": open_percent})
+    db.session.execute(text(NEED_LANGUAGES), {"after": after})
+    db.session.commit()
+
+
+def insert_volunteers(n: int) -> None:
+    """``n`` users with volunteer profiles of every status, homes over the municipalities."""
+    db.session.execute(text(VOLUNTEERS), {"n": n})
+    db.session.commit()
+
+
+def analyze() -> None:
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
