@@ -12,13 +12,12 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.core.personal_data import Field, Part
 from portal.extensions import db
-from portal.volunteers.models import VolunteerProfile
+from portal.volunteers.queries import profile_of
 
 
 def collect(user: User) -> list[Part]:
-    profile_id = db.session.scalar(
-        select(VolunteerProfile.id).where(VolunteerProfile.user_id == user.id)
-    )
+    profile = profile_of(user)
+    profile_id = profile.id if profile else None
     about = [and_(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)]
     if profile_id is not None:
         about.append(

@@ -23,23 +23,20 @@ def _account(user: User) -> Part:
             Field("display_name", _("Name")),
             Field("locale", _("Sprache der Oberfläche"), "ui_language"),
             Field("email_verified_at", _("E-Mail-Adresse bestätigt am")),
-            Field("active", _("Konto aktiv")),
+            Field("account_active", _("Konto aktiv")),
             Field("created_at", _("Angelegt am")),
             Field("last_login_at", _("Letzte Anmeldung")),
         ],
         [
             {
-                key: getattr(user, key)
-                for key in (
-                    "id",
-                    "email",
-                    "display_name",
-                    "locale",
-                    "email_verified_at",
-                    "active",
-                    "created_at",
-                    "last_login_at",
-                )
+                "id": user.id,
+                "email": user.email,
+                "display_name": user.display_name,
+                "locale": user.locale,
+                "email_verified_at": user.email_verified_at,
+                "account_active": user.active,
+                "created_at": user.created_at,
+                "last_login_at": user.last_login_at,
             }
         ],
         single=True,

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.needs.models import Assignment, Need
 from portal.needs.queries import hours_by_category
 from portal.volunteers.models import VolunteerProfile
+from portal.volunteers.queries import profile_of
 
 
 def _assignments(profile: VolunteerProfile) -> list[Assignment]:
@@ -33,7 +34,7 @@ def _assignments(profile: VolunteerProfile) -> list[Assignment]:
 
 
 def collect(user: User) -> list[Part]:
-    profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    profile = profile_of(user)
     if profile is None:
         return []
     assignments = _assignments(profile)
@@ -74,7 +75,7 @@ def collect(user: User) -> list[Part]:
                 Field("assignment_id", _("Aufgabe Nummer")),
                 Field("activity_on", _("Datum des Einsatzes")),
                 Field("hours", _("Stunden")),
-                Field("outcome", _("Bericht")),
+                Field("outcome", _("Berichtstext")),
                 Field("follow_up_needed", _("Nachbetreuung nötig")),
                 Field("concern_raised", _("Anliegen gemeldet")),
                 Field("concern", _("Anliegen")),

@@ -5,9 +5,9 @@ published from the steps, the assignments on those needs and their reports.
 JSON (stable keys; the lists refer to each other by ``id``)::
 
     {"format": "ehrenamtsportal.client-record", "version": 1, "generated_at": "…Z",
-     "controller": {...}, "parts": {"client": {...}, "languages": [...], "plan": {...},
+     "controller": {...}, "parts": {"client_data": {...}, "languages": [...], "plan": {...},
      "goals": [...], "steps": [{"goal_id": …}], "needs": [{"step_id": …}],
-     "assignments": [{"need_id": …, "volunteer": "display name"}],
+     "assignments": [{"need_id": …, "volunteer_name": "display name"}],
      "reports": [{"assignment_id": …}]}}
 
 Volunteers appear by their display name only (as on the manager's pages), never with their
@@ -43,7 +43,7 @@ def _client_parts(client: Client) -> list[Part]:
     household = client.household or {}
     return [
         Part(
-            "client",
+            "client_data",
             _("Klientin oder Klient"),
             [
                 Field("reference", _("Aktenzeichen")),
@@ -54,7 +54,7 @@ def _client_parts(client: Client) -> list[Part]:
                 Field("children", _("Kinder (Geburtsjahre)")),
                 Field("status", _("Stand"), "client_status"),
                 Field("closed_on", _("Abgeschlossen am")),
-                Field("manager", _("Zuständig")),
+                Field("responsible_manager", _("Zuständig")),
                 Field("created_at", _("Angelegt am")),
             ],
             [
@@ -67,7 +67,7 @@ def _client_parts(client: Client) -> list[Part]:
                     "children": household.get("children", []),
                     "status": client.status,
                     "closed_on": client.closed_on,
-                    "manager": client.manager.display_name if client.manager else None,
+                    "responsible_manager": client.manager.display_name if client.manager else None,
                     "created_at": client.created_at,
                 }
             ],
@@ -118,7 +118,7 @@ def _plan_parts(plan: IntegrationPlan | None) -> tuple[list[Part], list[Step]]:
                 Field("due_on", _("Fällig am")),
                 Field("status", _("Stand"), "step_status"),
                 Field("actor", _("Wer handelt"), "actor"),
-                Field("partner", _("Partner"), "partner"),
+                Field("partner_organisation", _("Partner"), "partner"),
             ],
             [
                 {
@@ -128,7 +128,7 @@ def _plan_parts(plan: IntegrationPlan | None) -> tuple[list[Part], list[Step]]:
                     "due_on": s.due_on,
                     "status": s.status,
                     "actor": s.actor,
-                    "partner": s.partner,
+                    "partner_organisation": s.partner,
                 }
                 for s in steps
             ],
@@ -186,7 +186,7 @@ def _need_parts(steps: list[Step]) -> list[Part]:
             [
                 Field("id", _("Nummer")),
                 Field("need_id", _("Bedarf Nummer")),
-                Field("volunteer", _("Ehrenamtliche")),
+                Field("volunteer_name", _("Ehrenamtliche")),
                 Field("status", _("Stand"), "assignment_status"),
                 Field("claimed_at", _("Übernommen am")),
                 Field("ended_at", _("Beendet am")),
@@ -195,7 +195,7 @@ def _need_parts(steps: list[Step]) -> list[Part]:
                 {
                     "id": a.id,
                     "need_id": a.need_id,
-                    "volunteer": users.get(a.volunteer.user_id),
+                    "volunteer_name": users.get(a.volunteer.user_id),
                     "status": a.status,
                     "claimed_at": a.claimed_at,
                     "ended_at": a.ended_at,
@@ -210,7 +210,7 @@ def _need_parts(steps: list[Step]) -> list[Part]:
                 Field("assignment_id", _("Aufgabe Nummer")),
                 Field("activity_on", _("Datum des Einsatzes")),
                 Field("hours", _("Stunden")),
-                Field("outcome", _("Bericht")),
+                Field("outcome", _("Berichtstext")),
                 Field("follow_up_needed", _("Nachbetreuung nötig")),
                 Field("concern", _("Anliegen")),
                 Field("acknowledged_at", _("Bestätigt am")),

@@ -10,7 +10,7 @@ this module gathers them into
      "parts": {"account": {...}, "memberships": [...], "sign_in_sessions": [...],
                "two_factor": {...}, "trusted_devices": [...],
                "volunteer_profile": {...}, "languages": [...], "interests": [...],
-               "availability": [...], "conduct_certificate_checks": [...],
+               "available_times": [...], "conduct_certificate_checks": [...],
                "volunteer_events": [...], "assignments": [...], "reports": [...],
                "hours": [...], "messages": [...], "audit_events": [...]}}
 

@@ -72,7 +72,7 @@ def _preferences(profile: VolunteerProfile) -> list[Part]:
             [{"category": category} for category in profile.interests],
         ),
         Part(
-            "availability",
+            "available_times",
             _("Verfügbarkeit"),
             [
                 Field("weekday", _("Wochentag"), "weekday"),
