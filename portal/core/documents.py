@@ -129,22 +129,22 @@ def _row(
     pdf: TaggedPdf, table: Elem, cells: list[tuple[str, str, str]], widths: list[float]
 ) -> None:
     """One table row: cells are (tag, scope, text); the row never breaks across pages."""
-    heights = []
+    wrapped = []
     for (tag, _scope, value), width in zip(cells, widths, strict=True):
         pdf.font(bold=tag == "/TH")
-        heights.append(len(pdf.lines(width - 2, value)) * LINE)
-    height = max(heights) + 1.5
+        wrapped.append(pdf.lines(width - 2, value or " "))
+    height = max(len(lines) for lines in wrapped) * LINE + 1.5
     pdf.ensure(height)
     row = pdf.tree.open("/TR", table)
     top, x = pdf.get_y(), pdf.l_margin
-    for (tag, scope, value), width in zip(cells, widths, strict=True):
+    for (tag, scope, _value), width, lines in zip(cells, widths, wrapped, strict=True):
         cell = pdf.tree.open(tag, row)
         if scope:
             cell.a = f"<</O /Table /Scope /{scope}>>"
         pdf.font(bold=tag == "/TH")
         pdf.set_xy(x, top + 0.75)
         with pdf.marked(cell):
-            pdf.multi_cell(width - 2, LINE, pdf.text_of(value) or " ", align="L")
+            pdf.put_lines(lines, width - 2)
         x += width
     pdf.set_xy(pdf.l_margin, top + height)
     pdf.rule(pdf.l_margin, pdf.l_margin + sum(widths), top + height)

@@ -177,10 +177,17 @@ class TaggedPdf(FPDF):
             self.add_page()
 
     def lines(self, width: float, value: str) -> list[str]:
-        result = self.multi_cell(
-            width, LINE, self.text_of(value), dry_run=True, output=MethodReturnValue.LINES
-        )
+        """``value`` broken into lines of at most ``width`` (in the current font)."""
+        value = self.text_of(value)
+        if "\n" not in value and self.get_string_width(value) <= width - 2 * self.c_margin:
+            return [value]  # the common case, without fpdf2's (slow) line breaking
+        result = self.multi_cell(width, LINE, value, dry_run=True, output=MethodReturnValue.LINES)
         return list(cast(list[str], result)) or [""]
+
+    def put_lines(self, lines: list[str], width: float) -> None:
+        """Lines from ``lines()``, left-aligned one below the other from the current position."""
+        for line in lines:
+            self.cell(width, LINE, line, align="L", new_x="LEFT", new_y="NEXT")
 
     def text_block(self, parent: Elem, tag: str, value: str, width: float = 0) -> None:
         """One paragraph-like element; continues as a second element on the next page."""
@@ -193,7 +200,6 @@ class TaggedPdf(FPDF):
                 continue
             elem = self.tree.open(tag, parent)
             with self.marked(elem):
-                self.multi_cell(
-                    width, LINE, "\n".join(pending[:fitting]), align="L", new_x="LMARGIN"
-                )
+                self.put_lines(pending[:fitting], width)
+            self.set_x(self.l_margin)
             pending = pending[fitting:]

@@ -54,6 +54,9 @@ COLLECTORS: tuple[Callable[[User], list[Part]], ...] = (
 )
 #: A list with at most this many fields is a table; longer records are one table each.
 TABLE_COLUMNS = 4
+#: The readable copy shows the newest this many records of a part (all are in the JSON): a
+#: long audit trail would make a PDF of hundreds of pages that takes long to write.
+PDF_RECORDS = 200
 
 
 def gather(user: User) -> list[Part]:
@@ -85,10 +88,18 @@ def part_blocks(part: Part, level: int = 2) -> list[doc.Block]:
     blocks: list[doc.Block] = [doc.Heading(part.title, level)]
     texts = part.text_rows()
     labels = [f.label for f in part.fields]
+    if len(texts) > PDF_RECORDS:
+        note = _(
+            "Die neuesten %(shown)s von %(total)s Einträgen; alle stehen in der JSON-Fassung.",
+            shown=PDF_RECORDS,
+            total=len(texts),
+        )
+        blocks.append(doc.Paragraph(note))
+        texts = texts[-PDF_RECORDS:]
     if not texts:
         blocks.append(doc.Paragraph(_("Keine Einträge.")))
     elif part.single or len(labels) > TABLE_COLUMNS:
-        for number, row in enumerate(texts, start=1):
+        for number, row in enumerate(texts, start=len(part.rows) - len(texts) + 1):
             if not part.single:
                 blocks.append(doc.Paragraph(f"{part.title} {number}", bold=True))
             blocks.append(doc.KeyValues(list(zip(labels, row, strict=True))))

@@ -326,3 +326,20 @@ def test_the_pages_link_the_downloads(app, client, auth):
     assert 'href="/account/data.pdf"' in own and 'href="/account/data.json"' in own
     page = client.get(f"/plans/clients/{world['client'].id}").get_data(as_text=True)
     assert f'href="/plans/clients/{world["client"].id}/export.pdf"' in page
+
+
+def test_a_long_audit_trail_is_whole_in_the_json_and_the_newest_in_the_pdf(app, client, auth):
+    from portal.privacy import export
+
+    home = factories.municipality("Ahausen")
+    user = factories.volunteer(home, email="viel@example.org", name="Viel Aktiv")
+    for number in range(export.PDF_RECORDS + 5):
+        record("test.step", actor=user, object_type="user", object_id=user.id, n=f"Nr{number}X")
+    db.session.commit()
+    auth.login("viel@example.org")
+    events = client.get("/account/data.json").get_json()["parts"]["audit_events"]
+    assert sum(1 for e in events if e["action"] == "test.step") == export.PDF_RECORDS + 5
+    reader = PdfReader(io.BytesIO(client.get("/account/data.pdf").data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert f"Nr{export.PDF_RECORDS + 4}X" in text and "Nr4X" not in text
+    assert f"Die neuesten {export.PDF_RECORDS} von" in text
