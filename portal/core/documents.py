@@ -177,7 +177,7 @@ def _bullets(pdf: TaggedPdf, block: BulletList) -> None:
         label = pdf.tree.open("/Lbl", item)
         top = pdf.get_y()
         with pdf.marked(label):
-            pdf.cell(6, LINE, "•" if pdf.family == "DejaVu" else "-")
+            pdf.cell(6, LINE, pdf.text_of("•"))
         pdf.set_xy(pdf.l_margin + 6, top)
         pdf.text_block(item, "/LBody", value, width=pdf.epw - 6)
     pdf.ln(2)

@@ -5,6 +5,7 @@ API the portal uses; this module is its machinery.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from fpdf.prefs import ViewerPreferences
 from fpdf.structure_tree import StructElem, StructTreeRoot, StructureTreeBuilder
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+PLAIN_PUNCTUATION = str.maketrans({"–": "-", "„": '"', "“": '"', "’": "'", "·": "-", "•": "-"})
 MARGIN = 20.0
 LINE = 6.0
 
@@ -89,6 +91,16 @@ class StructureTree(StructureTreeBuilder):
 # --- the writer ----------------------------------------------------------------------------
 
 
+def _latin1(char: str) -> str:
+    """A character the core font can print: itself, its base letter (Ş → S), or "?"."""
+    try:
+        char.encode("latin-1")
+    except UnicodeEncodeError:
+        base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+        return base[:1] or "?"
+    return char
+
+
 def _xmp(title: str, lang: str) -> str:
     return (
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
@@ -135,7 +147,8 @@ class TaggedPdf(FPDF):
         """What the font can print (the core font only knows Latin-1)."""
         if self.family == "DejaVu":
             return value
-        return value.encode("latin-1", "replace").decode("latin-1")
+        value = value.translate(PLAIN_PUNCTUATION)
+        return "".join(_latin1(char) for char in value)
 
     def font(self, size: float = 10.5, bold: bool = False) -> None:
         self.set_font(self.family, "B" if bold else "", size)

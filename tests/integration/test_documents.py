@@ -177,3 +177,16 @@ def test_the_pdfs_speak_the_language_of_their_reader(world, client, auth):
     export = client.get("/account/data.pdf")
     reader = check_tagged(export.data, "en", "Your data in the volunteer portal")
     assert "Account" in text_of(reader)
+
+
+def test_without_the_font_the_core_font_prints_base_letters(app, monkeypatch):
+    """A machine without DejaVu (``make fonts`` installs it) still gets a readable, tagged
+    document; the core font cannot print every letter, so Ş becomes S."""
+    from portal.core import tagged_pdf
+
+    monkeypatch.setattr(tagged_pdf, "FONT_DIRS", ())
+    with app.test_request_context():
+        data = doc.render("Kern", "de", [doc.Paragraph("Şahin – „Grüße“"), doc.BulletList(["x"])])
+    reader = PdfReader(io.BytesIO(data))
+    assert 'Sahin - "Grüße"' in text_of(reader)
+    assert [kind for _d, kind, _e in structure(reader)][-4:] == ["L", "LI", "Lbl", "LBody"]
