@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := portal:create_app
 
-.PHONY: run test lint format translations extract-messages update-translations bench browser clean
+.PHONY: run test lint format translations extract-messages update-translations bench browser fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 
 translations: $(COMPILED)
 
-run: $(VENV)/.runtime-installed translations
+run: $(VENV)/.runtime-installed translations fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
@@ -40,9 +40,16 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The PDFs (certificate, data exports) embed DejaVu Sans, as PDF/UA requires embedded fonts;
+# install Debian's package once when missing.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
 # Lint, types, then the whole suite on both cores (with TEST_DATABASE_URL each worker gets a
 # PostgreSQL database of its own) and a coverage summary of portal/.
-test: lint $(VENV)/.dev-installed translations browser
+test: lint $(VENV)/.dev-installed translations browser fonts
 	$(BIN)/pytest -n 2 --cov=portal --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed

@@ -26,7 +26,7 @@ from portal.auth.models import Role
 from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
-from portal.core.http import safe_next_url
+from portal.core.http import private_file, safe_next_url
 from portal.core.pagination import page_number, paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -242,18 +242,7 @@ def certificate() -> Any:
     rows = queries.hours_by_category(profile, form.date_from.data, form.date_to.data)
     pdf = render_certificate(profile, form.date_from.data, form.date_to.data, rows)
     filename = f"Ehrenamtsnachweis_{form.date_from.data:%Y-%m-%d}_{form.date_to.data:%Y-%m-%d}.pdf"
-    return _inline_pdf(pdf, filename)
-
-
-def _inline_pdf(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return private_file(pdf, "application/pdf", filename, inline=True)
 
 
 # --- calendar feed -----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from werkzeug.wrappers import Response
+
 
 def safe_next_url(target: str | None) -> str | None:
     """Only same-site relative paths are followed after log-in (no open redirects).
@@ -19,3 +21,16 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def private_file(body: bytes, mimetype: str, filename: str, *, inline: bool = False) -> Response:
+    """A file for the signed-in person only: never cached, shown inline or downloaded."""
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

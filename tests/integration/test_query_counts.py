@@ -136,3 +136,19 @@ def test_a_list_page_issues_as_many_statements_for_30_rows_as_for_3(
     many = statements(count_queries, lambda: client.get(path))
     assert few == many
     assert many <= (4 if path.startswith("/board/?") or path == "/board/" else 12)
+
+
+@pytest.mark.parametrize("path", ["/account/data.json", "/account/data.pdf"])
+def test_the_data_export_issues_as_many_statements_for_30_tasks_as_for_3(
+    world, client, auth, count_queries, path
+):
+    auth.login("lena@example.org")
+    claimed_needs_with_reports(world, 3)
+    client.get(path)
+    db.session.commit()
+    few = statements(count_queries, lambda: client.get(path))
+    claimed_needs_with_reports(world, 27)
+    db.session.commit()
+    many = statements(count_queries, lambda: client.get(path))
+    assert few == many
+    assert many <= 30
