@@ -189,6 +189,10 @@ def seed() -> dict[str, int]:
             submitted_at=now - timedelta(days=30 - i),
         )
         profile.municipalities.append(municipality)
+        user.privacy_version, user.privacy_acknowledged_at = (
+            profile.consent_version,
+            profile.consent_at,
+        )
         if status == VolunteerStatus.APPROVED:
             profile.decided_at = now - timedelta(days=20 - i)
         db.session.add(profile)
