@@ -327,3 +327,13 @@ def test_feedback_is_rate_limited(app, client):
 def test_feedback_needs_the_csrf_token(app, client):
     assert client.post("/accessibility", data=FEEDBACK).status_code == 400
     assert _outbox() == []
+
+
+def test_signing_up_as_a_volunteer_acknowledges_the_notice_in_force(app, client):
+    from tests.factories_volunteers import signup_form
+
+    places = factories.reference_data()
+    app.config["PRIVACY_NOTICE_VERSION"] = "2027-01"
+    assert client.post("/volunteer/signup", data=signup_form(places["Bühl"].id)).status_code == 302
+    user = db.session.scalars(select(User)).one()
+    assert user.privacy_version == "2027-01" and user.privacy_acknowledged_at is not None
