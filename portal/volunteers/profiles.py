@@ -120,7 +120,8 @@ def _apply_data(
 def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool) -> VolunteerProfile:
     if not consent:
         raise ValidationFailed(
-            str(_l("Bitte stimmen Sie der Verarbeitung Ihrer Daten zu.")), field="consent"
+            str(_l("Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben.")),
+            field="consent",
         )
     if not pledge:
         raise ValidationFailed(
