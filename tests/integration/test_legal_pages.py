@@ -337,3 +337,19 @@ def test_signing_up_as_a_volunteer_acknowledges_the_notice_in_force(app, client)
     assert client.post("/volunteer/signup", data=signup_form(places["Bühl"].id)).status_code == 302
     user = db.session.scalars(select(User)).one()
     assert user.privacy_version == "2027-01" and user.privacy_acknowledged_at is not None
+
+
+@pytest.mark.app_config(PRIVACY_NOTICE_VERSION="2027-01")
+def test_after_acknowledging_one_lands_on_the_page_one_asked_for(people, client, auth):
+    people["volunteer"].privacy_version = "2026-11"
+    db.session.commit()
+    auth.login("vol@example.org")
+    asked = client.get("/volunteer/profile")
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/privacy/acknowledge">.*?</form>', page, re.S)
+    assert form is not None
+    fields = re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form.group(0))
+    assert [name for name, _value in fields].count("next") == 1
+    fields = dict(fields)
+    response = client.post("/privacy/acknowledge", data={"next": fields["next"]})
+    assert response.headers["Location"].endswith("/volunteer/profile")
