@@ -108,7 +108,8 @@ ACTIVITIES: dict[str, Activity] = {
         ),
         legal_basis=_l(
             "Art. 6 Abs. 1 lit. e, Abs. 3 DSGVO i. V. m. § 4 LDSG; besondere Kategorien "
-            "(z. B. Gesundheit): Art. 9 Abs. 2 lit. g und h, Abs. 3 DSGVO i. V. m. § 7 LDSG"
+            "(z. B. Gesundheit): Art. 9 Abs. 2 lit. g und h, Abs. 3 DSGVO mit Schutzmaßnahmen "
+            "nach § 3 LDSG"
         ),
         subjects=_l("begleitete Menschen und ihre Haushaltsangehörigen"),
         recipients=_l(
