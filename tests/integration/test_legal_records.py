@@ -57,3 +57,5 @@ def test_the_admins_page_lists_every_activity_and_table(app, client, auth, langu
             assert table in page
     assert "volunteer_profile.phone" in page
     assert ("Rechtsgrundlage" if language == "de" else "Legal basis") in page
+    # The admins' navigation leads there.
+    assert 'href="/admin/records-of-processing"' in client.get("/dashboard").get_data(as_text=True)
