@@ -167,7 +167,7 @@ def check_request() -> Response | None:
     if session.get(MUST_ENROL) and request.endpoint not in ENROL_ENDPOINTS:
         return redirect(url_for("two_factor.setup"))
     if notice.must_acknowledge(current_user) and request.endpoint not in ACKNOWLEDGE_ENDPOINTS:
-        back = request.full_path if request.method == "GET" else None
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("legal.acknowledge", next=safe_next_url(back)))
     return None
 
