@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
     from portal.core.views import bp as core_bp
+    from portal.legal.views import bp as legal_bp
     from portal.needs.views import bp as needs_bp
     from portal.plans.views import bp as plans_bp
     from portal.privacy.views import bp as privacy_bp
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(two_factor_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(two_factor_admin_bp, url_prefix="/admin")

@@ -118,6 +118,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # Feedback on the accessibility statement (e-mails the admins and the sender).
+        "RATELIMIT_FEEDBACK": env.get("RATELIMIT_FEEDBACK", "3 per minute;10 per hour"),
         # i18n
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
@@ -149,6 +151,20 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "Der Landesbeauftragte für den Datenschutz und die Informationsfreiheit "
             "Baden-Württemberg, Lautenschlagerstraße 20, 70173 Stuttgart",
         ),
+        # Enforcement body (Ombudsstelle) named in the accessibility statement.
+        "ACCESSIBILITY_ENFORCEMENT_BODY": env.get(
+            "ACCESSIBILITY_ENFORCEMENT_BODY",
+            "Landes-Behindertenbeauftragte Baden-Württemberg",
+        ),
+        "ACCESSIBILITY_ENFORCEMENT_ADDRESS": env.get(
+            "ACCESSIBILITY_ENFORCEMENT_ADDRESS",
+            "Else-Josenhans-Straße 6, 70173 Stuttgart",
+        ),
+        # Shown when set (the body's current e-mail address and web site).
+        "ACCESSIBILITY_ENFORCEMENT_EMAIL": env.get("ACCESSIBILITY_ENFORCEMENT_EMAIL", ""),
+        "ACCESSIBILITY_ENFORCEMENT_WEBSITE": env.get("ACCESSIBILITY_ENFORCEMENT_WEBSITE", ""),
+        # Date of the accessibility statement (ISO); renew it after each review of the portal.
+        "ACCESSIBILITY_STATEMENT_DATE": env.get("ACCESSIBILITY_STATEMENT_DATE", "2026-11-29"),
         # Retention (`flask retention run`, daily). The privacy notice states these periods.
         "RETENTION_CLOSED_CLIENT_YEARS": int(env.get("RETENTION_CLOSED_CLIENT_YEARS", "3")),
         "RETENTION_INACTIVE_VOLUNTEER_MONTHS": int(

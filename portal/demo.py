@@ -165,6 +165,9 @@ def seed() -> dict[str, int]:
             )
             office_id = offices[scope_name].id if scope_name and scope == "office" else None
             grant_role(None, user, role, municipality_id, office_id)
+            # The demo's staff have read the privacy notice in force.
+            user.privacy_version = current_app.config["PRIVACY_NOTICE_VERSION"]
+            user.privacy_acknowledged_at = utcnow()
     now = utcnow()
     for i, (local, name, home, status, languages, interests) in enumerate(VOLUNTEERS):
         user, new = _user(local, name)
@@ -189,6 +192,10 @@ def seed() -> dict[str, int]:
             submitted_at=now - timedelta(days=30 - i),
         )
         profile.municipalities.append(municipality)
+        user.privacy_version, user.privacy_acknowledged_at = (
+            profile.consent_version,
+            profile.consent_at,
+        )
         if status == VolunteerStatus.APPROVED:
             profile.decided_at = now - timedelta(days=20 - i)
         db.session.add(profile)

@@ -69,6 +69,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Zwei-Faktor-Anmeldung"), "two_factor_admin.policy"),
             NavItem(_l("Postausgang"), "admin.outbox"),
             NavItem(_l("Protokoll"), "admin.audit"),
+            NavItem(_l("Verarbeitungsverzeichnis"), "legal.records_of_processing"),
         ),
     ),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from flask import current_app
+
 from portal.auth.models import Role, User
 from portal.auth.services import create_user, grant_role
 from portal.demo import load_reference_data
@@ -48,6 +50,8 @@ def user(
     obj = create_user(
         email or f"person{next(_seq)}@example.org", name, password, locale=locale, verified=verified
     )
+    # Has acknowledged the privacy notice in force (tests of a new version set it back).
+    obj.privacy_version = current_app.config["PRIVACY_NOTICE_VERSION"]
     for role, municipality_id, office_id in roles or []:
         grant_role(None, obj, role, municipality_id, office_id)
     db.session.flush()

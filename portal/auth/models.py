@@ -54,6 +54,10 @@ class User(UserMixin, Model):
     # Rotated on every password change and on "log out everywhere": ends every sign-in
     # session and voids reset links.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    # The version of the privacy notice (PRIVACY_NOTICE_VERSION) this person last acknowledged,
+    # and when; a newer version is put before them at their next request (portal.legal.notice).
+    privacy_version: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    privacy_acknowledged_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

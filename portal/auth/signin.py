@@ -9,6 +9,7 @@
 
 Every request of a signed-in member of staff checks the idle time (STAFF_IDLE_MINUTES, kept in
 the signed session): past it, the session is ended on the server and the person signs in again.
+Whoever has not acknowledged the privacy notice in force is shown it first (`portal.legal.notice`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from portal.auth.models import STAFF_ROLES, User
 from portal.core.error_pages import in_error_page
 from portal.core.http import safe_next_url
 from portal.extensions import db
+from portal.legal import notice
 
 PENDING = "sign_in_pending"
 LAST_SEEN = "last_seen"
@@ -48,6 +50,8 @@ OPEN_ENDPOINTS = frozenset({"static", "core.healthz", "auth.logout", "auth.set_l
 ENROL_ENDPOINTS = frozenset(
     {"two_factor.setup", "two_factor.begin", "two_factor.confirm", "core.privacy"}
 )
+#: Reachable before a new privacy notice is acknowledged (after the second factor is set up).
+ACKNOWLEDGE_ENDPOINTS = ENROL_ENDPOINTS | notice.WHILE_UNACKNOWLEDGED
 
 
 def to_check_mail(email: str, application: bool = False) -> Response:
@@ -177,6 +181,9 @@ def check_request() -> Response | None:
     session[LAST_SEEN] = now()
     if session.get(MUST_ENROL) and request.endpoint not in ENROL_ENDPOINTS:
         return redirect(url_for("two_factor.setup"))
+    if notice.must_acknowledge(current_user) and request.endpoint not in ACKNOWLEDGE_ENDPOINTS:
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("legal.acknowledge", next=safe_next_url(back)))
     return None
 
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from portal.core.health import database_problem
 from portal.dashboard import cards_for
 from portal.extensions import limiter
+from portal.legal import notice
 from portal.municipalities.services import all_offices
 
 bp = Blueprint("core", __name__)
@@ -29,7 +30,10 @@ def dashboard() -> str:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("core/privacy.html")
+    """The privacy notice (GDPR Art. 13) in force, with the list of its versions."""
+    return render_template(
+        "core/privacy.html", entry=notice.current_entry(), history=notice.HISTORY
+    )
 
 
 @bp.get("/healthz")

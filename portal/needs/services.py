@@ -27,9 +27,16 @@ from portal.needs.models import (
     NeedStatus,
 )
 from portal.needs.schedule import next_occurrence
-from portal.needs.validation import ONCE, NeedInput, NeedInvalid, _now_local, validate
+from portal.needs.validation import (
+    ONCE,
+    NeedInput,
+    NeedInvalid,
+    _now_local,
+    client_identity_errors,
+    validate,
+)
 from portal.notifications.services import external_url, queue_email
-from portal.plans.models import Step, StepStatus
+from portal.plans.models import Client, Step, StepStatus
 from portal.security import may_manage_municipality, may_see_client
 
 CLOSED = (NeedStatus.COMPLETED, NeedStatus.CANCELLED)
@@ -42,6 +49,12 @@ def _source_step(actor: Any, step_id: int | None) -> Step | None:
     if step is None or not may_see_client(actor, step.goal.plan.client):
         raise ValidationFailed(_("Dieser Planschritt ist nicht verfügbar."), field="source_step_id")
     return step
+
+
+def _client_of(step: Step | None) -> Client | None:
+    """The client a need is about (through its plan step), whose identity its text must not
+    give away."""
+    return step.goal.plan.client if step is not None else None
 
 
 def _apply(need: Need, data: NeedInput) -> None:
@@ -91,7 +104,7 @@ def create_need(actor: Any, data: NeedInput) -> Need:
     """Publish (status open) or save as draft a new need, optionally from a plan step."""
     _check(actor, data.municipality_id)
     step = _source_step(actor, data.source_step_id)
-    errors = validate(data)
+    errors = validate(data) | client_identity_errors(data, _client_of(step))
     if errors:
         raise NeedInvalid(errors)
     need = Need(taken=0, created_by_id=actor.id, source_step=step)
@@ -118,7 +131,7 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
             {"municipality_id": _("Es gibt bereits Zusagen; die Gemeinde ist nicht änderbar.")}
         )
     data.source_step_id = need.source_step_id
-    errors = validate(data, need)
+    errors = validate(data, need) | client_identity_errors(data, _client_of(need.source_step))
     if errors:
         raise NeedInvalid(errors)
     _apply(need, data)
@@ -232,6 +245,9 @@ COPIED_FIELDS = (
 def duplicate_need(actor: Any, need: Need) -> Need:
     """A copy as a draft, its schedule moved on by whole weeks if it lies in the past."""
     _check(actor, need.municipality_id)
+    errors = client_identity_errors(need, _client_of(need.source_step))
+    if errors:
+        raise NeedInvalid(errors)
     copy = Need(
         **{name: getattr(need, name) for name in COPIED_FIELDS},
         languages=list(need.languages),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from portal.core.errors import ValidationFailed
 from portal.core.formatting import hours_number
+from portal.core.privacy_guard import HasIdentity, identity_errors
 from portal.core.time import to_local, today_local, utcnow
 from portal.needs.models import (
     Need,
@@ -95,6 +96,20 @@ def _local_minute(value: datetime | None) -> datetime | None:
 
 def _now_local() -> datetime:
     return to_local(utcnow()).replace(tzinfo=None)
+
+
+def client_identity_errors(texts: NeedInput | Need, client: HasIdentity | None) -> dict[str, str]:
+    """The fields volunteers read (title, description, meeting point) that name ``client`` or
+    carry a client reference: one message per field. Every path that sets a need's text
+    (publish, edit, duplicate) checks it."""
+    return identity_errors(
+        {
+            "title": (_("Titel"), texts.title),
+            "public_description": (_("Öffentliche Beschreibung"), texts.public_description),
+            "meeting_point": (_("Treffpunkt"), texts.meeting_point),
+        },
+        client,
+    )
 
 
 def validate(data: NeedInput, need: Need | None = None) -> dict[str, str]:

@@ -186,11 +186,13 @@ for _day in REGISTRY["weekday"]:
 def _consent_field() -> BooleanField:
     return BooleanField(
         _l(
-            "Ich habe den Datenschutzhinweis gelesen und willige in die Verarbeitung meiner "
-            "Daten ein."
+            "Ich habe die Datenschutzerklärung gelesen und weiß, wie meine Daten verarbeitet "
+            "werden."
         ),
         validators=[
-            DataRequired(message=_l("Ohne Ihre Einwilligung können wir Sie nicht aufnehmen."))
+            DataRequired(
+                message=_l("Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben.")
+            )
         ],
     )
 

@@ -120,7 +120,8 @@ def _apply_data(
 def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool) -> VolunteerProfile:
     if not consent:
         raise ValidationFailed(
-            str(_l("Bitte stimmen Sie der Verarbeitung Ihrer Daten zu.")), field="consent"
+            str(_l("Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben.")),
+            field="consent",
         )
     if not pledge:
         raise ValidationFailed(
@@ -139,6 +140,8 @@ def _create_profile(user: User, data: ProfileData, consent: bool, pledge: bool) 
     )
     _apply_data(profile, data, home, further)
     db.session.add(profile)
+    # Ticking the box acknowledges the privacy notice in force (portal.legal.notice).
+    user.privacy_version, user.privacy_acknowledged_at = profile.consent_version, now
     if Role.VOLUNTEER not in user.roles:
         user.memberships.append(Membership(role=Role.VOLUNTEER))
     db.session.flush()

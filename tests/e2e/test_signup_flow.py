@@ -36,6 +36,9 @@ def test_sign_up_verify_log_in_and_see_the_dashboard(page, live_server):
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
 
+    # A new account first acknowledges the privacy notice, then lands where it was going.
+    expect(page).to_have_url(re.compile(r"/privacy/acknowledge"))
+    page.get_by_role("button", name="Gelesen – weiter").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Guten Tag, Fatma Yılmaz")
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()

@@ -83,6 +83,9 @@ def test_verification_link_verifies_and_then_login_works(app, client, auth):
     response = auth.login("fatma@example.org", SIGNUP["password"])
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/dashboard")
+    # A new account first acknowledges the privacy notice, then reaches its pages.
+    assert client.get("/dashboard").headers["Location"].startswith("/privacy/acknowledge")
+    assert client.post("/privacy/acknowledge", data={"next": "/dashboard"}).status_code == 302
     dashboard = client.get("/dashboard")
     assert dashboard.status_code == 200
     assert "Guten Tag, Fatma Yılmaz" in text(dashboard)

@@ -82,6 +82,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "static": everyone(),
     "core.index": everyone(),
     "core.privacy": everyone(),
+    "legal.imprint": everyone(),
+    "legal.accessibility": everyone(),
+    "legal.easy_read": everyone(),
     "core.healthz": everyone(),
     "auth.login": everyone(),
     "auth.signup": everyone(),
@@ -97,6 +100,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "two_factor.challenge": everyone(),  # without a pending log-in: back to the log-in page
     # every signed-in account
     "core.dashboard": signed_in(),
+    "legal.acknowledge": signed_in(),
     "auth.logout": signed_in(),
     "auth.logout_everywhere": signed_in(),
     "auth.session_ping": signed_in(),
@@ -154,6 +158,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "needs.release": only(*MANAGEMENT_OF_A),
     "needs.acknowledge": only(*MANAGEMENT_OF_A),
     # the county administration
+    "legal.records_of_processing": only(*ADMIN),
     "admin.index": only(*ADMIN),
     "admin.municipalities": only(*ADMIN),
     "admin.new_municipality": only(*ADMIN),

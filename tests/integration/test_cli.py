@@ -132,6 +132,9 @@ def test_create_admin_creates_a_verified_administrator(app, client, auth):
     assert user.email_verified_at is not None
     assert user.roles == {Role.ADMIN}
     assert auth.login("chefin@example.org", password="Ein-gutes-Passwort-7").status_code == 302
+    # The first sign-in asks for the privacy notice to be acknowledged.
+    assert client.get("/admin/outbox").headers["Location"].startswith("/privacy/acknowledge")
+    client.post("/privacy/acknowledge")
     assert client.get("/admin/outbox").status_code == 200
 
 

@@ -82,7 +82,7 @@ def test_the_signup_page_shows_every_language_and_the_grid(client, towns):
 @pytest.mark.parametrize(
     ("overrides", "field_id", "message"),
     [
-        ({"consent": None}, "consent", "Ohne Ihre Einwilligung"),
+        ({"consent": None}, "consent", "Datenschutzerklärung gelesen"),
         ({"pledge": None}, "pledge", "Verschwiegenheitserklärung"),
         ({"home_municipality_id": "999999"}, "home_municipality_id", "aus der Liste"),
         ({"home_municipality_id": "abc"}, "home_municipality_id", "aus der Liste"),
