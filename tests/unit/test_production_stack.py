@@ -65,6 +65,8 @@ def test_the_topology_has_two_app_servers_behind_nginx_and_the_workers(compose):
     assert {"app1", "app2"} <= set(services["nginx"]["depends_on"])
     nginx = (ROOT / "deploy" / "nginx" / "portal.conf").read_text(encoding="utf-8")
     assert re.findall(r"server (app\d):8000", nginx) == ["app1", "app2"]
+    # scripts/prod_check.py runs this very file, replacing these lines with local addresses
+    assert nginx.count("listen 8080;") == 1
     mounted = services["nginx"]["volumes"][0].split(":")[0]
     assert (ROOT / mounted).resolve() == ROOT / "deploy" / "nginx" / "portal.conf"
     # POSTs are never retried on the other server (a claim must not arrive twice)
