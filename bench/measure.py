@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from portal_client import Client
+from portal_client import Client, race_need
 from servers import HOST, PASSWORD, ROOT, Database, Server, backend_pids, cpu_seconds
 
 SKIP_HEADS = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
@@ -136,21 +136,7 @@ class InProcess:
 
 def claim_race(server: Server, db: Database, claimers: int, places: int) -> dict[str, Any]:
     """`claimers` volunteers claim one need with `places` places at the same moment."""
-    (need_id, municipality) = db.query(
-        "SELECT id, municipality_id FROM need WHERE status = 'open' AND schedule_kind = 'once' "
-        "ORDER BY id LIMIT 1"
-    )[0]
-    db.query("DELETE FROM assignment WHERE need_id = %s", need_id)
-    db.query(
-        """UPDATE need SET capacity = %s, taken = 0, requires_conduct_certificate = false,
-           starts_at = now() + interval '200 days', ends_at = now() + interval '200 days 1 hour',
-           starts_on = (now() + interval '200 days')::date,
-           ends_on = (now() + interval '200 days')::date,
-           weekday = extract(isodow from now() + interval '200 days')::int - 1,
-           time_of_day = (now() + interval '200 days')::time(0) WHERE id = %s""",
-        places,
-        need_id,
-    )
+    need_id, municipality = race_need(db.query, places)
     rows = db.query(
         """SELECT p.id, u.email FROM volunteer_profile p JOIN "user" u ON u.id = p.user_id
            WHERE p.status = 'approved' ORDER BY p.id DESC LIMIT %s""",

@@ -6,25 +6,19 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import psycopg
+from portal_client import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "Bench-Skala-Passwort-2026"  # noqa: S105 - throw-away accounts, printed in RESULTS.md
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def scaled(size: int, municipalities: int) -> list[str]:

@@ -11,11 +11,38 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+RACE_NEED = """UPDATE need SET capacity = %s, taken = 0, requires_conduct_certificate = false,
+    starts_at = now() + interval '200 days', ends_at = now() + interval '200 days 1 hour',
+    starts_on = (now() + interval '200 days')::date, ends_on = (now() + interval '200 days')::date,
+    weekday = extract(isodow from now() + interval '200 days')::int - 1,
+    time_of_day = (now() + interval '200 days')::time(0) WHERE id = %s"""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def race_need(query: Callable[..., list[tuple]], places: int) -> tuple[int, int]:
+    """Turns the first open one-off need into the claim race's: `places` free places, no
+    claims, no certificate needed, 200 days ahead (after every seeded appointment, so no
+    claimer has a clash). `query(sql, *params)` runs SQL on the database. Returns the need's
+    id and municipality."""
+    need_id, municipality = query(
+        "SELECT id, municipality_id FROM need WHERE status = 'open' AND schedule_kind = 'once' "
+        "ORDER BY id LIMIT 1"
+    )[0]
+    query("DELETE FROM assignment WHERE need_id = %s", need_id)
+    query(RACE_NEED, places, need_id)
+    return int(need_id), int(municipality)
 
 
 @dataclass

@@ -29,7 +29,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,7 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from portal_client import Client  # noqa: E402
+from portal_client import Client, free_port, race_need  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = "Prod-Check-Passwort-2026"  # noqa: S105 - throw-away accounts in a throw-away database
@@ -55,12 +54,6 @@ HOST = "127.0.0.1"
 LOGIN_LIMIT = 6
 CLAIMERS = 50
 PLACES = 3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 class Sink:
@@ -211,11 +204,8 @@ http {{
 
     def sql(self, query: str, *params: object) -> list[tuple]:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
-
-    def execute(self, query: str, *params: object) -> None:
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute(query, params)  # type: ignore[arg-type]
+            cursor = conn.execute(query, params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
 
     def volunteers(self, count: int) -> list[str]:
         """Approved volunteers without an active claim."""
@@ -231,24 +221,7 @@ http {{
         return [email for (email,) in rows]
 
     def race_need(self) -> int:
-        """An open need with PLACES free places, no claims, far enough in the future."""
-        (need_id,) = self.sql(
-            "SELECT id FROM need WHERE status = 'open' AND schedule_kind = 'once' "
-            "ORDER BY id LIMIT 1"
-        )[0]
-        self.execute("DELETE FROM assignment WHERE need_id = %s", need_id)
-        self.execute(
-            """UPDATE need SET capacity = %s, taken = 0, requires_conduct_certificate = false,
-               starts_at = now() + interval '200 days',
-               ends_at = now() + interval '200 days 1 hour',
-               starts_on = (now() + interval '200 days')::date,
-               ends_on = (now() + interval '200 days')::date,
-               weekday = extract(isodow from now() + interval '200 days')::int - 1,
-               time_of_day = (now() + interval '200 days')::time(0) WHERE id = %s""",
-            PLACES,
-            need_id,
-        )
-        return int(need_id)
+        return race_need(self.sql, PLACES)[0]
 
 
 # --- the checks -----------------------------------------------------------------------------
