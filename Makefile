@@ -81,7 +81,7 @@ bench: $(VENV)/.dev-installed translations bench-tools
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # compose.yaml's topology from Debian's packages: nginx, two gunicorn instances, PostgreSQL,
-# Redis and the outbox worker (scripts/prod_check.py; about 1.5 minutes).
+# Redis and the outbox worker (scripts/prod_check.py; 1.5–2.5 minutes).
 prod-check: $(VENV)/.dev-installed translations nginx
 	$(BIN)/python scripts/prod_check.py
 
