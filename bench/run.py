@@ -8,7 +8,8 @@ psycopg page served the same way, interleaved on this machine.
 
 For every size (number of needs; volunteers = size/2, reports = 5 x size, 1,100
 municipalities) a PostgreSQL database ``<prefix>_<size>`` is created and seeded once and kept
-for the next run (``--drop`` removes it afterwards). Then:
+for the next run (``--drop`` removes it afterwards; a kept one is brought to the newest
+migration). Then:
 
 1. statements and round trips of every page, counted in process (SQLAlchemy events);
 2. for every page: wrk against the baseline, then against the portal (both gunicorn with 4

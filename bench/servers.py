@@ -49,18 +49,22 @@ class Database:
             return False
 
     def prepare(self, log: Path) -> float:
-        """Create, migrate and seed unless already done; returns the seconds spent seeding."""
-        if self.ready():
-            return 0.0
-        with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.name}"')
+        """Create, migrate and seed unless already done; returns the seconds spent seeding.
+        A kept database is migrated to the newest revision (new indexes apply to its data)."""
+        reuse = self.ready()
+        if not reuse:
+            with psycopg.connect(self.server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{self.name}"')
         env = {**os.environ, "DATABASE_URL": self.url, "FLASK_APP": "portal:create_app"}
         with log.open("ab") as out:
             run = [str(BIN / "flask")]
             subprocess.run(
                 [*run, "db", "upgrade"], cwd=ROOT, env=env, check=True, stdout=out, stderr=out
             )
+            if reuse:
+                self.query("ANALYZE")
+                return 0.0
             started = time.perf_counter()
             seed = [*run, "seed-scale", "--force", "--password", PASSWORD]
             seed += scaled(self.size, self.municipalities)
