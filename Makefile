@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := portal:create_app
 
-.PHONY: run test lint format translations extract-messages update-translations bench browser fonts clean
+.PHONY: run test lint format translations extract-messages update-translations bench bench-tools \
+	browser fonts nginx prod-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +71,26 @@ extract-messages: $(VENV)/.runtime-installed
 update-translations: $(VENV)/.runtime-installed
 	$(BIN)/python scripts/merge_translations.py
 
-bench: $(VENV)/.dev-installed translations
-	$(BIN)/python bench/run.py
+# Load generator and reverse proxy from Debian, installed once when missing.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx-light for make prod-check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+
+# The benchmark (bench/run.py --help): gunicorn on `flask seed-scale` data against a bare
+# Flask + psycopg page; BENCH_ARGS="--sizes 1000,20000 --quick" for a short run.
+bench: $(VENV)/.dev-installed translations bench-tools
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# compose.yaml's topology from Debian's packages: nginx, two gunicorn instances, PostgreSQL,
+# Redis and the outbox worker (scripts/prod_check.py; 1.5–2.5 minutes).
+prod-check: $(VENV)/.dev-installed translations nginx
+	$(BIN)/python scripts/prod_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""Command-line tasks: flask seed-demo, create-admin, outbox send/requeue, reminders run."""
+"""Command-line tasks: flask seed-demo, seed-scale, create-admin, outbox send/requeue,
+reminders run."""
 
 from __future__ import annotations
 
@@ -115,6 +116,44 @@ def register(app: Flask) -> None:
             return
         summary = seed()
         click.echo(f"Demo county ready: {summary}")
+
+    @app.cli.command("seed-scale")
+    @click.option("--municipalities", default=1100, show_default=True, type=click.IntRange(min=1))
+    @click.option("--volunteers", default=100_000, show_default=True, type=click.IntRange(min=0))
+    @click.option("--needs", default=200_000, show_default=True, type=click.IntRange(min=0))
+    @click.option("--reports", default=1_000_000, show_default=True, type=click.IntRange(min=0))
+    @click.option("--clients", type=click.IntRange(min=0), help="Default: one per 20 needs.")
+    @click.option("--seed", default=2026, show_default=True, help="Random seed (same data again).")
+    @click.option("--password", default=None, help="Everyone's password (default: printed).")
+    @click.option("--force", is_flag=True, help="Delete every row of every table first.")
+    @click.option("--append", is_flag=True, help="Add a second data set beside existing data.")
+    def seed_scale_command(**options: object) -> None:
+        """Bulk-load a state-sized data set for measurements (PostgreSQL: COPY)."""
+        from portal.scale_seed import SCALE_PASSWORD, SeedRefused, Sizes, seed_scale
+
+        sizes = Sizes(
+            **{k: options[k] for k in ("municipalities", "volunteers", "needs", "reports")},  # type: ignore[arg-type]
+            clients=options["clients"],  # type: ignore[arg-type]
+        )
+        password = str(options["password"] or SCALE_PASSWORD)
+        try:
+            with click.progressbar(length=sizes.estimated_rows(), label="rows") as bar:
+                summary = seed_scale(
+                    sizes,
+                    password=password,
+                    force=bool(options["force"]),
+                    append=bool(options["append"]),
+                    seed=int(options["seed"]),  # type: ignore[call-overload]
+                    progress=bar.update,
+                )
+        except SeedRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows: dict[str, int] = summary["rows"]  # type: ignore[assignment]
+        click.echo(f"{sum(rows.values()):,} rows in {summary['seconds']} s:")
+        click.echo(", ".join(f"{table} {count:,}" for table, count in rows.items()))
+        click.echo(f"Password of every account: {password}")
+        for what, email in summary["accounts"].items():  # type: ignore[attr-defined]
+            click.echo(f"  {what}: {email}")
 
     @app.cli.command("create-admin")
     @click.argument("email")

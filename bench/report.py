@@ -1,0 +1,166 @@
+"""Writes bench/RESULTS.md from bench/results.json."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+HEADER = """# Benchmark results
+
+`make bench` (bench/run.py) — re-run after a change with the same one command; a short run:
+`make bench BENCH_ARGS="--sizes 1000,20000 --quick"`; `--resume` continues a stopped run;
+`python bench/run.py --report` rewrites this file from bench/results.json. Earlier in-process
+measurements: RESULTS-inprocess.md.
+
+## Method
+
+- Data: `flask seed-scale` with 1,100 municipalities in 44 counties; for a size of N needs:
+  N/2 volunteers, 5 x N reports, N/20 clients; half the needs open, the rest filled,
+  completed, cancelled or draft. One PostgreSQL database per size, kept between runs.
+- Servers: the portal under gunicorn (gunicorn.conf.py: 4 sync workers, PORTAL_ENV=production,
+  access log off, rate limits off) and the **baseline** — a bare Flask + psycopg page, one
+  indexed SELECT of 20 open needs of a municipality + a Jinja template (bench/baseline.py),
+  also gunicorn with 4 sync workers. Both run during the whole size.
+- Load: wrk, {connections} connections, {seconds:g} s per run, with the session cookie of a real
+  log-in (bench/report.lua reports p50/p95/p99). For every page the baseline runs first, then the
+  page: ratio = page req/s / baseline req/s of that pair (interleaved, so machine load hits
+  both alike).
+- CPU per request: user + system time of the gunicorn master and workers (app) and of the
+  PostgreSQL backends connected to the database (db), read from /proc before and after the run,
+  divided by the requests (10 ms clock resolution).
+- Statements and round trips: one in-process request per page after a warm-up, counted with
+  SQLAlchemy events; round trips = statements + BEGIN + COMMIT/ROLLBACK + reset on return to
+  the pool + pre-ping of the checkout.
+- Claims: 100 logged-in volunteers POST a claim for one need with 3 places at the same moment
+  (threads + barrier) against the portal's gunicorn: exactly 3 may win.
+- The machine is shared (2 cores, other sessions' work running); `load` is the 1-minute load
+  average around each run. Absolute numbers move with it; the ratio is the figure to compare.
+"""
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def _wrk_version() -> str:
+    text = _version(["wrk", "--version"]) or "wrk"
+    return text.splitlines()[0]
+
+
+def _cpu() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def _seeding(entry: dict[str, Any]) -> str:
+    seconds = entry.get("seed_seconds")
+    return f"{seconds} s" if seconds else "the database of an earlier run was reused"
+
+
+def _ms(us: int) -> str:
+    return f"{us / 1000:.1f}"
+
+
+def _page_row(label: str, r: dict[str, Any]) -> str:
+    count = r.get("count", {})
+    if "portal" not in r:
+        return f"| {label} | {count.get('statements', '?')} | {count.get('round_trips', '?')} | {r.get('error', '-')} | | | | | | | |"  # noqa: E501
+    p, b = r["portal"], r["baseline"]
+    if p["requests"] == 0:
+        return (
+            f"| {label} | {count.get('statements')} | {count.get('round_trips')} | 0 (none "
+            f"finished within the run) | | | {b['rps']} | {b['cpu_app_ms']} + {b['cpu_db_ms']} "
+            f"| **0** | {p['socket_errors'] + p['non_2xx_3xx']} | {p['load']} |"
+        )
+    return (
+        f"| {label} | {count.get('statements')} | {count.get('round_trips')} | {p['rps']} | "
+        f"{_ms(p['p50_us'])} / {_ms(p['p95_us'])} / {_ms(p['p99_us'])} | "
+        f"{p['cpu_app_ms']} + {p['cpu_db_ms']} | {b['rps']} | "
+        f"{b['cpu_app_ms']} + {b['cpu_db_ms']} | **{r['ratio']}** | "
+        f"{p['socket_errors'] + p['non_2xx_3xx']} | {p['load']} |"
+    )
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    settings = results.get("settings", {"seconds": 10, "connections": 8})
+    lines = [HEADER.format(**settings), "## Machine and run", ""]
+    lines += [
+        f"- run: {results.get('started', '?')} – {results.get('finished', 'unfinished')}",
+        f"- CPU: {_cpu()}, {os.cpu_count()} cores",
+        f"- {platform.python_implementation()} {platform.python_version()}, "
+        f"{_version(['psql', '--version'])}, {_wrk_version()}",
+        "",
+    ]
+    sizes = sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0]))
+    for size, entry in sizes:
+        rows = entry.get("rows", {})
+        lines += [
+            f"## {int(size):,} needs ({entry.get('open_needs', '?'):,} open)",
+            "",
+            f"Rows: {', '.join(f'{k} {v:,}' for k, v in rows.items())}. "
+            f"Seeding: {_seeding(entry)}.",
+            "",
+            "| page | statements | round trips | req/s | p50 / p95 / p99 ms | CPU ms/req app + db "
+            "| baseline req/s | baseline CPU ms/req | ratio | errors | load |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [_page_row(label, r) for label, r in entry.get("pages", {}).items()]
+        claims = entry.get("claims")
+        if claims:
+            verdict = "PASS" if claims["ok"] else "FAIL"
+            lines += [
+                "",
+                f"Claims: {claims['claimers']} volunteers on {claims['places']} places: "
+                f"statuses {claims['statuses']}, need.taken = {claims['taken']}, active claims = "
+                f"{claims['active']}, {claims['seconds']} s — **{verdict}**.",
+            ]
+        lines.append("")
+    lines += _constant_cost(sizes)
+    lines += _verdict(sizes)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _constant_cost(sizes: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """One row per page: CPU per request (app + db) and ratio at every size."""
+    if len(sizes) < 2:
+        return []
+    labels = list(dict.fromkeys(label for _, e in sizes for label in e.get("pages", {})))
+    head = " | ".join(f"{int(s):,}: ms/req (ratio)" for s, _ in sizes)
+    lines = ["## Cost against size", "", f"| page | {head} |", "|---|" + "---|" * len(sizes)]
+    for label in labels:
+        cells = []
+        for _, entry in sizes:
+            r = entry.get("pages", {}).get(label, {})
+            if "portal" in r and r["portal"]["requests"] == 0:
+                cells.append("none finished (0)")
+            elif "portal" in r:
+                ms = r["portal"]["cpu_app_ms"] + r["portal"]["cpu_db_ms"]
+                cells.append(f"{ms:.1f} ({r['ratio']})")
+            else:
+                cells.append(r.get("error", "-"))
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return [*lines, ""]
+
+
+def _verdict(sizes: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The issue's target: every board page at 0.25 x the baseline's throughput or better."""
+    lines = ["## Against the target (board >= 0.25 x baseline)", ""]
+    for size, entry in sizes:
+        board = {k: r for k, r in entry.get("pages", {}).items() if k.startswith("board")}
+        ratios = [r["ratio"] for r in board.values() if "ratio" in r]
+        if not ratios:
+            continue
+        met = sum(ratio >= 0.25 for ratio in ratios)
+        lines.append(
+            f"- {int(size):,} needs: {met} of {len(ratios)} board pages meet it "
+            f"(ratios {min(ratios)}–{max(ratios)})."
+        )
+    return [*lines, ""]

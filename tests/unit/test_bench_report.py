@@ -1,0 +1,48 @@
+"""bench/RESULTS.md is written from bench/results.json (bench/report.py)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wrk_result(rps: float, requests: int = 100) -> dict:
+    return {
+        "requests": requests, "duration_us": 5_000_000, "socket_errors": 0, "non_2xx_3xx": 0,
+        "p50_us": 12_000, "p95_us": 30_000, "p99_us": 45_000, "rps": rps, "cpu_app_ms": 4.0,
+        "cpu_db_ms": 1.0, "load": 1.5,
+    }  # fmt: skip
+
+
+def size(ratio_page: float) -> dict:
+    page = {
+        "count": {"statements": 4, "round_trips": 8},
+        "portal": wrk_result(ratio_page * 400),
+        "baseline": wrk_result(400),
+        "ratio": ratio_page,
+    }
+    stuck = {**page, "portal": wrk_result(0, requests=0), "ratio": 0}
+    claims = {"claimers": 100, "places": 3, "statuses": {"302": 3, "409": 97}, "taken": 3,
+              "active": 3, "seconds": 2.0, "ok": True}  # fmt: skip
+    return {
+        "rows": {"need": 1000},
+        "open_needs": 500,
+        "pages": {"board by date (all)": page, "board by fit (all)": stuck},
+        "claims": claims,
+    }
+
+
+def test_the_report_has_a_row_per_page_the_cost_per_size_and_the_verdict(tmp_path):
+    write_report = runpy.run_path(str(ROOT / "bench" / "report.py"))["write_report"]
+    results = {"sizes": {"1000": size(0.3), "200000": size(0.1)}, "started": "s"}
+    out = tmp_path / "RESULTS.md"
+    write_report(results, out)
+    text = out.read_text(encoding="utf-8")
+    assert "| board by date (all) | 4 | 8 | 120.0 | 12.0 / 30.0 / 45.0 | 4.0 + 1.0 | 400" in text
+    assert "0 (none finished within the run)" in text
+    assert "| board by date (all) | 5.0 (0.3) | 5.0 (0.1) |" in text
+    assert "1,000 needs: 1 of 2 board pages meet it" in text
+    assert "200,000 needs: 0 of 2 board pages meet it" in text
+    assert "**PASS**" in text
