@@ -12,10 +12,8 @@ from typing import Any
 
 from portal.auth.models import Role, User
 from portal.needs import queries as needs
-from portal.plans import services
+from portal.oversight import start
 from portal.volunteers import queries as volunteers
-
-REVIEWS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -29,21 +27,21 @@ def volunteer_card(user: User) -> dict[str, Any]:
     profile = volunteers.profile_of(user)
     if profile is None:
         return {"profile": None}
+    status = volunteers.status_overview(profile)
     return {
-        **volunteers.status_overview(profile),
+        **status,
         **needs.dashboard(profile),
+        **start.volunteer_work(profile),
+        "certificate_warning": start.certificate_warning(status["certificate"]),
     }
 
 
 def coordinator_card(user: User) -> dict[str, Any]:
-    return {"pending": volunteers.pending_count(user)}
+    return start.coordinator_work(user)
 
 
 def manager_card(user: User) -> dict[str, Any]:
-    return {
-        "overdue": services.count_of(services.overdue_steps(user)),
-        "reviews": services.reviews_due(user, REVIEWS_SHOWN),
-    }
+    return start.manager_work(user)
 
 
 def admin_card(user: User) -> dict[str, Any]:

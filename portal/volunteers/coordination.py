@@ -47,6 +47,10 @@ def _filters() -> queries.QueueFilters:
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
         q=(args.get("q") or "")[:100],
+        certificate=args.get("certificate", "")
+        if args.get("certificate") in queries.CERTIFICATE_FILTERS
+        else "",
+        idle=args.get("idle") == "1",
     )
 
 
