@@ -46,6 +46,8 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Übersicht"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
+            NavItem(_l("Statistik"), "oversight.dashboard"),
+            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
     NavSection(
@@ -55,6 +57,8 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
             NavItem(_l("Berichte"), "needs.reports"),
+            NavItem(_l("Statistik"), "oversight.dashboard"),
+            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
     NavSection(
@@ -66,6 +70,8 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Zwei-Faktor-Anmeldung"), "two_factor_admin.policy"),
             NavItem(_l("Postausgang"), "admin.outbox"),
             NavItem(_l("Protokoll"), "admin.audit"),
+            NavItem(_l("Statistik"), "oversight.dashboard"),
+            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
 )

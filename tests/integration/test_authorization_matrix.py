@@ -150,6 +150,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "needs.complete": only(*MANAGEMENT_OF_A),
     "needs.release": only(*MANAGEMENT_OF_A),
     "needs.acknowledge": only(*MANAGEMENT_OF_A),
+    # oversight: aggregates for the staff, each for their own municipalities
+    "oversight.report": only(*COORDINATION, *MANAGEMENT),
+    "oversight.report_file": only(*COORDINATION, *MANAGEMENT),
+    "oversight.dashboard": only(*COORDINATION, *MANAGEMENT),
     # the county administration
     "admin.index": only(*ADMIN),
     "admin.municipalities": only(*ADMIN),
