@@ -13,7 +13,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal.core.time import today_local, utcnow
+from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.needs import queries as needs
 from portal.needs.matching import BoardFilters, board
@@ -79,7 +79,7 @@ def coordinator_work(user: Any) -> dict[str, Any]:
     by_status: dict[str, int] = {row[0]: int(row[1]) for row in db.session.execute(counts)}
     return {
         "waiting": [
-            (p, (today - p.submitted_at.date()).days)
+            (p, (today - to_local(p.submitted_at).date()).days)
             for p in db.session.scalars(waiting.limit(PREVIEW)).unique()
         ],
         "waiting_total": Figure(

@@ -6,14 +6,20 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.inputs import query_id
-from portal.oversight import charts, figures
+from portal.needs import queries as need_queries
+from portal.needs.forms import NeedFilterForm
+from portal.oversight import charts, figures, lists
 from portal.oversight import report as pakt
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
+from portal.plans.clients import manageable_municipalities
 from portal.security import is_admin, municipality_ids, require, roles_required
+from portal.volunteers import queries as volunteer_queries
+from portal.volunteers.coordination import queue_filters
 
 bp = Blueprint("oversight", __name__)
 
@@ -113,3 +119,31 @@ def dashboard() -> tuple[str, int]:
         office=query_id("office"),
     )
     return page, 200 if valid else 400
+
+
+# --- exports of the coordinators' and managers' lists ------------------------------------------
+
+
+@bp.get("/exports/volunteers.<any(csv, xlsx):fmt>")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def export_volunteers(fmt: str) -> Response:
+    """The coordinator's list of volunteers, as filtered on the page."""
+    stmt = volunteer_queries.queue_statement(current_user, queue_filters())
+    return download([lists.volunteers_sheet(stmt)], fmt, "ehrenamtliche", "volunteer_list")
+
+
+@bp.get("/exports/needs.<any(csv, xlsx):fmt>")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def export_needs(fmt: str) -> Response:
+    """The manager's list of needs with claims and reported hours, as filtered on the page."""
+    form = NeedFilterForm(request.args)
+    places = manageable_municipalities(current_user)
+    form.municipality_id.choices = [
+        SelectChoice("", ""),
+        *(SelectChoice(m.id, m.name) for m in places),
+    ]
+    filters = form.filters()
+    if form.errors:
+        abort(400)
+    stmt = need_queries.needs_query(current_user, filters)
+    return download([lists.needs_sheet(stmt)], fmt, "bedarfe", "need_list")

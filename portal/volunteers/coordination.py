@@ -39,7 +39,7 @@ def overview() -> str:
     )
 
 
-def _filters() -> queries.QueueFilters:
+def queue_filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
         status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
@@ -57,7 +57,7 @@ def _filters() -> queries.QueueFilters:
 @bp.get("/volunteers")
 @roles_required(*COORDINATION)
 def queue() -> str:
-    filters = _filters()
+    filters = queue_filters()
     page = paginate(queries.queue_statement(current_user, filters))
     return render_template(
         "coordination/queue.html",

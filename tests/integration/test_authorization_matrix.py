@@ -154,6 +154,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "oversight.report": only(*COORDINATION, *MANAGEMENT),
     "oversight.report_file": only(*COORDINATION, *MANAGEMENT),
     "oversight.dashboard": only(*COORDINATION, *MANAGEMENT),
+    "oversight.export_volunteers": only(*COORDINATION),
+    "oversight.export_needs": only(*MANAGEMENT),
     # the county administration
     "admin.index": only(*ADMIN),
     "admin.municipalities": only(*ADMIN),
