@@ -1,5 +1,5 @@
 """The dates the statistics count by: when a need was published and closed, when a goal was
-achieved or dropped, when a step was done
+opened, achieved or dropped, when a step was done
 
 Revision ID: 0010
 Revises: 0006
@@ -21,6 +21,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_need_published_at"), ["published_at"], unique=False)
     with op.batch_alter_table("goal", schema=None) as batch_op:
         batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("created_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("step", schema=None) as batch_op:
         batch_op.add_column(sa.Column("done_on", sa.Date(), nullable=True))
     # what existing rows tell: a published need was published when it was created
@@ -35,6 +36,7 @@ def downgrade():
     with op.batch_alter_table("step", schema=None) as batch_op:
         batch_op.drop_column("done_on")
     with op.batch_alter_table("goal", schema=None) as batch_op:
+        batch_op.drop_column("created_at")
         batch_op.drop_column("closed_on")
     with op.batch_alter_table("need", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_need_published_at"))

@@ -12,7 +12,7 @@ from portal.auth.models import Role
 from portal.core.inputs import query_id
 from portal.needs import queries as need_queries
 from portal.needs.forms import NeedFilterForm
-from portal.oversight import charts, figures, lists
+from portal.oversight import charts, figures, lists, outcomes
 from portal.oversight import report as pakt
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
@@ -107,12 +107,14 @@ def dashboard() -> tuple[str, int]:
     form, period, valid = _period()
     ids, places, offices = dashboard_ids(current_user)
     numbers = figures.figures(period, ids)
+    managing = current_user.has_role(Role.MANAGER, Role.ADMIN)
     page = render_template(
         "oversight/dashboard.html",
         form=form,
         period=period,
         figures=numbers,
         charts=charts.dashboard_charts(numbers),
+        outcomes=outcomes.outcomes(period, ids) if managing else None,
         places=places,
         offices=offices,
         chosen=query_id("municipality"),

@@ -162,6 +162,7 @@ class Goal(Model):
     status: Mapped[str] = mapped_column(String(12), default=GoalStatus.OPEN)
     # the day the goal was achieved or dropped (see `_stamp_closing`)
     closed_on: Mapped[date | None]
+    created_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     plan: Mapped[IntegrationPlan] = relationship(back_populates="goals")
     steps: Mapped[list[Step]] = relationship(

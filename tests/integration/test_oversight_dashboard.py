@@ -7,10 +7,11 @@ import re
 from datetime import date, datetime, timedelta
 
 from portal.extensions import db
-from portal.oversight import figures
+from portal.oversight import figures, outcomes
 from portal.oversight.periods import Period
 from tests import factories
 from tests import factories_board as fb
+from tests import factories_plans as fp
 
 Q1 = Period("quarter", 2026, 1)
 ARGS = {"kind": "quarter", "year": "2026", "number": "1"}
@@ -113,3 +114,45 @@ def _world_more():
         _need(places["Gaggenau"], start, 2, category="tutoring", languages=["ar"])
         _need(places["Gaggenau"], start, None, category="other", languages=["fa"])
     db.session.commit()
+
+
+def test_plan_outcomes_equal_the_hand_count(app, client, auth):
+    places = factories.reference_data()
+    home = places["Gaggenau"]
+    factories.manager(home, email="m@example.org")
+    owner = fp.client(home)
+    owner.plan.next_review_on = date(2026, 1, 1)  # overdue
+    language = fp.goal(owner, area="language")
+    language.created_at = datetime(2026, 2, 1)
+    language.status, language.closed_on = "achieved", date(2026, 3, 1)
+    work = fp.goal(owner, area="work")
+    work.created_at = datetime(2025, 5, 1)  # opened before the quarter
+    work.status, work.closed_on = "dropped", date(2026, 2, 2)
+    fp.step(
+        language,
+        actor="partner",
+        partner="language_school",
+        status="done",
+        done_on=date(2026, 2, 3),
+    )
+    fp.step(
+        language,
+        actor="partner",
+        partner="language_school",
+        status="done",
+        done_on=date(2026, 3, 3),
+    )
+    fp.step(work, actor="client", status="done", done_on=date(2026, 1, 20))
+    fp.step(
+        work, actor="partner", partner="jobcenter", status="done", done_on=date(2026, 5, 1)
+    )  # later
+    db.session.commit()
+    result = outcomes.outcomes(Q1, {home.id})
+    assert result.goals[0] == ("language", 1, 1, 0)
+    assert result.goals[1] == ("work", 0, 0, 1)
+    assert result.steps == [("client", "", 1), ("partner", "language_school", 2)]
+    assert result.reviews_overdue == 1
+    auth.login("m@example.org")
+    text = client.get("/oversight/dashboard", query_string=ARGS).get_data(as_text=True)
+    assert 'data-table="steps"' in text and "Reference" not in text
+    assert owner.reference not in text and owner.name not in text
