@@ -46,8 +46,6 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Übersicht"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
-            NavItem(_l("Statistik"), "oversight.dashboard"),
-            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
     NavSection(
@@ -57,8 +55,6 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
             NavItem(_l("Berichte"), "needs.reports"),
-            NavItem(_l("Statistik"), "oversight.dashboard"),
-            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
     NavSection(
