@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.auth.models import Role, User
-from portal.core.pagination import count_upto
 from portal.needs import queries as needs
-from portal.plans import services
+from portal.oversight import start
 from portal.volunteers import queries as volunteers
-
-REVIEWS_SHOWN = 5
-
-COUNTED = 100
-"""Start-page counts stop here ("more than 100"): they cost the same for any backlog."""
 
 
 @dataclass(frozen=True)
@@ -33,22 +27,21 @@ def volunteer_card(user: User) -> dict[str, Any]:
     profile = volunteers.profile_of(user)
     if profile is None:
         return {"profile": None}
+    status = volunteers.status_overview(profile)
     return {
-        **volunteers.status_overview(profile),
+        **status,
         **needs.dashboard(profile),
+        **start.volunteer_work(profile),
+        "certificate_warning": start.certificate_warning(status["certificate"]),
     }
 
 
 def coordinator_card(user: User) -> dict[str, Any]:
-    return {"pending": count_upto(volunteers.pending_statement(user), COUNTED), "counted": COUNTED}
+    return start.coordinator_work(user)
 
 
 def manager_card(user: User) -> dict[str, Any]:
-    return {
-        "overdue": count_upto(services.overdue_steps(user), COUNTED),
-        "counted": COUNTED,
-        "reviews": services.reviews_due(user, REVIEWS_SHOWN),
-    }
+    return start.manager_work(user)
 
 
 def admin_card(user: User) -> dict[str, Any]:

@@ -70,6 +70,8 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Postausgang"), "admin.outbox"),
             NavItem(_l("Protokoll"), "admin.audit"),
             NavItem(_l("Verarbeitungsverzeichnis"), "legal.records_of_processing"),
+            NavItem(_l("Statistik"), "oversight.dashboard"),
+            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
 )

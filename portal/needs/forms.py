@@ -185,6 +185,7 @@ class NeedFilterForm(PortalForm):
     )
     date_from = DateField(_l("Zeitraum von"), validators=[Optional()])
     date_to = DateField(_l("Zeitraum bis"), validators=[Optional()])
+    unclaimed = BooleanField(_l("Nur ohne Übernahme"))
 
     def filters(self) -> NeedFilters:
         valid = self.validate()
@@ -194,4 +195,5 @@ class NeedFilterForm(PortalForm):
             category=self.category.data or None if not self.category.errors else None,
             date_from=self.date_from.data if valid or not self.date_from.errors else None,
             date_to=self.date_to.data if valid or not self.date_to.errors else None,
+            unclaimed=bool(self.unclaimed.data),
         )

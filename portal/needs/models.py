@@ -39,6 +39,11 @@ class NeedStatus(CodeEnum):
     CANCELLED = "cancelled"
 
 
+#: statuses of a need that has been published (and perhaps closed since)
+PUBLISHED = ("open", "filled", "completed", "cancelled")
+CLOSED_STATUSES = ("completed", "cancelled")
+
+
 class ScheduleKind(CodeEnum):
     ONCE = "once"
     WEEKLY = "weekly"
@@ -106,6 +111,10 @@ class Need(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # set once when the need is first published, and when it is completed or cancelled
+    # (the statistics count by them; see `_stamp_status`)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
 
     source_step: Mapped[Step | None] = relationship()
     municipality: Mapped[Municipality] = relationship()
@@ -141,6 +150,19 @@ class NeedLanguage(Model):
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
 
     need: Mapped[Need] = relationship(back_populates="language_rows")
+
+
+@event.listens_for(Need, "before_insert")
+@event.listens_for(Need, "before_update")
+def _stamp_status(_mapper: Any, _connection: Any, need: Need) -> None:
+    """The first publication and the closing of a need are stamped whoever changes it."""
+    if need.status in PUBLISHED and need.published_at is None:
+        need.published_at = utcnow()
+    if need.status in CLOSED_STATUSES:
+        if need.closed_at is None:
+            need.closed_at = utcnow()
+    else:
+        need.closed_at = None
 
 
 @event.listens_for(Need, "before_insert")

@@ -80,6 +80,25 @@ def past_assignments_stmt(profile: VolunteerProfile) -> Any:
     )
 
 
+def reports_due_stmt(profile: VolunteerProfile) -> Any:
+    """Claims the volunteer still has to report on: not withdrawn or released, the need
+    completed or its appointment over, and no report filed yet; oldest first."""
+    now, today = utcnow(), today_local()
+    filed = select(Report.id).where(Report.assignment_id == Assignment.id).exists()
+    return (
+        select(Assignment)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            Assignment.volunteer_id == profile.id,
+            Assignment.status.in_((AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)),
+            or_(Need.status == NeedStatus.COMPLETED, _ended_clause(now, today)),
+            ~filed,
+        )
+        .options(joinedload(Assignment.need))
+        .order_by(Need.starts_on, Assignment.id)
+    )
+
+
 @dataclass
 class Hours:
     total_minutes: int = 0
@@ -174,8 +193,8 @@ def need_assignments(need: Need) -> list[Assignment]:
     return rows
 
 
-def manager_reports_stmt(user: Any, open_only: bool) -> Any:
-    """Reports in the manager's municipalities: unacknowledged ones first, concerns first."""
+def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False) -> Any:
+    """Reports in the manager's municipalities: concerns and unacknowledged ones first."""
     stmt = (
         select(Report)
         .join(Assignment, Assignment.id == Report.assignment_id)
@@ -198,6 +217,8 @@ def manager_reports_stmt(user: Any, open_only: bool) -> Any:
     stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
     if open_only:
         stmt = stmt.where(Report.acknowledged_at.is_(None))
+    if concerns_only:
+        stmt = stmt.where(Report.concern_raised.is_(True))
     return stmt
 
 
@@ -215,6 +236,8 @@ class NeedFilters:
     category: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: only needs nobody has claimed (no active claim)
+    unclaimed: bool = False
 
 
 def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
@@ -247,6 +270,8 @@ def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
         )
     if filters.date_to:
         stmt = stmt.where(Need.starts_on <= filters.date_to)
+    if filters.unclaimed:
+        stmt = stmt.where(Need.taken == 0)
     return stmt
 
 

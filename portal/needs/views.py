@@ -237,7 +237,12 @@ def acknowledge(report_id: int) -> Response:
 @roles_required(*MANAGERS)
 def reports() -> str:
     open_only = request.args.get("all") != "1"
-    stmt = queries.manager_reports_stmt(current_user, open_only)
+    concerns = request.args.get("concerns") == "1"
+    stmt = queries.manager_reports_stmt(current_user, open_only, concerns)
     return render_template(
-        "needs/reports.html", page=paginate(stmt), open_only=open_only, ack_form=ActionForm()
+        "needs/reports.html",
+        page=paginate(stmt),
+        open_only=open_only,
+        concerns=concerns,
+        ack_form=ActionForm(),
     )

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import CodeEnum, check_in, ordered_rows
-from portal.core.time import utcnow
+from portal.core.time import today_local, utcnow
 from portal.extensions import Model
 
 if TYPE_CHECKING:
@@ -160,6 +160,9 @@ class Goal(Model):
     area: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default=GoalStatus.OPEN)
+    # the day the goal was achieved or dropped (see `_stamp_closing`)
+    closed_on: Mapped[date | None]
+    created_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     plan: Mapped[IntegrationPlan] = relationship(back_populates="goals")
     steps: Mapped[list[Step]] = relationship(
@@ -183,5 +186,26 @@ class Step(Model):
     status: Mapped[str] = mapped_column(String(12), default=StepStatus.OPEN)
     actor: Mapped[str] = mapped_column(String(20), default=StepActor.CLIENT)
     partner: Mapped[str] = mapped_column(String(40), default="")
+    # the day the step was marked done (see `_stamp_closing`)
+    done_on: Mapped[date | None]
 
     goal: Mapped[Goal] = relationship(back_populates="steps")
+
+
+@event.listens_for(Goal, "before_insert")
+@event.listens_for(Goal, "before_update")
+@event.listens_for(Step, "before_insert")
+@event.listens_for(Step, "before_update")
+def _stamp_closing(_mapper: Any, _connection: Any, target: Goal | Step) -> None:
+    """A goal's day of being achieved or dropped, a step's day of being done: set when the
+    status gets there (kept if it stays), cleared when it is reopened."""
+    if isinstance(target, Goal):
+        closed = target.status in (GoalStatus.ACHIEVED, GoalStatus.DROPPED)
+        if not closed:
+            target.closed_on = None
+        elif target.closed_on is None:
+            target.closed_on = today_local()
+    elif target.status != StepStatus.DONE:
+        target.done_on = None
+    elif target.done_on is None:
+        target.done_on = today_local()

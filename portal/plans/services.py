@@ -240,10 +240,5 @@ def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[An
     return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
 
 
-def reviews_due(user: Any, limit: int) -> list[IntegrationPlan]:
-    """The first ``limit`` plans due for review, for the manager's start page."""
-    return list(db.session.scalars(plans_due_for_review(user).limit(limit)).unique())
-
-
 def count_of(stmt: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -39,7 +39,7 @@ def overview() -> str:
     )
 
 
-def _filters() -> queries.QueueFilters:
+def queue_filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
         status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
@@ -47,13 +47,17 @@ def _filters() -> queries.QueueFilters:
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
         q=(args.get("q") or "")[:100],
+        certificate=args.get("certificate", "")
+        if args.get("certificate") in queries.CERTIFICATE_FILTERS
+        else "",
+        idle=args.get("idle") == "1",
     )
 
 
 @bp.get("/volunteers")
 @roles_required(*COORDINATION)
 def queue() -> str:
-    filters = _filters()
+    filters = queue_filters()
     page = paginate(queries.queue_statement(current_user, filters))
     return render_template(
         "coordination/queue.html",

@@ -4,7 +4,7 @@ volunteer's own status card."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -13,9 +13,10 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german, german_key
 from portal.core.labels import REGISTRY
-from portal.core.time import today_local
+from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
+from portal.needs.models import Assignment, AssignmentStatus
 from portal.security import coordinated_municipality_ids, scope_to
 from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
 from portal.volunteers.models import (
@@ -91,6 +92,39 @@ class QueueFilters:
     language: str = ""
     interest: str = ""
     q: str = ""
+    #: "expiring": the latest certificate check runs out within the reminder weeks
+    certificate: str = ""
+    #: approved volunteers without a task for ``IDLE_DAYS``
+    idle: bool = False
+
+
+#: an approved volunteer without a claim for this long is "without a task"
+IDLE_DAYS = 91
+CERTIFICATE_FILTERS = ("expiring",)
+
+
+def expiring_certificate(today: date) -> Any:
+    """Volunteers whose latest certificate check runs out within the reminder weeks."""
+    return exists().where(
+        ConductCertificateCheck.volunteer_id == VolunteerProfile.id,
+        ConductCertificateCheck.valid_until >= today,
+        ConductCertificateCheck.valid_until <= today + timedelta(weeks=REMINDER_WEEKS),
+        _latest_check_filter(),
+    )
+
+
+def idle_volunteer(now: datetime) -> Any:
+    """Approved for ``IDLE_DAYS`` or longer, and no claim (of any outcome) since."""
+    since = now - timedelta(days=IDLE_DAYS)
+    recent = exists().where(
+        Assignment.volunteer_id == VolunteerProfile.id,
+        or_(Assignment.claimed_at >= since, Assignment.status == AssignmentStatus.ACTIVE),
+    )
+    return and_(
+        VolunteerProfile.status == VolunteerStatus.APPROVED,
+        func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
+        ~recent,
+    )
 
 
 def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
@@ -128,6 +162,10 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
                 VolunteerInterest.category == filters.interest,
             )
         )
+    if filters.certificate == "expiring":
+        stmt = stmt.where(expiring_certificate(today_local()))
+    if filters.idle:
+        stmt = stmt.where(idle_volunteer(utcnow()))
     if q:
         pattern = (
             "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
@@ -253,13 +291,3 @@ def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
         "contacts": contacts,
         "info_request": info_request,
     }
-
-
-def pending_statement(user: User) -> Select[Any]:
-    """Pending applications in the user's municipalities, oldest first (the queue's order)."""
-    stmt = (
-        select(VolunteerProfile.id)
-        .where(VolunteerProfile.status == VolunteerStatus.PENDING)
-        .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
-    )
-    return _coordinated(stmt, user)

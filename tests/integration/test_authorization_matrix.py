@@ -157,6 +157,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "needs.complete": only(*MANAGEMENT_OF_A),
     "needs.release": only(*MANAGEMENT_OF_A),
     "needs.acknowledge": only(*MANAGEMENT_OF_A),
+    # oversight: aggregates for the staff, each for their own municipalities
+    "oversight.report": only(*COORDINATION, *MANAGEMENT),
+    "oversight.report_file": only(*COORDINATION, *MANAGEMENT),
+    "oversight.dashboard": only(*COORDINATION, *MANAGEMENT),
+    "oversight.export_volunteers": only(*COORDINATION),
+    "oversight.export_needs": only(*MANAGEMENT),
     # the county administration
     "legal.records_of_processing": only(*ADMIN),
     "admin.index": only(*ADMIN),

@@ -1,0 +1,215 @@
+"""The Pakt-für-Integration report: per municipality and in total, for a period.
+
+Every figure is one grouped SQL query (five in all, whatever the amount of data); the tables
+then go through `suppression` so that no cell below 5 and no cell that would give one away is
+published. Only counts and sums leave the database: never a client or a volunteer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, distinct, func, select, union
+
+from portal.core.collation import german
+from portal.core.labels import label
+from portal.core.time import local_to_utc
+from portal.extensions import db
+from portal.municipalities.models import Municipality
+from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus, Report
+from portal.oversight.periods import Period
+from portal.oversight.suppression import COMPLEMENTARY, PRIMARY, suppress, with_totals
+from portal.plans.models import Client, Goal, GoalArea, GoalStatus, IntegrationPlan, Step
+from portal.security import scope_to
+from portal.volunteers.models import VolunteerProfile
+
+SMALL, HIDDEN = "< 5", "•"
+
+
+@dataclass
+class Table:
+    """One published table: rows are municipalities plus a total row."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[str]
+    values: list[list[int]]  # with totals (see `suppression.with_totals`)
+    row_totals: bool
+    hidden: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def header(self) -> list[str]:
+        return [_("Gemeinde"), *self.columns, *([_("Summe")] if self.row_totals else [])]
+
+    def cell(self, r: int, c: int) -> str:
+        why = self.hidden.get((r, c))
+        if why == PRIMARY:
+            return SMALL
+        if why == COMPLEMENTARY:
+            return HIDDEN
+        return str(self.values[r][c])
+
+    def published(self) -> list[list[str]]:
+        """Every row as it is published (name first), the total row last."""
+        names = [*self.rows, _("Gesamt")]
+        return [
+            [names[r], *(self.cell(r, c) for c in range(len(self.values[r])))]
+            for r in range(len(self.values))
+        ]
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period as naive UTC instants [start, end) of Berlin days."""
+    start = local_to_utc(datetime.combine(period.first, time()))
+    end = local_to_utc(datetime.combine(period.last + timedelta(days=1), time()))
+    return start, end
+
+
+def municipalities(ids: set[int] | None) -> list[Municipality]:
+    stmt = scope_to(select(Municipality), Municipality.id, ids)
+    return list(db.session.scalars(stmt.order_by(german(Municipality.name), Municipality.id)))
+
+
+def _grouped(stmt: Select[Any]) -> dict[tuple[int, str], int]:
+    """(municipality, code) -> figure; a query grouped by municipality alone has code ""."""
+    return {
+        (row[0], row[1] if len(row) == 3 else ""): int(row[-1] or 0)
+        for row in db.session.execute(stmt)
+    }
+
+
+def people_reached(period: Period, ids: set[int] | None) -> dict[tuple[int, str], int]:
+    """Distinct clients with a need completed or a plan step done in the period."""
+    start, end = _bounds(period)
+    from_needs = (
+        select(Client.id.label("client_id"), Client.municipality_id.label("mid"))
+        .join(IntegrationPlan, IntegrationPlan.client_id == Client.id)
+        .join(Goal, Goal.plan_id == IntegrationPlan.id)
+        .join(Step, Step.goal_id == Goal.id)
+        .join(Need, Need.source_step_id == Step.id)
+        .where(Need.status == NeedStatus.COMPLETED, Need.closed_at >= start, Need.closed_at < end)
+    )
+    from_steps = (
+        select(Client.id.label("client_id"), Client.municipality_id.label("mid"))
+        .join(IntegrationPlan, IntegrationPlan.client_id == Client.id)
+        .join(Goal, Goal.plan_id == IntegrationPlan.id)
+        .join(Step, Step.goal_id == Goal.id)
+        .where(Step.done_on >= period.first, Step.done_on <= period.last)
+    )
+    reached = union(from_needs, from_steps).subquery()
+    stmt = select(reached.c.mid, func.count(distinct(reached.c.client_id))).group_by(reached.c.mid)
+    return _grouped(scope_to(stmt, reached.c.mid, ids))
+
+
+def plans_agreed(period: Period, ids: set[int] | None) -> dict[tuple[int, str], int]:
+    stmt = (
+        select(Client.municipality_id, func.count(IntegrationPlan.id))
+        .join(Client, Client.id == IntegrationPlan.client_id)
+        .where(IntegrationPlan.agreed_on >= period.first, IntegrationPlan.agreed_on <= period.last)
+        .group_by(Client.municipality_id)
+    )
+    return _grouped(scope_to(stmt, Client.municipality_id, ids))
+
+
+def active_volunteers(period: Period, ids: set[int] | None) -> dict[tuple[int, str], int]:
+    """Distinct volunteers who reported an activity in the period, by home municipality."""
+    home = VolunteerProfile.home_municipality_id
+    stmt = (
+        select(home, func.count(distinct(VolunteerProfile.id)))
+        .join(Assignment, Assignment.volunteer_id == VolunteerProfile.id)
+        .join(Report, Report.assignment_id == Assignment.id)
+        .where(Report.activity_on >= period.first, Report.activity_on <= period.last)
+        .group_by(home)
+    )
+    return _grouped(scope_to(stmt, home, ids))
+
+
+def goals_achieved(period: Period, ids: set[int] | None) -> dict[tuple[int, str], int]:
+    stmt = (
+        select(Client.municipality_id, Goal.area, func.count(Goal.id))
+        .join(IntegrationPlan, IntegrationPlan.id == Goal.plan_id)
+        .join(Client, Client.id == IntegrationPlan.client_id)
+        .where(
+            Goal.status == GoalStatus.ACHIEVED,
+            Goal.closed_on >= period.first,
+            Goal.closed_on <= period.last,
+        )
+        .group_by(Client.municipality_id, Goal.area)
+    )
+    return _grouped(scope_to(stmt, Client.municipality_id, ids))
+
+
+def hours_by_category(period: Period, ids: set[int] | None) -> dict[tuple[int, str], int]:
+    """Reported minutes per municipality of the need and category."""
+    stmt = (
+        select(Need.municipality_id, Need.category, func.sum(Report.minutes))
+        .select_from(Report)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(Report.activity_on >= period.first, Report.activity_on <= period.last)
+        .group_by(Need.municipality_id, Need.category)
+    )
+    return _grouped(scope_to(stmt, Need.municipality_id, ids))
+
+
+def _table(
+    key: str,
+    title: str,
+    places: list[Municipality],
+    columns: list[tuple[str, str]],
+    cells: Any,
+    row_totals: bool,
+) -> Table:
+    body = [[cells(m.id, code) for code, _name in columns] for m in places]
+    values = with_totals(body, row_totals) if places else [[0] * len(columns)]
+    table = Table(
+        key, title, [n for _c, n in columns], [m.name for m in places], values, row_totals
+    )
+    table.hidden = suppress(values, row_totals)
+    return table
+
+
+def build(period: Period, ids: set[int] | None) -> list[Table]:
+    """The report's tables for the municipalities ``ids`` (None: all)."""
+    places = municipalities(ids)
+    reached = people_reached(period, ids)
+    agreed = plans_agreed(period, ids)
+    active = active_volunteers(period, ids)
+    goals = goals_achieved(period, ids)
+    minutes = hours_by_category(period, ids)
+    overview = {"reached": reached, "agreed": agreed, "volunteering": active}
+    return [
+        _table(
+            "overview",
+            _("Überblick"),
+            places,
+            [
+                ("reached", _("Erreichte Personen")),
+                ("agreed", _("Vereinbarte Integrationspläne")),
+                ("volunteering", _("Aktive Ehrenamtliche")),
+            ],
+            lambda mid, code: overview[code].get((mid, ""), 0),
+            row_totals=False,
+        ),
+        _table(
+            "goals",
+            _("Erreichte Ziele nach Bereich"),
+            places,
+            [(a.value, label("area", a.value)) for a in GoalArea],
+            lambda mid, code: goals.get((mid, code), 0),
+            row_totals=True,
+        ),
+        _table(
+            "hours",
+            _("Stunden der Ehrenamtlichen nach Art der Aufgabe"),
+            places,
+            [(c.value, label("category", c.value)) for c in NeedCategory],
+            # whole hours per cell; totals add the published cells up
+            lambda mid, code: round(minutes.get((mid, code), 0) / 60),
+            row_totals=True,
+        ),
+    ]

@@ -1,0 +1,148 @@
+"""The work of the day on each role's start page. Every figure comes with the address of the
+list it counts, filtered the same way, so a count is always a link to what it counts.
+
+Each function runs a fixed number of queries, whatever the amount of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from portal.core.pagination import count_upto
+from portal.core.time import to_local, today_local, utcnow
+from portal.extensions import db
+from portal.needs import queries as needs
+from portal.needs.matching import BoardFilters, board
+from portal.needs.models import NeedStatus
+from portal.plans import services as plans
+from portal.security import coordinated_municipality_ids, scope_to
+from portal.volunteers import queries as volunteers
+from portal.volunteers.certificates import EXPIRED, EXPIRING
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+
+#: items a start-page list shows before "all …"
+PREVIEW = 5
+#: needs still without a claim this many days before their date are flagged
+UNCLAIMED_DAYS = 7
+FITTING = 3
+
+
+COUNTED = 100
+"""Start-page counts of lists stop here ("100+"): they cost the same for any backlog."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count on a start page and the list it counts."""
+
+    count: int
+    url: str
+
+    @property
+    def shown(self) -> str:
+        return f"{COUNTED}+" if self.count > COUNTED else str(self.count)
+
+
+def _bounded(stmt: Any) -> int:
+    return count_upto(stmt, COUNTED)
+
+
+# --- volunteer ------------------------------------------------------------------------------
+
+
+def volunteer_work(profile: VolunteerProfile) -> dict[str, Any]:
+    """Reports still to file, the best-fitting open needs and the certificate's state."""
+    due = needs.reports_due_stmt(profile)
+    fitting = None
+    if profile.status == VolunteerStatus.APPROVED:
+        fitting = board(profile, BoardFilters(sort="fit"), per_page=FITTING)
+    return {
+        "reports_due": list(db.session.scalars(due.limit(PREVIEW)).unique()),
+        "reports_due_total": Figure(_bounded(due), url_for("board.my_tasks")),
+        "fitting": fitting,
+    }
+
+
+def certificate_warning(state: Any) -> Any:
+    """The certificate's state when the volunteer should act on it (expiring or expired)."""
+    return state if state.kind in (EXPIRING, EXPIRED) else None
+
+
+# --- coordinator ----------------------------------------------------------------------------
+
+
+def coordinator_work(user: Any) -> dict[str, Any]:
+    """Applications waiting (oldest first, with their age), certificates running out within 8
+    weeks, approved volunteers without a task for three months, volunteers by status."""
+    today, now = today_local(), utcnow()
+    queue = "coordination.queue"
+    waiting = volunteers.queue_statement(user, volunteers.QueueFilters(status="pending"))
+    expiring = select(VolunteerProfile.id).where(volunteers.expiring_certificate(today))
+    idle = select(VolunteerProfile.id).where(volunteers.idle_volunteer(now))
+    ids = coordinated_municipality_ids(user)
+    home = VolunteerProfile.home_municipality_id
+    counts = scope_to(
+        select(VolunteerProfile.status, func.count()).group_by(VolunteerProfile.status), home, ids
+    )
+    by_status: dict[str, int] = {row[0]: int(row[1]) for row in db.session.execute(counts)}
+    return {
+        "waiting": [
+            (p, (today - to_local(p.submitted_at).date()).days)
+            for p in db.session.scalars(waiting.limit(PREVIEW)).unique()
+        ],
+        "waiting_total": Figure(
+            int(by_status.get(VolunteerStatus.PENDING, 0)), url_for(queue, status="pending")
+        ),
+        "expiring": Figure(
+            _bounded(scope_to(expiring, home, ids)), url_for(queue, certificate="expiring")
+        ),
+        "idle": Figure(_bounded(scope_to(idle, home, ids)), url_for(queue, idle=1)),
+        "by_status": [
+            (status.value, Figure(int(by_status.get(status, 0)), url_for(queue, status=status)))
+            for status in VolunteerStatus
+        ],
+    }
+
+
+# --- manager --------------------------------------------------------------------------------
+
+
+def manager_work(user: Any) -> dict[str, Any]:
+    """Plan reviews due, overdue steps, open concerns, reports to acknowledge, and needs
+    nobody has claimed a week before their date."""
+    today = today_local()
+    soon = today + timedelta(days=UNCLAIMED_DAYS)
+    unclaimed = needs.needs_query(
+        user,
+        needs.NeedFilters(status=NeedStatus.OPEN, date_from=today, date_to=soon, unclaimed=True),
+    )
+    reviews = plans.plans_due_for_review(user)
+    return {
+        "reviews": list(db.session.scalars(reviews.limit(PREVIEW)).unique()),
+        "reviews_total": Figure(_bounded(reviews), url_for("plans.start") + "#reviews-heading"),
+        "overdue": Figure(
+            _bounded(plans.overdue_steps(user)), url_for("plans.start") + "#overdue-heading"
+        ),
+        "concerns": Figure(
+            _bounded(needs.manager_reports_stmt(user, True, True)),
+            url_for("needs.reports", concerns=1),
+        ),
+        "to_acknowledge": Figure(
+            _bounded(needs.manager_reports_stmt(user, True)), url_for("needs.reports")
+        ),
+        "unclaimed": Figure(
+            _bounded(unclaimed),
+            url_for(
+                "needs.index",
+                status=NeedStatus.OPEN,
+                date_from=today.isoformat(),
+                date_to=soon.isoformat(),
+                unclaimed="y",
+            ),
+        ),
+    }

@@ -1,0 +1,151 @@
+"""Oversight pages: the Pakt-für-Integration report and its files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.auth.models import Role
+from portal.core.inputs import query_id
+from portal.needs import queries as need_queries
+from portal.needs.forms import NeedFilterForm
+from portal.oversight import charts, figures, lists, outcomes
+from portal.oversight import report as pakt
+from portal.oversight.exports import Sheet, record_export, render
+from portal.oversight.periods import Period, PeriodForm
+from portal.plans.clients import manageable_municipalities
+from portal.security import is_admin, municipality_ids, require, roles_required
+from portal.volunteers import queries as volunteer_queries
+from portal.volunteers.coordination import queue_filters
+
+bp = Blueprint("oversight", __name__)
+
+STAFF = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+
+
+def scope_ids(user: Any) -> set[int] | None:
+    """The municipalities whose figures ``user`` sees: admins all (None), coordinators and
+    managers their own."""
+    if is_admin(user):
+        return None
+    return municipality_ids(user, Role.COORDINATOR) | municipality_ids(user, Role.MANAGER)
+
+
+def _period() -> tuple[PeriodForm, Period, bool]:
+    form = PeriodForm(request.args)
+    period, valid = form.period(asked=bool(request.args))
+    return form, period, valid
+
+
+def download(sheets: list[Sheet], fmt: str, name: str, what: str, **details: Any) -> Response:
+    """An audited file download of ``sheets``."""
+    record_export(current_user, what, fmt, **details)
+    data, mimetype = render(sheets, fmt)
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def report_sheets(tables: list[pakt.Table]) -> list[Sheet]:
+    return [
+        Sheet(
+            t.title,
+            t.header,
+            [[row[0], *(int(v) if v.isdigit() else v for v in row[1:])] for row in t.published()],
+            totals=True,
+        )
+        for t in tables
+    ]
+
+
+@bp.get("/report")
+@roles_required(*STAFF)
+def report() -> tuple[str, int]:
+    form, period, valid = _period()
+    tables = pakt.build(period, scope_ids(current_user))
+    page = render_template("oversight/report.html", form=form, period=period, tables=tables)
+    return page, 200 if valid else 400
+
+
+@bp.get("/report.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF)
+def report_file(fmt: str) -> Response:
+    _form, period, valid = _period()
+    if not valid:
+        abort(400)
+    sheets = report_sheets(pakt.build(period, scope_ids(current_user)))
+    return download(sheets, fmt, f"pakt-{period.slug}", "pakt_report", period=period.slug)
+
+
+def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:
+    """The municipalities the dashboard counts (narrowed by ``?municipality=`` or, for
+    admins, ``?office=``), and the choices offered. Outside the user's scope: 404."""
+    ids = scope_ids(user)
+    places = pakt.municipalities(ids)
+    offices = offices_of(places) if ids is None else []
+    chosen, office = query_id("municipality"), query_id("office")
+    if chosen is not None:
+        require(any(m.id == chosen for m in places))
+        return {chosen}, places, offices
+    if office is not None and ids is None:
+        require(any(o.id == office for o in offices))
+        return {m.id for m in places if m.office_id == office}, places, offices
+    return ids, places, offices
+
+
+def offices_of(places: list[Any]) -> list[Any]:
+    return sorted({m.office for m in places if m.office is not None}, key=lambda o: o.name)
+
+
+@bp.get("/dashboard")
+@roles_required(*STAFF)
+def dashboard() -> tuple[str, int]:
+    form, period, valid = _period()
+    ids, places, offices = dashboard_ids(current_user)
+    numbers = figures.figures(period, ids)
+    managing = current_user.has_role(Role.MANAGER, Role.ADMIN)
+    page = render_template(
+        "oversight/dashboard.html",
+        form=form,
+        period=period,
+        figures=numbers,
+        charts=charts.dashboard_charts(numbers),
+        outcomes=outcomes.outcomes(period, ids) if managing else None,
+        places=places,
+        offices=offices,
+        chosen=query_id("municipality"),
+        office=query_id("office"),
+    )
+    return page, 200 if valid else 400
+
+
+# --- exports of the coordinators' and managers' lists ------------------------------------------
+
+
+@bp.get("/exports/volunteers.<any(csv, xlsx):fmt>")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
+def export_volunteers(fmt: str) -> Response:
+    """The coordinator's list of volunteers, as filtered on the page."""
+    stmt = volunteer_queries.queue_statement(current_user, queue_filters())
+    return download([lists.volunteers_sheet(stmt)], fmt, "ehrenamtliche", "volunteer_list")
+
+
+@bp.get("/exports/needs.<any(csv, xlsx):fmt>")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def export_needs(fmt: str) -> Response:
+    """The manager's list of needs with claims and reported hours, as filtered on the page."""
+    form = NeedFilterForm(request.args)
+    places = manageable_municipalities(current_user)
+    form.municipality_id.choices = [
+        SelectChoice("", ""),
+        *(SelectChoice(m.id, m.name) for m in places),
+    ]
+    filters = form.filters()
+    if form.errors:
+        abort(400)
+    stmt = need_queries.needs_query(current_user, filters)
+    return download([lists.needs_sheet(stmt)], fmt, "bedarfe", "need_list")

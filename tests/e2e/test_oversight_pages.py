@@ -1,0 +1,65 @@
+"""Browser: each statistics page, opened as its role, shows a chart with its data table and
+the report's tables; axe finds no serious issue; nothing scrolls sideways at 320 px."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.auth.models import Role
+from portal.extensions import db
+from tests import factories
+from tests import factories_board as fb
+from tests.e2e.test_accessibility import log_in, serious_violations
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def people(app) -> dict[str, str]:
+    places = factories.reference_data()
+    gaggenau = places["Gaggenau"]
+    factories.coordinator(gaggenau, email="k@example.org")
+    factories.manager(gaggenau, email="m@example.org")
+    factories.user("admin@example.org", roles=[(Role.ADMIN, None, None)])
+    published = datetime(2026, 1, 10, 9)
+    for days in (1, 2, 4):
+        need = fb.once_need(gaggenau)
+        need.published_at = published
+        fb.assignment(
+            need,
+            fb.profile_of(factories.volunteer(gaggenau)),
+            claimed_at=published + timedelta(days=days),
+        )
+    db.session.commit()
+    return {
+        "coordinator": "k@example.org",
+        "manager": "m@example.org",
+        "admin": "admin@example.org",
+    }
+
+
+@pytest.mark.parametrize("role", ["coordinator", "manager", "admin"])
+def test_statistics_show_a_chart_and_its_table(page, people, role):
+    log_in(page, people[role])
+    page.goto("/oversight/dashboard?kind=quarter&year=2026&number=1")
+    chart = page.locator("figure.chart").first
+    expect(chart.locator("svg[role=img]")).to_be_visible()
+    chart.locator("summary").click()
+    expect(chart.locator("table")).to_be_visible()
+    assert serious_violations(page) == []
+    page.goto("/oversight/report?kind=quarter&year=2026&number=1")
+    expect(page.locator("table[data-table=overview]")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_statistics_fit_a_phone(page, people):
+    page.set_viewport_size({"width": 320, "height": 700})
+    log_in(page, people["admin"])
+    for path in ("/oversight/dashboard", "/oversight/report"):
+        page.goto(path)
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )

@@ -1,0 +1,199 @@
+"""The Pakt-für-Integration report equals a hand-counted data set; small cells are hidden and
+cannot be worked out; the page, the CSV and the XLSX agree cell by cell; every file is audited.
+
+The data set, first quarter of 2026 (Bühl | Gaggenau | total):
+- people reached (a step done or a need completed in the quarter): 5 | 9 | 14
+- plans agreed: 2 | 6 | 8;  active volunteers (a report in the quarter): 3 | 6 | 9
+- goals achieved: language 5 | 6, work 6 | 2
+- hours: tutoring 8 | 10, accompanying 6 | 2
+with one of each kind of record just outside the quarter, which must not count.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.oversight.suppression import THRESHOLD
+from tests import factories
+from tests import factories_board as fb
+from tests import factories_plans as fp
+from tests.unit.test_oversight_suppression import _values_per_cell
+
+Q1 = date(2026, 2, 10)
+Q2 = date(2026, 4, 5)
+PERIOD = {"kind": "quarter", "year": "2026", "number": "1"}
+
+
+def _client(place, agreed_on=date(2025, 6, 1)):
+    client = fp.client(place)
+    client.plan.agreed_on = agreed_on
+    return client
+
+
+def _done_step(client, day):
+    return fp.step(fp.goal(client), status="done", done_on=day)
+
+
+def _goal(client, area, status="achieved", day=Q1):
+    goal = fp.goal(client, area=area)
+    goal.status, goal.closed_on = status, day
+    return goal
+
+
+def _completed_need(client, place, closed):
+    step = fp.step(fp.goal(client))
+    need = fp.need(place, status="completed", source_step=step)
+    need.closed_at = datetime.combine(closed, datetime.min.time().replace(hour=12))
+    return need
+
+
+def _reports(place, home, minutes_each, category, count):
+    for _ in range(count):
+        profile = fb.profile_of(factories.volunteer(home))
+        need = fb.once_need(place, category=category)
+        claim = fb.assignment(need, profile, claimed_at=datetime(2026, 1, 5, 9))
+        fb.report(claim, Q1, minutes_each)
+
+
+@pytest.fixture
+def county(app):
+    places = factories.reference_data()
+    buehl, gaggenau = places["Bühl"], places["Gaggenau"]
+    user = factories.coordinator(buehl, email="k@example.org")
+    factories.user(email="m@example.org", roles=[("manager", gaggenau.id, None)])
+    from portal.auth.services import grant_role
+
+    grant_role(None, user, "coordinator", gaggenau.id, None)
+    b = [_client(buehl, Q1 if i < 2 else date(2025, 6, 1)) for i in range(5)]
+    g = [_client(gaggenau, Q1 if i < 6 else date(2025, 6, 1)) for i in range(11)]
+    for client in b:
+        _done_step(client, Q1)
+    for client in g[:7]:
+        _done_step(client, Q1)
+    _completed_need(g[7], gaggenau, Q1)
+    _done_step(g[8], Q1)
+    _completed_need(g[8], gaggenau, Q1)  # the same person once
+    _done_step(g[9], Q2)  # outside
+    _completed_need(g[10], gaggenau, Q2)  # outside
+    for client in b:
+        _goal(client, "language")
+    for i in range(6):
+        _goal(b[i % 5], "work")
+    for client in g[:6]:
+        _goal(client, "language")
+    _goal(g[0], "work")
+    _goal(g[1], "work")
+    _goal(g[2], "work", status="dropped")  # not achieved
+    _goal(g[3], "housing", day=date(2025, 12, 31))  # outside
+    _reports(buehl, buehl, 240, "tutoring", 2)
+    _reports(buehl, buehl, 360, "accompanying", 1)
+    _reports(gaggenau, gaggenau, 120, "tutoring", 5)
+    _reports(gaggenau, gaggenau, 120, "accompanying", 1)
+    late = fb.assignment(fb.once_need(gaggenau), fb.profile_of(factories.volunteer(gaggenau)))
+    fb.report(late, Q2, 600)  # outside
+    db.session.commit()
+    return places
+
+
+RAW = {
+    "overview": [[5, 2, 3], [9, 6, 6], [14, 8, 9]],
+    "goals": [[5, 6, 0, 0, 0, 0, 11], [6, 2, 0, 0, 0, 0, 8], [11, 8, 0, 0, 0, 0, 19]],
+    "hours": [[8, 0, 6, 0, 0, 0, 14], [10, 0, 2, 0, 0, 0, 12], [18, 0, 8, 0, 0, 0, 26]],
+}
+
+
+def _page_tables(text: str) -> dict[str, list[list[str]]]:
+    tables = {}
+    for key, body in re.findall(r'data-table="(\w+)">(.*?)</table>', text, re.S):
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+        tables[key] = [
+            [html.unescape(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+            for r in rows
+        ]
+    return tables
+
+
+def test_report_equals_the_hand_count_and_hides_small_cells(county, client, auth):
+    from portal.oversight import report
+
+    tables = {
+        t.key: t
+        for t in report.build(
+            report.Period("quarter", 2026, 1), {county["Bühl"].id, county["Gaggenau"].id}
+        )
+    }
+    for key, raw in RAW.items():
+        table = tables[key]
+        assert table.rows == ["Bühl", "Gaggenau"]
+        assert table.values == raw, key
+        for r, row in enumerate(raw):
+            for c, value in enumerate(row):
+                assert ((r, c) in table.hidden) >= (value < THRESHOLD), (key, r, c)
+    overview = tables["overview"].published()
+    assert overview == [
+        ["Bühl", "5", "< 5", "< 5"],
+        ["Gaggenau", "9", "•", "•"],
+        ["Gesamt", "14", "8", "9"],
+    ]
+    goals = tables["goals"]
+    for cell, values in _values_per_cell(goals.values, goals.hidden, True).items():
+        assert len(values) >= 2, cell
+
+
+def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
+    auth.login("k@example.org")
+    page = client.get("/oversight/report", query_string=PERIOD)
+    assert page.status_code == 200
+    shown = _page_tables(page.get_data(as_text=True))
+    assert set(shown) == {"overview", "goals", "hours"}
+    assert shown["overview"][1:] == [
+        ["Bühl", "5", "< 5", "< 5"],
+        ["Gaggenau", "9", "•", "•"],
+        ["Gesamt", "14", "8", "9"],
+    ]
+
+    csv_file = client.get("/oversight/report.csv", query_string=PERIOD)
+    assert csv_file.status_code == 200 and "attachment" in csv_file.headers["Content-Disposition"]
+    text = csv_file.data.decode("utf-8-sig")
+    blocks = [b for b in text.split("\r\n\r\n") if b.strip()]
+    parsed = [list(csv.reader(io.StringIO(b), delimiter=";")) for b in blocks]
+    assert [block[1:] for block in parsed] == [shown[k] for k in ("overview", "goals", "hours")]
+
+    xlsx = client.get("/oversight/report.xlsx", query_string=PERIOD)
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert len(book.worksheets) == 3
+    for sheet, key in zip(book.worksheets, ("overview", "goals", "hours"), strict=True):
+        cells = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+        assert cells == shown[key]
+        assert sheet["A1"].font.bold and sheet.cell(sheet.max_row, 1).font.bold
+        assert sheet.column_dimensions["A"].width >= len("Gaggenau")
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+    ).all()
+    assert sorted(e.details["format"] for e in events) == ["csv", "xlsx"]
+
+
+def test_a_manager_sees_only_their_municipality_and_bad_periods_are_refused(county, client, auth):
+    auth.login("m@example.org")
+    page = client.get("/oversight/report", query_string=PERIOD).get_data(as_text=True)
+    rows = _page_tables(page)["overview"]
+    assert [r[0] for r in rows[1:]] == ["Gaggenau", "Gesamt"]
+    bad = client.get("/oversight/report", query_string={**PERIOD, "kind": "half", "number": "3"})
+    assert bad.status_code == 400
+    assert "Bitte eine Zahl von 1 bis 2." in bad.get_data(as_text=True)
+    assert (
+        client.get("/oversight/report.csv", query_string={**PERIOD, "year": "x"}).status_code == 400
+    )
