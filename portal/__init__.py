@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.needs.views import bp as needs_bp
     from portal.plans.views import bp as plans_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.volunteers.coordination import bp as coordination_bp
     from portal.volunteers.views import bp as volunteers_bp
 
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteers_bp, url_prefix="/volunteer")
     app.register_blueprint(coordination_bp, url_prefix="/coordination")
     app.register_blueprint(plans_bp, url_prefix="/plans")
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(board_bp, url_prefix="/board")
 

@@ -97,6 +97,7 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
             joinedload(VolunteerProfile.home_municipality),
             joinedload(VolunteerProfile.language_rows),  # in the page query: still two
         )
+        .where(User.erased_at.is_(None))
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
     )
     stmt = _coordinated(stmt, user)
