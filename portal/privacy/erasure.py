@@ -46,6 +46,7 @@ from portal.volunteers.models import (
     VolunteerProfile,
     volunteer_municipality,
 )
+from portal.volunteers.queries import profile_ids_of
 
 
 def may_erase_own_account(user: User) -> bool:
@@ -108,16 +109,14 @@ def confirm_erasure(token: str, password: str) -> User:
     return user
 
 
-def _profile_of(user: User) -> VolunteerProfile | None:
-    return db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
-
-
 @unit_of_work()
 def erase_volunteer(user: User, by: str) -> None:
     """Erase ``user`` (a volunteer's account) for good; ``by`` is "self" or "retention"."""
     if user.erased_at is not None:
         raise InvalidTransition(_("Dieses Konto ist bereits gelöscht."))
-    profile = _profile_of(user)
+    profile = db.session.scalar(
+        select(VolunteerProfile).where(VolunteerProfile.id.in_(profile_ids_of(user.id)))
+    )
     needles = Needles.of(user.display_name, user.email, profile.phone if profile else "")
     if profile is not None:
         _erase_profile(profile)

@@ -46,7 +46,7 @@ from portal.notifications.services import external_url, queue_email
 from portal.plans.models import Client, ClientStatus
 from portal.privacy.client_erasure import erase_for_retention
 from portal.privacy.erasure import erase_volunteer
-from portal.volunteers.models import VolunteerProfile
+from portal.volunteers.queries import profile_ids_of
 
 BATCH = 100
 
@@ -69,19 +69,11 @@ def months_before(moment: datetime, months: int) -> datetime:
 def _active_since(since: Any) -> ColumnElement[bool]:
     """The account logged in, claimed or reported after ``since`` (a time or a column), or
     holds an active claim."""
-    claims = (
-        select(Assignment.id)
-        .join(VolunteerProfile, VolunteerProfile.id == Assignment.volunteer_id)
-        .where(VolunteerProfile.user_id == User.id)
-    )
-    reports = (
-        select(Report.id)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(VolunteerProfile, VolunteerProfile.id == Assignment.volunteer_id)
-        .where(VolunteerProfile.user_id == User.id)
-    )
+    mine = Assignment.volunteer_id.in_(profile_ids_of(User.id).correlate(User))
+    claims = select(Assignment.id).where(mine)
+    reports = select(Report.id).join(Assignment, Assignment.id == Report.assignment_id).where(mine)
     return or_(
-        User.last_login_at > since,
+        and_(User.last_login_at.is_not(None), User.last_login_at > since),  # never: NULL
         exists(
             claims.where(
                 or_(Assignment.claimed_at > since, Assignment.status == AssignmentStatus.ACTIVE)

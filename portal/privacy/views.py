@@ -72,10 +72,7 @@ def cancel_erasure() -> Response:
 @bp.route("/account/erasure/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_confirm_limit, methods=["POST"])
 def confirm_erasure(token: str) -> ResponseReturnValue:
-    try:
-        erasure.user_for_token(token)
-    except tokens.TokenInvalid as exc:
-        return render_template("privacy/link_invalid.html", expired=exc.expired), 400
+    erasure.user_for_token(token)  # a broken, expired or withdrawn link: see below
     form = ConfirmErasureForm()
     if form.validate_on_submit():
         try:
@@ -87,6 +84,11 @@ def confirm_erasure(token: str) -> ResponseReturnValue:
                 signin.sign_out()
             return redirect(url_for("privacy.erased"))
     return render_template("privacy/confirm_erasure.html", form=form), form_status(form)
+
+
+@bp.errorhandler(tokens.TokenInvalid)
+def link_invalid(exc: tokens.TokenInvalid) -> tuple[str, int]:
+    return render_template("privacy/link_invalid.html", expired=exc.expired), 400
 
 
 @bp.get("/account/erased")

@@ -43,6 +43,12 @@ def profile_of(user: Any) -> VolunteerProfile | None:
     )
 
 
+def profile_ids_of(user_id: Any) -> Select[Any]:
+    """The id of the volunteer profile of ``user_id`` (a value or a column, e.g. ``User.id``
+    in a correlated subquery)."""
+    return select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)
+
+
 def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
     """Active coordinators per municipality (direct or through the office), one query."""
     if not municipality_ids:

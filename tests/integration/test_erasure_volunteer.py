@@ -242,3 +242,11 @@ def test_erasing_twice_is_refused(world):
 
     with pytest.raises(InvalidTransition):
         erasure.erase_volunteer(user, by="retention")
+
+
+def test_a_deactivated_account_is_erased_completely_too(world):
+    user = db.session.get(User, world["user"])
+    user.active = False  # an administrator locked it before
+    db.session.commit()
+    erasure.erase_volunteer(user, by="retention")
+    assert find_person(*IDENTIFIERS) == []

@@ -22,6 +22,7 @@ from tests.integration.test_authorization_matrix import fingerprint
 
 NOW = datetime(2026, 11, 29, 12, 0)
 DAY = timedelta(days=1)
+NEVER = "never@example.org"
 
 
 @pytest.fixture
@@ -102,16 +103,17 @@ def test_inactive_volunteers_are_warned_then_erased_unless_they_come_back(app, t
     recent = _volunteer(town, "recent@example.org", cutoff + DAY)
     back = _volunteer(town, "back@example.org", cutoff - DAY)
     busy = _volunteer(town, "busy@example.org", cutoff - DAY)
+    never = _volunteer(town, NEVER, None)  # signed up, never logged in
     need = fb.once_need(town)
     fb.assignment(need, fb.profile_of(busy))  # an active claim: not inactive
     staff = factories.manager(town, email="staff@example.org")
     staff.created_at, staff.last_login_at = datetime(2020, 1, 1), datetime(2021, 1, 1)
     db.session.commit()
-    ids = {u.email: u.id for u in (gone, exact, recent, back, busy, staff)}
+    ids = {u.email: u.id for u in (gone, exact, recent, back, busy, staff, never)}
 
     first = retention.run(now=NOW)
-    assert first["inactivity_warnings"] == 3 and first["inactive_volunteers"] == 0
-    assert _warned() == {"gone@example.org", "exact@example.org", "back@example.org"}
+    assert first["inactivity_warnings"] == 4 and first["inactive_volunteers"] == 0
+    assert _warned() == {"gone@example.org", "exact@example.org", "back@example.org", NEVER}
     mails = fa.outbox(template="retention_inactive_warning")
     assert sorted(m.recipient for m in mails) == sorted(_warned())
     assert "29.12.2026" in mails[0].body_text  # the day of erasure, 30 days on
@@ -122,12 +124,12 @@ def test_inactive_volunteers_are_warned_then_erased_unless_they_come_back(app, t
     assert early["inactivity_warnings_cancelled"] == 1 and early["inactive_volunteers"] == 0
     # "recent" logged in a day after the first cutoff: 29 days on, their warning is due
     assert early["inactivity_warnings"] == 1
-    assert _warned() == {"gone@example.org", "exact@example.org", "recent@example.org"}
+    assert _warned() == {"gone@example.org", "exact@example.org", "recent@example.org", NEVER}
 
     later = retention.run(now=NOW + 30 * DAY)
-    assert later["inactive_volunteers"] == 2
+    assert later["inactive_volunteers"] == 3
     erased = {u.id for u in db.session.scalars(select(User).where(User.erased_at.is_not(None)))}
-    assert erased == {ids["gone@example.org"], ids["exact@example.org"]}
+    assert erased == {ids["gone@example.org"], ids["exact@example.org"], ids[NEVER]}
     assert later["inactivity_warnings"] == 0 and _warned() == {"recent@example.org"}
     assert db.session.get(User, ids["busy@example.org"]).erased_at is None
     assert retention.run(now=NOW + 30 * DAY) == dict.fromkeys(later, 0)
