@@ -48,7 +48,7 @@ from portal.privacy.client_erasure import erase_for_retention
 from portal.privacy.erasure import erase_volunteer
 from portal.volunteers.queries import profile_ids_of
 
-BATCH = 100
+BATCH = 200
 
 
 def years_before(day: date, years: int) -> date:
@@ -221,7 +221,9 @@ def run(
                 due = category.due(now).subquery()
                 count = db.session.scalar(select(func.count()).select_from(due)) or 0
         else:
-            while ids := _next_batch(category, now):
+            last = 0
+            while ids := _next_batch(category, now, last):
+                last = ids[-1]
                 with unit_of_work():
                     category.apply(ids, now)
                 count += len(ids)
@@ -240,11 +242,13 @@ def run(
     return done
 
 
-def _next_batch(category: Category, now: datetime) -> list[int]:
+def _next_batch(category: Category, now: datetime, after: int) -> list[int]:
+    """The next ids still due, after ``after`` (keyset: each batch reads on from the last, so
+    a large backlog is read once, and a row that stays due cannot stall the run)."""
     with read_only():
         stmt = category.due(now)
         key = stmt.selected_columns[0]
-        return list(db.session.scalars(stmt.order_by(key).limit(BATCH)))
+        return list(db.session.scalars(stmt.where(key > after).order_by(key).limit(BATCH)))
 
 
 def total() -> int:

@@ -49,8 +49,9 @@ def _erasure_page(form: RequestErasureForm) -> str:
 
 
 @bp.post("/account/erasure/request")
-@roles_required(Role.VOLUNTEER)
+@login_required
 def request_erasure() -> ResponseReturnValue:
+    require(erasure.may_erase_own_account(_me()))
     form = RequestErasureForm()
     if not form.validate_on_submit():
         return _erasure_page(form), 400
@@ -60,8 +61,9 @@ def request_erasure() -> ResponseReturnValue:
 
 
 @bp.post("/account/erasure/cancel")
-@roles_required(Role.VOLUNTEER)
+@login_required
 def cancel_erasure() -> Response:
+    require(erasure.may_erase_own_account(_me()))
     if not ActionForm().validate_on_submit():
         abort(400)
     erasure.cancel_erasure(_me())
