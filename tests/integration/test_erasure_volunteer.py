@@ -250,3 +250,12 @@ def test_a_deactivated_account_is_erased_completely_too(world):
     db.session.commit()
     erasure.erase_volunteer(user, by="retention")
     assert find_person(*IDENTIFIERS) == []
+
+
+def test_the_administration_sees_the_tombstone_as_former_volunteer(world, client, auth):
+    factories.admin(email="admin@example.org")
+    db.session.commit()
+    erasure.erase_volunteer(db.session.get(User, world["user"]), by="self")
+    auth.login("admin@example.org")
+    page = client.get(f"/admin/users/{world['user']}").get_data(as_text=True)
+    assert "ehemalige Ehrenamtliche" in page and "Zoraida" not in page
