@@ -1,5 +1,5 @@
 """Command-line tasks: flask seed-demo, seed-scale, create-admin, outbox send/requeue,
-reminders run."""
+reminders run, retention run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.needs.reminders import send_appointment_reminders
+from portal.privacy import retention
 from portal.volunteers.decisions import send_certificate_reminders
 
 # The daily reminder jobs, collected from the domains (the domains never import this module):
@@ -19,12 +20,25 @@ from portal.volunteers.decisions import send_certificate_reminders
 REMINDER_JOBS: dict[str, Callable[[], int]] = {
     "appointments": send_appointment_reminders,
     "conduct_certificates": send_certificate_reminders,
+    "retention": retention.total,
 }
 
 
 def register(app: Flask) -> None:
     outbox = AppGroup("outbox", help="E-mail outbox.")
     reminders = AppGroup("reminders", help="Scheduled reminder e-mails.")
+    retention_group = AppGroup("retention", help="Erase what has been kept long enough.")
+
+    @retention_group.command("run")
+    @click.option("--dry-run", is_flag=True, help="Change nothing; print what is due.")
+    def retention_run(dry_run: bool) -> None:
+        """Erase or empty what the retention settings (RETENTION_*) say has expired."""
+        done = retention.run(
+            dry_run=dry_run, report=lambda name, count: click.echo(f"{name}: {count} ...")
+        )
+        verb = "due (dry run, nothing changed)" if dry_run else "done"
+        for name, count in done.items():
+            click.echo(f"{name}: {count} {verb}")
 
     @outbox.command("send")
     @click.option("--loop", is_flag=True, help="Keep running and poll every --interval seconds.")
@@ -185,3 +199,4 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(outbox)
     app.cli.add_command(reminders)
+    app.cli.add_command(retention_group)

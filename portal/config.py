@@ -106,6 +106,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "EMAIL_VERIFY_MAX_AGE": int(env.get("EMAIL_VERIFY_MAX_AGE", str(48 * 3600))),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", str(2 * 3600))),
         "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
+        # How long the e-mailed link that confirms a volunteer's own account erasure works.
+        "ERASURE_CONFIRM_MAX_AGE": int(env.get("ERASURE_CONFIRM_MAX_AGE", str(48 * 3600))),
         # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",

@@ -152,7 +152,9 @@ def managed_municipality_ids(user: User | Any) -> set[int] | None:
 
 def may_see_client(user: User | Any, client: Any) -> bool:
     """Clients, their plans and the private notes of needs: managers of the client's
-    municipality and admins only."""
+    municipality and admins only; an erased record by nobody."""
+    if getattr(client, "erased_at", None) is not None:
+        return False
     return may_manage_municipality(user, client.municipality_id)
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -50,6 +50,24 @@ def record_about(
         municipality_id=municipality_id,
         **details,
     )
+
+
+def scrub_about(subjects: list[tuple[str, int]]) -> int:
+    """Erasure: events about these objects (object type, id) keep their action, time and
+    actor, not their details (caller's transaction); how many events."""
+    if not subjects:
+        return 0
+    about = [
+        (AuditEvent.object_type == kind) & (AuditEvent.object_id == object_id)
+        for kind, object_id in subjects
+    ]
+    done = db.session.execute(
+        update(AuditEvent)
+        .where(or_(*about))
+        .values(details={})
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:

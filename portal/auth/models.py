@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import CodeEnum, check_in
+from portal.core.labels import label
 from portal.core.time import utcnow
 from portal.extensions import Model
 
@@ -58,6 +59,13 @@ class User(UserMixin, Model):
     # and when; a newer version is put before them at their next request (portal.legal.notice).
     privacy_version: Mapped[str] = mapped_column(String(20), default="", server_default="")
     privacy_acknowledged_at: Mapped[datetime | None]
+    # Erasure (GDPR Art. 17): the request waiting for the e-mailed confirmation, and the time
+    # the account was erased (the row stays as a tombstone without personal data, so that the
+    # reports and hours it wrote keep their place in the records).
+    erasure_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Retention: when the "your account will be erased for inactivity" warning went out.
+    inactivity_warned_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -78,6 +86,13 @@ class User(UserMixin, Model):
     @property
     def roles(self) -> set[str]:
         return {m.role for m in self.memberships}
+
+    @property
+    def shown_name(self) -> str:
+        """The name pages show: an erased account's author is "ehemalige/r Ehrenamtliche/r"."""
+        if self.erased_at is not None:
+            return label("person", "former_volunteer")
+        return self.display_name
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -183,6 +183,10 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "Gemeinde": _l("Gemeinde"),
         "Stadt": _l("Stadt"),
     },
+    # the author of a report whose account was erased (GDPR Art. 17): the record keeps it
+    "person": {
+        "former_volunteer": _l("ehemalige Ehrenamtliche"),
+    },
     # the languages of the user interface, each in its own name (never translated)
     "ui_language": {
         "de": "Deutsch",

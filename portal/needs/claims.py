@@ -211,3 +211,12 @@ def release(actor: User, assignment_id: int, reason: str) -> Assignment:
     mail_volunteer(profile, need, "board_released_volunteer", reason=reason, manager=actor)
     mail_managers(need, "board_released_manager", volunteer=profile.user, reason=reason, by=actor)
     return assignment
+
+
+def release_for_erasure(assignment: Assignment) -> None:
+    """The volunteer's account is being erased: end the active claim and tell the need's
+    managers that a place is free again, without naming anyone (caller's transaction)."""
+    _end(assignment, AssignmentStatus.RELEASED, "")
+    need = assignment.need
+    audit.record_about("assignment.released", None, assignment, need.municipality_id)
+    mail_managers(need, "erasure_place_freed")

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -187,13 +188,24 @@ def cancel_need(actor: Any, need: Need, reason: str) -> Need:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Bitte geben Sie einen Grund an."), field="reason")
+    released = _cancel(need, reason)
+    need.cancel_reason = reason
+    record_about(
+        "need.cancelled", actor, need, need.municipality_id, reason=reason, notified=len(released)
+    )
+    return need
+
+
+def _cancel(need: Need, reason: Any) -> list[Assignment]:
+    """Cancel ``need``, release its claims and e-mail their volunteers (``reason`` may be a
+    lazy string: each mail is rendered in its recipient's language)."""
     _close(
         need,
         NeedStatus.CANCELLED,
         (NeedStatus.DRAFT, NeedStatus.OPEN, NeedStatus.FILLED),
         _("Dieser Bedarf ist bereits abgeschlossen oder abgesagt."),
     )
-    released = _end_active(need, AssignmentStatus.RELEASED, reason)
+    released = _end_active(need, AssignmentStatus.RELEASED, str(reason))
     for assignment in released:
         user = assignment.volunteer.user
         queue_email(
@@ -205,11 +217,16 @@ def cancel_need(actor: Any, need: Need, reason: str) -> Need:
             reason=reason,
             link=external_url("core.dashboard"),
         )
-    need.cancel_reason = reason
-    record_about(
-        "need.cancelled", actor, need, need.municipality_id, reason=reason, notified=len(released)
-    )
-    return need
+    return released
+
+
+def cancel_for_erased_client(need: Need) -> None:
+    """The client's record is being erased: an unfinished need is cancelled and its
+    volunteers are told, without anything about the client (caller's transaction)."""
+    reason = _l("Der Bedarf entfällt.")
+    released = _cancel(need, reason)
+    need.cancel_reason = str(reason)
+    record_about("need.cancelled", None, need, need.municipality_id, notified=len(released))
 
 
 def _shift_to_future(value: date, today: date) -> int:

@@ -245,6 +245,7 @@ def clients_query(
         .order_by(Client.reference.desc())
     )
     stmt = scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
+    stmt = stmt.where(Client.erased_at.is_(None))
     if status:
         stmt = stmt.where(Client.status == status)
     if municipality_id:

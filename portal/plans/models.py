@@ -96,6 +96,9 @@ class Client(Model):
     status: Mapped[str] = mapped_column(String(10), default=ClientStatus.ACTIVE)
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the record was erased (by a manager or by retention): name, contact, household,
+    # languages and the plan's texts are gone; what is left counts in the statistics only.
+    erased_at: Mapped[datetime | None] = mapped_column(index=True)
 
     municipality: Mapped[Municipality] = relationship()
     manager: Mapped[User | None] = relationship()

@@ -50,6 +50,12 @@ def profile_of(user: Any) -> VolunteerProfile | None:
     return found[0] if found else None
 
 
+def profile_ids_of(user_id: Any) -> Select[Any]:
+    """The id of the volunteer profile of ``user_id`` (a value or a column, e.g. ``User.id``
+    in a correlated subquery)."""
+    return select(VolunteerProfile.id).where(VolunteerProfile.user_id == user_id)
+
+
 def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
     """Active coordinators per municipality (direct or through the office), one query."""
     if not municipality_ids:
@@ -143,6 +149,10 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
         joinedload(VolunteerProfile.home_municipality),
         joinedload(VolunteerProfile.language_rows),  # in the page query: still two
     ).order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
+    # erased accounts are tombstones, not volunteers to coordinate (few: read by their index)
+    stmt = stmt.where(
+        VolunteerProfile.user_id.not_in(select(User.id).where(User.erased_at.is_not(None)))
+    )
     stmt = _coordinated(stmt, user)
     if VolunteerStatus.has(filters.status):
         stmt = stmt.where(VolunteerProfile.status == filters.status)

@@ -29,7 +29,7 @@ from werkzeug.routing import Rule
 from portal.auth import tokens
 from portal.auth.models import Role
 from portal.auth.services import grant_role
-from portal.core.time import today_local
+from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.calendar import renew_calendar_token
 from portal.notifications.models import OutboundEmail, OutboxStatus
@@ -98,6 +98,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "volunteers.signup": everyone(),
     "board.calendar_feed": everyone(),  # the secret address is the credential
     "two_factor.challenge": everyone(),  # without a pending log-in: back to the log-in page
+    "privacy.confirm_erasure": everyone(),  # the e-mailed link and the account's password
+    "privacy.erased": everyone(),
     # every signed-in account
     "core.dashboard": signed_in(),
     "legal.acknowledge": signed_in(),
@@ -114,6 +116,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "two_factor.forget_devices": signed_in(),
     "two_factor.disable": signed_in(),
     "volunteers.apply": signed_in(),
+    "privacy.account_erasure": signed_in(),  # staff read there who erases their account
+    # only a volunteer erases their own account (never anyone else's)
+    "privacy.request_erasure": only(*VOLUNTEERS),
+    "privacy.cancel_erasure": only(*VOLUNTEERS),
     # volunteers: their own pages, the board only when approved
     "volunteers.home": only(*VOLUNTEERS),
     "volunteers.edit_profile": only(*VOLUNTEERS),
@@ -147,6 +153,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "plans.achieve_goal": only(*MANAGEMENT_OF_A),
     "plans.create_step": only(*MANAGEMENT_OF_A),
     "plans.edit_step": only(*MANAGEMENT_OF_A),
+    "privacy.erase_client": only(*MANAGEMENT_OF_A),
     "needs.index": only(*MANAGEMENT),
     "needs.create": only(*MANAGEMENT),
     "needs.reports": only(*MANAGEMENT),
@@ -258,6 +265,7 @@ def _token_for(endpoint: str, world: dict[str, Any]) -> str:
         "auth.verify_email": world["verify_token"],
         "auth.reset_password": world["reset_token"],
         "auth.accept_invitation": world["invitation_token"],
+        "privacy.confirm_erasure": world["erasure_token"],
     }[endpoint]
 
 
@@ -306,6 +314,7 @@ def world(app: Flask) -> dict[str, Any]:
         recipient="x@example.org", subject="Test", body_text="Hallo", status=OutboxStatus.FAILED
     )
     db.session.add(mail)
+    approved.erasure_requested_at = utcnow()
     db.session.commit()
     return {
         "municipality": a.id,
@@ -325,6 +334,9 @@ def world(app: Flask) -> dict[str, Any]:
         "reset_token": tokens.make_token(tokens.RESET, uid=approved.id, st=approved.session_token),
         "invitation_token": tokens.make_token(
             tokens.INVITE, uid=target.id, st=target.session_token
+        ),
+        "erasure_token": tokens.make_token(
+            tokens.ERASURE, uid=approved.id, at=approved.erasure_requested_at.isoformat()
         ),
     }
 

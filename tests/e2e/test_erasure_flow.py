@@ -1,0 +1,56 @@
+"""Browser: a volunteer asks to delete their account, opens the confirmation link from the
+outbox, confirms with the password, and can no longer log in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from tests import factories
+from tests.factories_auth import link_to, outbox
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "yusuf.brandt@example.org"
+
+
+def test_a_volunteer_deletes_their_account_through_the_mailed_link(page, live_server):
+    town = factories.municipality("Ahausen")
+    factories.volunteer(town, email=EMAIL, name="Yusuf Brandt")
+    db.session.commit()
+
+    page.goto("/login")
+    page.get_by_label("E-Mail-Adresse").fill(EMAIL)
+    page.get_by_label("Passwort", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(re.compile(r"/volunteer|/dashboard"))
+
+    page.get_by_role("link", name="Sicherheit").click()
+    page.get_by_role("link", name="Konto löschen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Konto löschen")
+    page.get_by_role("button", name="Löschung beantragen").click()
+    expect(page.locator(".field-error, [id$='-error']").first).to_be_visible()  # the checkbox
+    page.get_by_label(re.compile("Ich habe verstanden")).check()
+    page.get_by_role("button", name="Löschung beantragen").click()
+    expect(page.get_by_role("status")).to_contain_text("Bestätigungslink")
+    expect(page.locator("[data-erasure=pending]")).to_be_visible()
+
+    [mail] = outbox(EMAIL, "erasure_confirm")
+    assert mail.body_text.count(live_server.url) == 1
+    page.goto(link_to(mail, "/account/erasure/confirm/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Löschung bestätigen")
+    page.get_by_label("Passwort", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Konto endgültig löschen").click()
+    expect(page).to_have_url(re.compile(r"/account/erased$"))
+    expect(page.locator("[data-erasure=done]")).to_be_visible()
+
+    page.goto("/login")
+    page.get_by_label("E-Mail-Adresse").fill(EMAIL)
+    page.get_by_label("Passwort", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_text("E-Mail-Adresse oder Passwort ist nicht richtig.")).to_be_visible()
+    assert outbox(EMAIL) == []
