@@ -23,7 +23,7 @@ from wtforms.validators import (
 
 from portal.core import labels
 from portal.core.collation import german_key
-from portal.core.forms import HoursField, PortalForm
+from portal.core.forms import HoursField, PortalForm, QuickSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.needs.matching import BoardFilters
@@ -36,7 +36,7 @@ class BoardFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    municipality = SelectField(_l("Gemeinde"), validators=[Optional()])
+    municipality = SelectField(_l("Gemeinde"), validators=[Optional()], widget=QuickSelect())
     category = SelectField(
         _l("Art der Aufgabe"),
         choices=[

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     DateTimeField,
     Field,
@@ -39,6 +40,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import Length, StopValidation
+from wtforms.widgets import Select, html_params
 
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.formatting import hours_number
@@ -310,3 +312,21 @@ def submit(
             flash(done(result) if callable(done) else done, "success")
             return redirect(target(result) if callable(target) else target)
     return page(), form_status(form)
+
+
+class QuickSelect(Select):
+    """A `<select>` whose options are written in one pass: WTForms' own widget costs about
+    60 µs per option, and a volunteer who helps state-wide chooses among 1,100 municipalities."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        chosen = "" if field.data is None else str(field.data)
+        option = Markup('<option value="{}">{}</option>')
+        picked = Markup('<option value="{}" selected="selected">{}</option>')
+        options = Markup("").join(
+            (picked if str(value) == chosen else option).format(value, label)
+            for value, label, *_rest in field.choices
+        )
+        return Markup("<select {}>{}</select>").format(
+            html_params(name=field.name, **kwargs), options
+        )

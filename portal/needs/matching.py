@@ -36,7 +36,7 @@ from portal.needs.models import (
     NeedStatus,
     ScheduleKind,
 )
-from portal.needs.rules import helps_in
+from portal.needs.rules import in_helped_municipality
 from portal.volunteers.models import (
     VolunteerAvailability,
     VolunteerInterest,
@@ -225,7 +225,7 @@ def _conditions(profile: VolunteerProfile, filters: BoardFilters, now: datetime)
     today = today_local()
     conditions = [
         Need.status == NeedStatus.OPEN,
-        Need.municipality_id.in_(sorted(helps_in(profile))),
+        in_helped_municipality(profile),
         _not_ended(now, today),
         *_in_range(filters.date_from, filters.date_to),
     ]

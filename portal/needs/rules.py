@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -25,7 +26,7 @@ from portal.needs.models import (
     NeedStatus,
 )
 from portal.volunteers.certificates import may_work_with_minors
-from portal.volunteers.models import VolunteerProfile, VolunteerStatus
+from portal.volunteers.models import VolunteerProfile, VolunteerStatus, volunteer_municipality
 from portal.volunteers.queries import profile_of
 
 VISIBLE_TO_VOLUNTEERS = (NeedStatus.OPEN, NeedStatus.FILLED)
@@ -37,6 +38,18 @@ LIVE = (NeedStatus.OPEN, NeedStatus.FILLED)
 def helps_in(profile: VolunteerProfile) -> set[int]:
     """The municipalities a volunteer helps in: the further ones and the home municipality."""
     return {m.id for m in profile.municipalities} | {profile.home_municipality_id}
+
+
+def in_helped_municipality(profile: VolunteerProfile) -> Any:
+    """SQL: the need lies where the volunteer helps. A subquery on the link table, not a list
+    of ids: a volunteer who helps in 1,100 municipalities sends one small statement."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == profile.id
+    )
+    return or_(
+        Need.municipality_id == profile.home_municipality_id,
+        Need.municipality_id.in_(further),
+    )
 
 
 def approved_profile(user: User) -> VolunteerProfile:

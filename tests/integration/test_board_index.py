@@ -246,3 +246,28 @@ def test_the_board_counts_only_up_to_its_limit(world, client, auth, monkeypatch)
     monkeypatch.setattr(matching, "COUNT_LIMIT", 5)
     html = client.get("/board/").get_data(as_text=True)
     assert "5 passende Aufgaben" in html and "Mehr als" not in html
+
+
+def test_the_board_statements_do_not_grow_with_the_municipalities_a_volunteer_helps_in(
+    world, client, auth, count_queries
+):
+    """The scope is a subquery on the link table, not a list of ids: a volunteer who helps in
+    every municipality of the state sends statements of the same size as one who helps in two."""
+    profile = world["profile"]
+    auth.login("lena@example.org")
+
+    def statement_sizes() -> list[int]:
+        db.session.commit()
+        with count_queries() as seen:
+            response = client.get("/board/?sort=fit")
+            assert response.status_code == 200
+        return [len(s) for s in seen.statements]
+
+    few = statement_sizes()
+    profile.municipalities.extend(factories.municipality(f"Ort {i}") for i in range(60))
+    db.session.commit()
+    many = statement_sizes()
+    assert many == few
+    page = client.get("/board/").get_data(as_text=True)
+    assert page.count("<option") >= 60 + 2  # every place is still offered in the filter
+    assert '<option value="">Alle</option>' in page
