@@ -117,7 +117,7 @@ def test_the_workers_run_existing_commands(compose):
     assert compose["services"]["outbox"]["command"][:4] == ["flask", "outbox", "send", "--loop"]
     scheduler = " ".join(compose["services"]["scheduler"]["command"])
     assert "flask reminders run" in scheduler and "flask retention run" in scheduler
-    assert {"db", "outbox", "reminders"} <= set(commands)
+    assert {"db", "outbox", "reminders", "retention"} <= set(commands)
 
 
 def test_the_image_runs_gunicorn_as_an_unprivileged_user_with_compiled_translations():
