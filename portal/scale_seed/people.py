@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+
 from portal.auth.models import Role
 from portal.needs.models import NeedCategory
 from portal.needs.schedule import PartOfDay
@@ -93,6 +95,8 @@ USER_COLUMNS = (
     "last_login_at",
     "created_at",
     "session_token",
+    "privacy_version",
+    "privacy_acknowledged_at",
 )
 MEMBERSHIP_COLUMNS = ("id", "user_id", "role", "municipality_id", "office_id", "created_at")
 
@@ -130,6 +134,9 @@ class People:
                 None,
                 created,
                 secrets.token_urlsafe(16),
+                # everyone has acknowledged the current privacy notice when they signed up
+                current_app.config["PRIVACY_NOTICE_VERSION"],
+                created,
             )
         )
         self.memberships.append((self.next_membership, uid, role, municipality, office, created))
