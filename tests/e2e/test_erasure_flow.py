@@ -52,5 +52,7 @@ def test_a_volunteer_deletes_their_account_through_the_mailed_link(page, live_se
     page.get_by_label("Passwort", exact=True).fill(factories.PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     expect(page).to_have_url(re.compile(r"/login$"))
-    expect(page.get_by_text("E-Mail-Adresse oder Passwort ist nicht richtig.")).to_be_visible()
+    expect(
+        page.get_by_text("E-Mail-Adresse oder Passwort ist nicht richtig.", exact=True)
+    ).to_be_visible()
     assert outbox(EMAIL) == []

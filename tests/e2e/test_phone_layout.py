@@ -33,13 +33,18 @@ pytestmark = pytest.mark.e2e
 NARROW = {"width": 320, "height": 640}
 PHONE = {"width": 375, "height": 812}
 ROLES = ("anonymous", "approved", "coordinator_a", "manager_a", "admin")
-#: Not pages: files, a feed, a PDF, a health check, the idle ping, and a redirect that needs
-#: a pending sign-in.
+#: Not pages: files, a feed, PDFs and other downloads, a health check, the idle ping, and a
+#: redirect that needs a pending sign-in.
 NOT_PAGES = {
     "static",
     "core.healthz",
     "board.calendar_feed",
     "board.certificate",
+    "privacy.own_data",
+    "privacy.client_export",
+    "oversight.report_file",
+    "oversight.export_volunteers",
+    "oversight.export_needs",
     "two_factor.challenge",
     "auth.session_ping",
 }

@@ -76,7 +76,7 @@ def test_dashboard_shows_charts_with_tables_for_the_coordinators_towns_only(app,
     page = client.get("/oversight/dashboard", query_string=ARGS)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert text.count('role="img"') == 5 and text.count("<details") == 5
+    assert text.count('role="img"') == 5 and text.count('<details class="chart-data"') == 5
     assert re.search(r'data-chart="needs">.*?veröffentlicht</th><td class="number">5<', text, re.S)
     assert "Bühl" not in text
     other = places["Bühl"].id
