@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests import factories
-from tests.e2e.test_accessibility import serious_violations
+from tests import factories, factories_plans
+from tests.e2e.test_accessibility import log_in, serious_violations
 from tests.factories_auth import link_to, outbox
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +72,17 @@ def test_a_volunteer_deletes_their_account_through_the_mailed_link(page, live_se
         page.get_by_text("E-Mail-Adresse oder Passwort ist nicht richtig.", exact=True)
     ).to_be_visible()
     assert outbox(EMAIL) == []
+
+
+def test_the_client_erasure_page_has_no_serious_violations_also_when_refused(page):
+    town = factories.municipality("Ahausen")
+    factories.manager(town, email="m@example.org")
+    record = factories_plans.client(town, name="Familie Haidari")
+    db.session.commit()
+    log_in(page, "m@example.org")
+    page.goto(f"/plans/clients/{record.id}/erase")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("löschen")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Endgültig löschen").click()  # no reason, no confirmation
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert serious_violations(page) == []
