@@ -140,12 +140,15 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.two_factor_views import bp as two_factor_admin_bp
     from portal.admin.views import bp as admin_bp
+    from portal.announcements.views import bp as announcements_bp
     from portal.auth.two_factor_views import bp as two_factor_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
+    from portal.conversations.views import bp as conversations_bp
     from portal.core.views import bp as core_bp
     from portal.legal.views import bp as legal_bp
     from portal.needs.views import bp as needs_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.oversight.views import bp as oversight_bp
     from portal.plans.views import bp as plans_bp
     from portal.privacy.views import bp as privacy_bp
@@ -165,6 +168,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(board_bp, url_prefix="/board")
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(conversations_bp, url_prefix="/tasks")
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(announcements_bp, url_prefix="/announcements")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.needs.reminders import send_appointment_reminders
+from portal.notifications.preferences import send_digests
 from portal.privacy import retention
 from portal.volunteers.decisions import send_certificate_reminders
 
@@ -21,6 +22,8 @@ REMINDER_JOBS: dict[str, Callable[[], int]] = {
     "appointments": send_appointment_reminders,
     "conduct_certificates": send_certificate_reminders,
     "retention": retention.total,
+    # the daily digests (messages, reminders, announcements kept for a daily summary)
+    "digests": send_digests,
 }
 
 

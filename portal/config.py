@@ -107,6 +107,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", str(2 * 3600))),
         "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", str(7 * 24 * 3600))),
         # How long the e-mailed link that confirms a volunteer's own account erasure works.
+        # one-click unsubscribe links in mails stay valid this long (default two years)
+        "UNSUBSCRIBE_MAX_AGE": int(env.get("UNSUBSCRIBE_MAX_AGE", str(2 * 365 * 24 * 3600))),
+        # announcements one person may send per day (counted in the service)
+        "ANNOUNCEMENTS_PER_DAY": int(env.get("ANNOUNCEMENTS_PER_DAY", "3")),
         "ERASURE_CONFIRM_MAX_AGE": int(env.get("ERASURE_CONFIRM_MAX_AGE", str(48 * 3600))),
         # Rate limits (Flask-Limiter). Memory by default, Redis when REDIS_URL is set.
         "REDIS_URL": env.get("REDIS_URL") or None,
@@ -176,6 +180,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RETENTION_INACTIVE_WARNING_DAYS": int(env.get("RETENTION_INACTIVE_WARNING_DAYS", "30")),
         "RETENTION_SENT_MAIL_DAYS": int(env.get("RETENTION_SENT_MAIL_DAYS", "90")),
         "RETENTION_AUDIT_YEARS": int(env.get("RETENTION_AUDIT_YEARS", "6")),
+        # messages on a task, counted from the task's completion or cancellation
+        "RETENTION_CONVERSATION_MONTHS": int(env.get("RETENTION_CONVERSATION_MONTHS", "12")),
+        "RETENTION_ANNOUNCEMENT_MONTHS": int(env.get("RETENTION_ANNOUNCEMENT_MONTHS", "24")),
         "PER_PAGE": 25,
         "DEMO_PASSWORDS": portal_env == "development",
         # Minimal Argon2id cost: for the test suite only, never honoured in production.

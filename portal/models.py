@@ -1,5 +1,6 @@
 """Import every model so that metadata (and Alembic) sees the whole schema."""
 
+from portal.announcements.models import Announcement, AnnouncementRecipient
 from portal.audit.models import AuditEvent
 from portal.auth.models import Membership, Role, User
 from portal.auth.security_models import (
@@ -9,23 +10,34 @@ from portal.auth.security_models import (
     TrustedDevice,
     TwoFactorPolicy,
 )
+from portal.conversations.models import ConversationMessage, ConversationRead
 from portal.municipalities.models import Municipality, Office
 from portal.needs.models import Assignment, Need, Report
-from portal.notifications.models import OutboundEmail
+from portal.notifications.models import (
+    DigestItem,
+    NotificationPreference,
+    OutboundEmail,
+)
 from portal.plans.models import Client, Goal, IntegrationPlan, ReferenceCounter, Step
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 
 __all__ = [
+    "Announcement",
+    "AnnouncementRecipient",
     "Assignment",
     "AuditEvent",
     "Client",
     "ConductCertificateCheck",
+    "ConversationMessage",
+    "ConversationRead",
+    "DigestItem",
     "Goal",
     "IntegrationPlan",
     "LoginSession",
     "Membership",
     "Municipality",
     "Need",
+    "NotificationPreference",
     "Office",
     "OutboundEmail",
     "RecoveryCode",

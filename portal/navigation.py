@@ -19,6 +19,8 @@ from portal.core.labels import label
 class NavItem:
     label: Any
     endpoint: str
+    #: a count on the user row shown beside the link (no query: the row is loaded anyway)
+    badge: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Meine Bewerbung"), "volunteers.home"),
             NavItem(_l("Aufgaben finden"), "board.index"),
-            NavItem(_l("Meine Aufgaben"), "board.my_tasks"),
+            NavItem(_l("Meine Aufgaben"), "board.my_tasks", badge="unread_messages"),
+            NavItem(_l("Rundschreiben"), "announcements.archive"),
             NavItem(_l("Mein Profil"), "volunteers.edit_profile"),
         ),
     ),
@@ -49,6 +52,7 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Zahlen je Gemeinde"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
+            NavItem(_l("Rundschreiben schreiben"), "announcements.new"),
         ),
     ),
     NavSection(
@@ -56,8 +60,9 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Fristen und Überprüfungen"), "plans.start"),
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
-            NavItem(_l("Bedarfe"), "needs.index"),
+            NavItem(_l("Bedarfe"), "needs.index", badge="unread_messages"),
             NavItem(_l("Berichte"), "needs.reports"),
+            NavItem(_l("Rundschreiben schreiben"), "announcements.new"),
         ),
     ),
     NavSection(
@@ -86,7 +91,12 @@ def navigation_for(user: Any) -> list[dict[str, Any]]:
         if section.role not in roles:
             continue
         items = [
-            {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
+            {
+                "label": item.label,
+                "url": url_for(item.endpoint),
+                "endpoint": item.endpoint,
+                "badge": getattr(user, item.badge, 0) if item.badge else 0,
+            }
             for item in section.items
         ]
         sections.append({"role": section.role, "label": section.label, "items": items})

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import CodeEnum, check_in
@@ -40,7 +40,10 @@ class User(UserMixin, Model):
     look-up by address (`find_user_by_email`) is an equality on the unique index."""
 
     __tablename__ = "user"
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("unread_messages >= 0", name="unread_messages_not_negative"),
+    )
     __allow_unmapped__ = True  # login_secret below is not a column
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +69,9 @@ class User(UserMixin, Model):
     erased_at: Mapped[datetime | None] = mapped_column(index=True)
     # Retention: when the "your account will be erased for inactivity" warning went out.
     inactivity_warned_at: Mapped[datetime | None]
+    # unread messages over all conversations (the sum of conversation_read.unread), kept in
+    # the transaction of every write and read: the navigation shows it without a query
+    unread_messages: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -26,6 +26,7 @@ def _account(user: User) -> Part:
             Field("account_active", _("Konto aktiv")),
             Field("created_at", _("Angelegt am")),
             Field("last_login_at", _("Letzte Anmeldung")),
+            Field("unread_messages", _("Ungelesene Nachrichten")),
         ],
         [
             {
@@ -37,6 +38,7 @@ def _account(user: User) -> Part:
                 "account_active": user.active,
                 "created_at": user.created_at,
                 "last_login_at": user.last_login_at,
+                "unread_messages": user.unread_messages,
             }
         ],
         single=True,

@@ -11,12 +11,14 @@ VERIFY = "verify-email"
 RESET = "reset-password"
 INVITE = "invitation"
 ERASURE = "erase-account"
+UNSUBSCRIBE = "unsubscribe"
 
 _MAX_AGE_SETTING = {
     VERIFY: "EMAIL_VERIFY_MAX_AGE",
     RESET: "PASSWORD_RESET_MAX_AGE",
     INVITE: "INVITATION_MAX_AGE",
     ERASURE: "ERASURE_CONFIRM_MAX_AGE",
+    UNSUBSCRIBE: "UNSUBSCRIBE_MAX_AGE",
 }
 
 

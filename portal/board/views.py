@@ -24,6 +24,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.auth.models import Role
 from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
+from portal.conversations import services as conversations
+from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import private_file, safe_next_url
@@ -100,6 +102,8 @@ def need(need_id: int) -> Any:
         claimable=_claimable(profile, need),
         withdraw_form=ReasonForm(),
         ended=rules.need_has_ended(need),
+        conversation=own is not None and need.status != "draft",
+        unread=unread_by_need(current_user, [need.id]).get(need.id, 0),
     )
 
 
@@ -164,6 +168,23 @@ def withdraw(assignment_id: int) -> Any:
     )
 
 
+@bp.post("/assignments/<int:assignment_id>/confirm")
+@roles_required(Role.VOLUNTEER)
+def confirm_change(assignment_id: int) -> Any:
+    """The volunteer confirms the changed date, time or meeting point of their task."""
+    assignment = _own_assignment(assignment_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        conversations.confirm_change(current_user, assignment.id)
+    except DomainError as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("board.need", need_id=assignment.need_id))
+    flash(_("Danke! Sie haben den neuen Termin bestätigt."), "success")
+    return redirect(url_for("board.need", need_id=assignment.need_id))
+
+
 def _own_assignment(assignment_id: int) -> Assignment:
     profile = profile_of(current_user)
     assignment = db.session.get(Assignment, assignment_id)
@@ -185,10 +206,12 @@ def my_tasks() -> Any:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
     feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
+    upcoming = queries.upcoming_assignments(profile)
     return render_template(
         "board/my_tasks.html",
         profile=profile,
-        upcoming=queries.upcoming_assignments(profile),
+        upcoming=upcoming,
+        unread=unread_by_need(current_user, [a.need_id for a in upcoming]),
         past=paginate(queries.past_assignments_stmt(profile)),
         hours=queries.hours(profile),
         feed_url=feed_url,

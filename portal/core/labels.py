@@ -187,6 +187,31 @@ REGISTRY: dict[str, dict[Any, Any]] = {
     "person": {
         "former_volunteer": _l("ehemalige Ehrenamtliche"),
     },
+    # in which capacity a message on a task was written
+    "author_role": {
+        "manager": _l("Integrationsmanagement"),
+        "volunteer": _l("Ehrenamt"),
+        "system": _l("Portal"),
+    },
+    # the notes the portal writes itself in a task's conversation
+    "system_message": {
+        "schedule_changed": _l(
+            "Termin oder Treffpunkt wurden geändert. Ehrenamtliche: Bitte bestätigen Sie den "
+            "neuen Termin auf der Seite der Aufgabe oder geben Sie die Aufgabe zurück."
+        ),
+    },
+    # what a mail is about (each person chooses per kind how to hear of it)
+    "notification_kind": {
+        "task_messages": _l("Nachrichten zu Ihren Aufgaben"),
+        "new_needs": _l("Neue passende Aufgaben"),
+        "reminders": _l("Erinnerungen an Termine"),
+        "announcements": _l("Rundschreiben an Ehrenamtliche"),
+    },
+    "delivery_mode": {
+        "immediate": _l("sofort per E-Mail"),
+        "daily": _l("einmal täglich als Zusammenfassung"),
+        "never": _l("keine E-Mail"),
+    },
     # the languages of the user interface, each in its own name (never translated)
     "ui_language": {
         "de": "Deutsch",

@@ -148,6 +148,25 @@ ACTIVITIES: dict[str, Activity] = {
         recipients=_l("E-Mail-Dienstleister als Auftragsverarbeiter (Art. 28 DSGVO)"),
         retention=_l("Inhalt %(RETENTION_SENT_MAIL_DAYS)s Tage nach dem Versand gelöscht"),
     ),
+    "exchange": Activity(
+        name=_l("Austausch zwischen Hauptamt und Ehrenamt"),
+        purpose=_l(
+            "Nachrichten zu einer Aufgabe zwischen Integrationsmanagement und den eingetragenen "
+            "Ehrenamtlichen, Rundschreiben von Koordination und Integrationsmanagement, "
+            "Bestätigung geänderter Termine, Einstellungen zu Benachrichtigungen."
+        ),
+        legal_basis=_PUBLIC_TASK,
+        subjects=_l("Ehrenamtliche, Beschäftigte des Landratsamts und der Gemeinden"),
+        recipients=_l(
+            "die Mitglieder des Gesprächs einer Aufgabe (Integrationsmanagement der Gemeinde, "
+            "eingetragene Ehrenamtliche); die Empfängerinnen und Empfänger eines Rundschreibens"
+        ),
+        retention=_l(
+            "Nachrichten %(RETENTION_CONVERSATION_MONTHS)s Monate nach Abschluss der Aufgabe, "
+            "Rundschreiben %(RETENTION_ANNOUNCEMENT_MONTHS)s Monate nach dem Versand; "
+            "Einstellungen bis zur Löschung des Kontos"
+        ),
+    ),
     "audit": Activity(
         name=_l("Protokollierung"),
         purpose=_l(
@@ -189,7 +208,7 @@ TABLES: dict[str, TableDeclaration] = {
             _IDENTITY: ("display_name",),
             _CONTACT: ("email",),
             _ACCOUNT: ("password_hash", "session_token", "email_verified_at", "active"),
-            _USAGE: ("locale", "last_login_at", "created_at", "privacy_version"),
+            _USAGE: ("locale", "last_login_at", "created_at", "privacy_version", "unread_messages"),
         },
     ),
     "membership": TableDeclaration("accounts", {_ACCOUNT: ("user_id", "role")}),
@@ -245,7 +264,34 @@ TABLES: dict[str, TableDeclaration] = {
     ),
     "need_language": TableDeclaration("tasks", {_TASK: ("code",)}),
     "assignment": TableDeclaration(
-        "tasks", {_PROFILE: ("volunteer_id", "status", "claimed_at", "ended_at", "reason")}
+        "tasks",
+        {
+            _PROFILE: (
+                "volunteer_id",
+                "status",
+                "claimed_at",
+                "ended_at",
+                "reason",
+                "change_notified_at",
+                "change_confirmed_at",
+            )
+        },
+    ),
+    "conversation_message": TableDeclaration(
+        "exchange",
+        {_MESSAGE: ("body", "edited_at"), _USAGE: ("author_id", "author_role", "created_at")},
+    ),
+    "conversation_read": TableDeclaration("exchange", {_USAGE: ("user_id", "unread", "read_at")}),
+    "announcement": TableDeclaration(
+        "exchange",
+        {_MESSAGE: ("subject", "body"), _USAGE: ("sender_id", "sender_role", "created_at")},
+    ),
+    "announcement_recipient": TableDeclaration("exchange", {_USAGE: ("user_id",)}),
+    "notification_preference": TableDeclaration(
+        "exchange", {_USAGE: ("user_id", "kind", "mode", "changed_at")}
+    ),
+    "digest_item": TableDeclaration(
+        "mail", {_CONTACT: ("user_id",), _MESSAGE: ("title", "body", "link")}
     ),
     "report": TableDeclaration(
         "tasks",
@@ -255,7 +301,8 @@ TABLES: dict[str, TableDeclaration] = {
         },
     ),
     "outbound_email": TableDeclaration(
-        "mail", {_CONTACT: ("recipient",), _MESSAGE: ("subject", "body_text", "body_html")}
+        "mail",
+        {_CONTACT: ("recipient", "headers"), _MESSAGE: ("subject", "body_text", "body_html")},
     ),
     "audit_event": TableDeclaration(
         "audit", {_LOG: ("at", "actor_id", "action", "object_type", "object_id", "details")}

@@ -212,6 +212,10 @@ class Assignment(Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     # set once the 24-hour reminder for a one-off appointment went into the outbox
     reminder_sent_at: Mapped[datetime | None]
+    # the manager changed date, time or meeting point after the claim: the volunteer confirms
+    # the new time (or withdraws); a new change asks again
+    change_notified_at: Mapped[datetime | None]
+    change_confirmed_at: Mapped[datetime | None]
 
     need: Mapped[Need] = relationship(back_populates="assignments")
     volunteer: Mapped[VolunteerProfile] = relationship()

@@ -53,6 +53,8 @@ def collect(user: User) -> list[Part]:
                 Field("claimed_at", _("Übernommen am")),
                 Field("ended_at", _("Beendet am")),
                 Field("reason", _("Begründung")),
+                Field("change_notified_at", _("Termin geändert am")),
+                Field("change_confirmed_at", _("Neuen Termin bestätigt am")),
             ],
             [
                 {
@@ -64,6 +66,8 @@ def collect(user: User) -> list[Part]:
                     "claimed_at": a.claimed_at,
                     "ended_at": a.ended_at,
                     "reason": a.reason,
+                    "change_notified_at": a.change_notified_at,
+                    "change_confirmed_at": a.change_confirmed_at,
                 }
                 for a in assignments
             ],

@@ -1,6 +1,7 @@
 """Daily reminder: one e-mail to each volunteer 24 hours before a one-off appointment.
 
-Sent at most once per claim: the job marks ``assignment.reminder_sent_at`` with a
+Sent as the volunteer chose for reminders (at once, in the daily digest, or not at all), at
+most once per claim: the job marks ``assignment.reminder_sent_at`` with a
 compare-and-set in the same transaction that queues the e-mail, so two runs (or two job
 runners at once) never remind twice.
 """
@@ -17,7 +18,9 @@ from portal.core.time import utcnow
 from portal.core.transaction import writing
 from portal.extensions import db
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
-from portal.notifications.services import external_url, queue_email
+from portal.notifications.models import NotificationKind
+from portal.notifications.preferences import notify
+from portal.notifications.services import external_url
 from portal.volunteers.models import VolunteerProfile
 
 
@@ -58,13 +61,14 @@ def send_appointment_reminders(now: datetime | None = None) -> int:
             db.session.rollback()
             continue  # another runner got it first
         user = assignment.volunteer.user
-        queue_email(
-            user.email,
+        notify(
+            user,
+            NotificationKind.REMINDERS,
             "board_reminder",
-            user.locale,
+            title=assignment.need.title,
+            link=external_url("board.need", need_id=assignment.need_id),
             volunteer=user,
             need=assignment.need,
-            link=external_url("board.need", need_id=assignment.need_id),
         )
         db.session.commit()
         sent += 1

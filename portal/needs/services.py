@@ -135,9 +135,36 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     errors = validate(data, need) | client_identity_errors(data, _client_of(need.source_step))
     if errors:
         raise NeedInvalid(errors)
+    before = _appointment(need)
     _apply(need, data)
-    record_about("need.updated", actor, need, need.municipality_id, status=need.status)
+    changed = need.taken > 0 and _appointment(need) != before
+    if changed:
+        # the assigned volunteers are told and asked to confirm (or withdraw)
+        from portal.conversations.services import schedule_changed
+
+        schedule_changed(actor, need)
+    record_about(
+        "need.updated", actor, need, need.municipality_id, status=need.status, moved=changed
+    )
     return need
+
+
+#: what a volunteer has agreed to when claiming: the time and the place
+_APPOINTMENT_FIELDS = (
+    "schedule_kind",
+    "starts_at",
+    "ends_at",
+    "weekday",
+    "time_of_day",
+    "duration_minutes",
+    "starts_on",
+    "ends_on",
+    "meeting_point",
+)
+
+
+def _appointment(need: Need) -> tuple[Any, ...]:
+    return tuple(getattr(need, name) for name in _APPOINTMENT_FIELDS)
 
 
 def active_assignments(need: Need) -> list[Assignment]:

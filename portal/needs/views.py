@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
+from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, attach_error, form_status, submit
 from portal.core.http import safe_next_url
@@ -72,6 +73,7 @@ def index() -> tuple[str, int]:
         form=form,
         page=page,
         counts=counts,
+        unread=unread_by_need(current_user, [n.id for n in page.items]),
         empty=queries.NeedCounts(),
     ), 400 if form.errors else 200
 
@@ -125,6 +127,7 @@ def detail(need_id: int) -> str:
         complete_form=CompleteNeedForm(),
         action_form=ActionForm(),
         appointment_ahead=services.appointment_ahead(need),
+        unread=unread_by_need(current_user, [need.id]).get(need.id, 0),
         goal_offer=step.goal if step and show_step and offers_achievement(step.goal) else None,
     )
 

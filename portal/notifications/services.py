@@ -48,10 +48,18 @@ def external_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue_email(recipient: str, template: str, locale: str = "de", **context: Any) -> OutboundEmail:
+def queue_email(
+    recipient: str,
+    template: str,
+    locale: str = "de",
+    *,
+    headers: Any = None,
+    **context: Any,
+) -> OutboundEmail:
     """Render ``templates/email/<template>.{txt,html}`` in ``locale`` and add it to the outbox.
 
-    The subject is the first line of the text template, after ``Subject:``. The caller commits.
+    The subject is the first line of the text template, after ``Subject:``. ``headers`` are
+    sent with the mail (name -> value, e.g. List-Unsubscribe). The caller commits.
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
@@ -70,6 +78,7 @@ def queue_email(recipient: str, template: str, locale: str = "de", **context: An
         body_html=html,
         locale=locale,
         template=template,
+        headers=dict(headers) if headers else None,
     )
     db.session.add(message)
     return message
@@ -262,7 +271,7 @@ def _message_for(email: OutboundEmail) -> Message:
         recipients=[email.recipient],
         body=email.body_text,
         html=email.body_html,
-        extra_headers={"Auto-Submitted": "auto-generated"},
+        extra_headers={**(email.headers or {}), "Auto-Submitted": "auto-generated"},
     )
     msg.msgId = email.message_id
     return msg

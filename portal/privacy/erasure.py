@@ -23,18 +23,20 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from portal.announcements.models import AnnouncementRecipient
 from portal.audit import services as audit
 from portal.auth import tokens
 from portal.auth.models import STAFF_ROLES, Membership, User, new_session_token
 from portal.auth.passwords import verify_password
 from portal.auth.security_models import LoginSession, RecoveryCode, TotpCredential, TrustedDevice
+from portal.conversations.models import ConversationRead
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import utcnow
 from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
 from portal.needs.claims import release_for_erasure
 from portal.needs.models import Assignment, AssignmentStatus, CalendarFeedToken
-from portal.notifications.models import OutboundEmail
+from portal.notifications.models import DigestItem, NotificationPreference, OutboundEmail
 from portal.notifications.services import external_url, queue_email
 from portal.privacy.redaction import Needles, redact_everywhere
 from portal.volunteers.models import (
@@ -120,8 +122,21 @@ def erase_volunteer(user: User, by: str) -> None:
     needles = Needles.of(user.display_name, user.email, profile.phone if profile else "")
     if profile is not None:
         _erase_profile(profile)
-    for model in (LoginSession, TotpCredential, RecoveryCode, TrustedDevice, Membership):
+    for model in (
+        LoginSession,
+        TotpCredential,
+        RecoveryCode,
+        TrustedDevice,
+        Membership,
+        ConversationRead,
+        NotificationPreference,
+        DigestItem,
+        AnnouncementRecipient,
+    ):
         db.session.execute(delete(model).where(model.user_id == user.id))
+    # Their messages stay in the conversations (the others' record of the task), shown as
+    # written by "ehemalige Ehrenamtliche"; the name words in any text are redacted below.
+    user.unread_messages = 0
     db.session.expire(user, ["memberships"])
     db.session.execute(delete(OutboundEmail).where(OutboundEmail.recipient == user.email))
     audit.scrub_about(

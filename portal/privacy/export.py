@@ -30,10 +30,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.announcements import personal_data as announcement_data
 from portal.audit import personal_data as audit_data
 from portal.audit.services import record_about
 from portal.auth import personal_data as account_data
 from portal.auth.models import User
+from portal.conversations import personal_data as conversation_data
 from portal.core import documents as doc
 from portal.core.personal_data import Part, json_value
 from portal.core.time import utcnow
@@ -49,6 +51,8 @@ COLLECTORS: tuple[Callable[[User], list[Part]], ...] = (
     account_data.collect,
     volunteer_data.collect,
     needs_data.collect,
+    conversation_data.collect,
+    announcement_data.collect,
     outbox_data.collect,
     audit_data.collect,
 )

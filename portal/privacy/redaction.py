@@ -28,7 +28,11 @@ REDACTED = "[…]"
 BATCH = 500
 
 #: Short text columns (not ``Text``) that are free text written by someone.
-FREE_TEXT_STRINGS = {("outbound_email", "subject"), ("need", "title")}
+FREE_TEXT_STRINGS = {
+    ("outbound_email", "subject"),
+    ("need", "title"),
+    ("announcement", "subject"),
+}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ categories, each in batches of ``BATCH`` rows, each batch one transaction:
 - ``sent_mail_bodies``: the text and HTML of mail sent at least RETENTION_SENT_MAIL_DAYS days ago
   are emptied (recipient, subject and times stay as the delivery log).
 - ``audit_events``: events at least RETENTION_AUDIT_YEARS years old are deleted.
+- ``conversation_messages``: the messages on a need completed or cancelled at least
+  RETENTION_CONVERSATION_MONTHS months ago are deleted with the members' read state (their
+  unread counters recomputed).
+- ``announcements``: announcements sent at least RETENTION_ANNOUNCEMENT_MONTHS months ago are
+  deleted with their archive entries.
 
 *Inactive* (volunteers and accounts without a role; never staff accounts, whom an admin
 deactivates): the account is older than RETENTION_INACTIVE_VOLUNTEER_MONTHS months and in that
@@ -34,13 +39,16 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 
+from portal.announcements.models import Announcement, AnnouncementRecipient
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
 from portal.auth.models import STAFF_ROLES, Membership, User
+from portal.conversations.models import ConversationMessage, ConversationRead
+from portal.conversations.services import recompute_unread
 from portal.core.time import to_local, utcnow
 from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
-from portal.needs.models import Assignment, AssignmentStatus, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need, Report
 from portal.notifications.models import OutboundEmail, OutboxStatus
 from portal.notifications.services import external_url, queue_email
 from portal.plans.models import Client, ClientStatus
@@ -195,6 +203,45 @@ def _delete_audit_events(ids: list[int], _now: datetime) -> None:
     db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)))
 
 
+def _old_conversations(now: datetime) -> Select[Any]:
+    cutoff = months_before(now, current_app.config["RETENTION_CONVERSATION_MONTHS"])
+    return (
+        select(ConversationMessage.id)
+        .join(Need, Need.id == ConversationMessage.need_id)
+        .where(Need.closed_at.is_not(None), Need.closed_at <= cutoff)
+    )
+
+
+def _delete_messages(ids: list[int], _now: datetime) -> None:
+    need_ids = set(
+        db.session.scalars(
+            select(ConversationMessage.need_id).where(ConversationMessage.id.in_(ids))
+        )
+    )
+    readers = set(
+        db.session.scalars(
+            select(ConversationRead.user_id).where(
+                ConversationRead.need_id.in_(need_ids), ConversationRead.unread > 0
+            )
+        )
+    )
+    db.session.execute(delete(ConversationMessage).where(ConversationMessage.id.in_(ids)))
+    db.session.execute(delete(ConversationRead).where(ConversationRead.need_id.in_(need_ids)))
+    recompute_unread(readers)
+
+
+def _old_announcements(now: datetime) -> Select[Any]:
+    cutoff = months_before(now, current_app.config["RETENTION_ANNOUNCEMENT_MONTHS"])
+    return select(Announcement.id).where(Announcement.created_at <= cutoff)
+
+
+def _delete_announcements(ids: list[int], _now: datetime) -> None:
+    db.session.execute(
+        delete(AnnouncementRecipient).where(AnnouncementRecipient.announcement_id.in_(ids))
+    )
+    db.session.execute(delete(Announcement).where(Announcement.id.in_(ids)))
+
+
 CATEGORIES = (
     Category("closed_clients", _closed_clients, _erase_clients),
     Category("inactivity_warnings_cancelled", _warnings_to_cancel, _cancel_warnings),
@@ -202,6 +249,8 @@ CATEGORIES = (
     Category("inactivity_warnings", _inactive_to_warn, _warn),
     Category("sent_mail_bodies", _sent_mail, _empty_bodies),
     Category("audit_events", _old_audit_events, _delete_audit_events),
+    Category("conversation_messages", _old_conversations, _delete_messages),
+    Category("announcements", _old_announcements, _delete_announcements),
 )
 
 
