@@ -28,7 +28,7 @@ from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.core.errors import NotAllowed, ValidationFailed
 from portal.core.labels import label
-from portal.core.privacy_guard import identity_errors
+from portal.core.privacy_guard import address_errors, identity_errors
 from portal.core.time import utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -149,7 +149,7 @@ def _identity_errors(actor: User | Any, role: str, subject: str, body: str) -> d
             select(Client).where(Client.manager_id == actor.id, Client.erased_at.is_(None))
         )
         for client in clients:
-            errors = identity_errors(texts, client)
+            errors = identity_errors(texts, client) or address_errors(texts, client.contact)
             if errors:
                 break
     return errors

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal.auth.models import Role, User
 from portal.conversations.models import AuthorRole, ConversationMessage
 from portal.core.errors import ValidationFailed
-from portal.core.privacy_guard import identity_errors
+from portal.core.privacy_guard import address_errors, identity_errors
 from portal.extensions import db
 from portal.needs import rules as need_rules
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
@@ -140,7 +140,11 @@ def check_body(body: str, need: Need) -> None:
         raise MessageInvalid({"body": _("Höchstens %(max)d Zeichen.", max=BODY_MAX)})
     if "\x00" in body:
         raise MessageInvalid({"body": _("Der Text enthält unzulässige Steuerzeichen.")})
-    errors = identity_errors({"body": (str(BODY_LABEL), body)}, client_of(need))
+    client = client_of(need)
+    texts = {"body": (str(BODY_LABEL), body)}
+    errors = identity_errors(texts, client) or address_errors(
+        texts, client.contact if client is not None else None
+    )
     if errors:
         raise MessageInvalid(errors)
 

@@ -121,3 +121,54 @@ def identity_errors(
                 found=found,
             )
     return errors
+
+
+# --- the client's address and phone (messages and announcements) ------------------------------
+
+_STREET = re.compile(
+    r"([^\W\d_][\w.'-]*?(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm|ufer|steig|pfad|"
+    r"hof|berg|feld|markt))\s*(\d+\s*[a-z]?)(?![\w])",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(r"\+?\d[\d /-]{5,}\d")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def find_client_address(text: str | None, contact: str | None) -> str | None:
+    """The words of ``text`` that give the street and house number or a phone number of the
+    client's ``contact`` (as written in ``text``), else None. A street alone (a meeting point
+    "Bahnhofstraße") is fine; with the client's house number it is their address."""
+    if not text or not contact:
+        return None
+    for match in _STREET.finditer(contact):
+        street, number = fold(match.group(1)).rstrip("."), fold(match.group(2)).replace(" ", "")
+        street = street.replace("strasse", "str").replace("straße", "str")
+        for found in _STREET.finditer(text):
+            candidate = fold(found.group(1)).rstrip(".").replace("strasse", "str")
+            if candidate == street and fold(found.group(2)).replace(" ", "") == number:
+                return found.group(0)
+    phones = {_digits(p) for p in _PHONE.findall(contact)}
+    for found in _PHONE.finditer(text):
+        if _digits(found.group(0)) in phones:
+            return found.group(0)
+    return None
+
+
+def address_errors(
+    texts: Mapping[str, tuple[str, str | None]], contact: str | None
+) -> dict[str, str]:
+    """One message per field whose text gives the client's address or phone number."""
+    errors: dict[str, str] = {}
+    for field, (label, text) in texts.items():
+        found = find_client_address(text, contact)
+        if found is not None:
+            errors[field] = _(
+                "„%(field)s“ enthält „%(found)s“ – das ist die Anschrift oder Telefonnummer der "
+                "begleiteten Person. Bitte schreiben Sie es ohne diese Angaben.",
+                field=label,
+                found=found,
+            )
+    return errors
