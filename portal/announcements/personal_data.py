@@ -30,7 +30,7 @@ def collect(user: User) -> list[Part]:
             select(Announcement).where(Announcement.sender_id == user.id).order_by(Announcement.id)
         )
     )
-    return [
-        Part("announcements_received", _("Rundschreiben an Sie"), _FIELDS, _rows(received)),
-        Part("announcements_sent", _("Ihre Rundschreiben"), _FIELDS, _rows(sent)),
-    ]
+    parts = [Part("announcements_received", _("Rundschreiben an Sie"), _FIELDS, _rows(received))]
+    if sent:  # only staff send announcements
+        parts.append(Part("announcements_sent", _("Ihre Rundschreiben"), _FIELDS, _rows(sent)))
+    return parts

@@ -31,7 +31,9 @@ from tests import factories_plans as fp
 def world(app) -> dict[str, Any]:
     data = fb.county()
     g, b = data["gaggenau"], data["buehl"]
-    data["coordinator"] = factories.coordinator(g, email="koordination@example.org", name="Jana Roth")
+    data["coordinator"] = factories.coordinator(
+        g, email="koordination@example.org", name="Jana Roth"
+    )
     data["english"] = factories.volunteer(g, email="sam@example.org", name="Sam Reed", locale="en")
     pending = factories.volunteer(g, VolunteerStatus.PENDING, email="neu@example.org")
     data["pending"] = pending
@@ -71,9 +73,7 @@ def test_a_coordinator_writes_to_the_approved_volunteers_of_their_municipalities
     )
     assert "Hallo Lena Schmitt" in german.body_text
     assert (german.headers or {})["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    [event] = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "announcement.sent")
-    )
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "announcement.sent"))
     assert event.actor_id == world["coordinator"].id and event.details["recipients"] == 3
 
 

@@ -251,5 +251,5 @@ def test_the_navigation_badge_costs_no_statement(world, client, auth, count_quer
     services.post_message(world["manager"], world["need"].id, "Hallo")
     services.post_message(world["manager"], world["need"].id, "Hallo nochmal")
     page = client.get("/board/").get_data(as_text=True)
-    assert "2 neue Nachrichten" in page
+    assert "2 ungelesen" in page
     assert statements() == before

@@ -12,14 +12,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.announcements.models import Announcement, AnnouncementRecipient
 from portal.audit.models import AuditEvent
 from portal.audit.services import record, record_about
 from portal.auth.models import Role
 from portal.auth.security_models import RecoveryCode, TotpCredential, TrustedDevice
+from portal.conversations.models import ConversationMessage, ConversationRead
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.models import AssignmentStatus
-from portal.notifications.models import OutboundEmail
+from portal.notifications.models import DigestItem, NotificationPreference, OutboundEmail
 from portal.volunteers.models import ConductCertificateCheck, record_event
 from tests import factories
 from tests import factories_board as fb
@@ -42,6 +44,11 @@ PARTS = {
     "hours",
     "messages",
     "audit_events",
+    "conversation_messages",
+    "conversation_reads",
+    "announcements_received",
+    "notification_settings",
+    "digest_items",
 }
 
 
@@ -80,6 +87,27 @@ def _person(places: dict[str, Any], key: str, coordinator: Any) -> dict[str, Any
     db.session.add(
         OutboundEmail(recipient=user.email, subject=f"Betreff {key}", body_text=f"Text {key}")
     )
+    db.session.add_all(
+        [
+            ConversationMessage(
+                need_id=need.id, author_id=user.id, author_role="volunteer", body=f"Frage {key}"
+            ),
+            ConversationRead(need_id=need.id, user_id=user.id, unread=0, read_at=utcnow()),
+            NotificationPreference(user_id=user.id, kind="announcements", mode="daily"),
+            DigestItem(user_id=user.id, kind="announcements", title=f"Vorgemerkt {key}"),
+        ]
+    )
+    announcement = Announcement(
+        sender_id=coordinator.id,
+        sender_role="coordinator",
+        subject=f"Rundschreiben {key}",
+        body="Für alle",
+        audience={},
+        recipient_count=1,
+    )
+    db.session.add(announcement)
+    db.session.flush()
+    db.session.add(AnnouncementRecipient(announcement_id=announcement.id, user_id=user.id))
     record_about("volunteer.approved", coordinator, profile, places["home"].id, note=f"Notiz {key}")
     record("test.own", actor=user, object_type="user", object_id=user.id, mark=f"Spur {key}")
     db.session.commit()
@@ -129,6 +157,9 @@ BETA = (
     "Notiz Beta",
     "Bitte Nachweis Beta",
     "Frühere Beta",
+    "Frage Beta",
+    "Vorgemerkt Beta",
+    "Rundschreiben Beta",
 )
 ALPHA = tuple(text.replace("Beta", "Alpha").replace("beta", "alpha") for text in BETA)
 SECRETS = ("TOTPSECRETAlpha", "codehashAlpha", "devicehashAlpha", "Kora Koordination")
@@ -166,6 +197,13 @@ def test_the_json_export_holds_every_part_of_own_data_and_nothing_of_others(peop
     assert parts["reports"][0]["hours"] == 1.5
     assert parts["hours"] == [{"category": "accompanying", "activities": 1, "hours": 1.5}]
     assert parts["messages"][0]["subject"] == "Betreff Alpha"
+    assert parts["conversation_messages"][0]["body"] == "Frage Alpha"
+    assert parts["conversation_messages"][0]["task"] == "Aufgabe Alpha"
+    assert parts["conversation_reads"][0]["task"] == "Aufgabe Alpha"
+    assert parts["announcements_received"][0]["subject"] == "Rundschreiben Alpha"
+    assert "announcements_sent" not in parts
+    assert {"kind": "announcements", "mode": "daily"} in parts["notification_settings"]
+    assert parts["digest_items"][0]["title"] == "Vorgemerkt Alpha"
     assert parts["two_factor"]["enabled"] is True
     assert parts["two_factor"]["recovery_codes_unused"] == 1
     assert len(parts["trusted_devices"]) == 1
