@@ -29,10 +29,12 @@ from werkzeug.routing import Rule
 from portal.auth import tokens
 from portal.auth.models import Role
 from portal.auth.services import grant_role
+from portal.conversations.models import ConversationMessage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.calendar import renew_calendar_token
 from portal.notifications.models import OutboundEmail, OutboxStatus
+from portal.notifications.preferences import unsubscribe_token
 from portal.volunteers.models import VolunteerStatus
 from tests import factories
 from tests import factories_board as fb
@@ -100,6 +102,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "two_factor.challenge": everyone(),  # without a pending log-in: back to the log-in page
     "privacy.confirm_erasure": everyone(),  # the e-mailed link and the account's password
     "privacy.erased": everyone(),
+    "notifications.unsubscribe": everyone(),  # the signed link in the mail is the credential
     # every signed-in account
     "core.dashboard": signed_in(),
     "legal.acknowledge": signed_in(),
@@ -117,6 +120,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "two_factor.disable": signed_in(),
     "volunteers.apply": signed_in(),
     "privacy.account_erasure": signed_in(),  # staff read there who erases their account
+    "notifications.settings": signed_in(),
     # only a volunteer erases their own account (never anyone else's)
     "privacy.request_erasure": only(*VOLUNTEERS),
     "privacy.cancel_erasure": only(*VOLUNTEERS),
@@ -131,12 +135,20 @@ EXPECTED: dict[str, dict[str, str]] = {
     "board.claim": only(*APPROVED),
     "board.withdraw": only(*APPROVED),  # the approved volunteer's own claim
     "board.report": only(*APPROVED),
+    "board.confirm_change": only(*APPROVED),  # the approved volunteer's own claim
+    "announcements.archive": only(*VOLUNTEERS),
+    # a task's conversation: its managers and its assigned volunteer, nobody else (not the
+    # administration); a message is corrected by its author only
+    "conversations.show": only("approved", "manager_a"),
+    "conversations.edit": only("approved"),
     # coordination: lists for every coordinator, A's volunteers only for A's
     "coordination.overview": only(*COORDINATION),
     "coordination.queue": only(*COORDINATION),
     "coordination.volunteer": only(*COORDINATION_OF_A),
     "coordination.decide": only(*COORDINATION_OF_A),
     "coordination.record_certificate": only(*COORDINATION_OF_A),
+    # announcements: coordinators and managers write (each to their own volunteers)
+    "announcements.new": only("coordinator_a", "coordinator_b", "manager_a", "manager_b"),
     # integration management: lists and forms for every manager, A's cases only for A's
     "plans.start": only(*MANAGEMENT),
     "plans.clients": only(*MANAGEMENT),
@@ -255,6 +267,7 @@ def _arguments(world: dict[str, Any]) -> dict[str, Any]:
         "municipality_id": world["municipality"],
         "office_id": world["office"],
         "email_id": world["email"],
+        "message_id": world["message"],
         "filename": "css/portal.css",
     }
 
@@ -266,6 +279,7 @@ def _token_for(endpoint: str, world: dict[str, Any]) -> str:
         "auth.reset_password": world["reset_token"],
         "auth.accept_invitation": world["invitation_token"],
         "privacy.confirm_erasure": world["erasure_token"],
+        "notifications.unsubscribe": world["unsubscribe_token"],
     }[endpoint]
 
 
@@ -315,6 +329,10 @@ def world(app: Flask) -> dict[str, Any]:
     )
     db.session.add(mail)
     approved.erasure_requested_at = utcnow()
+    message = ConversationMessage(
+        need_id=need.id, author_id=approved.id, author_role="volunteer", body="Eine Frage"
+    )
+    db.session.add(message)
     db.session.commit()
     return {
         "municipality": a.id,
@@ -329,6 +347,8 @@ def world(app: Flask) -> dict[str, Any]:
         "target": target.id,
         "membership": membership.id,
         "email": mail.id,
+        "message": message.id,
+        "unsubscribe_token": unsubscribe_token(approved.id, "announcements"),
         "calendar_token": renew_calendar_token(approved).token,
         "verify_token": tokens.make_token(tokens.VERIFY, uid=unverified.id, email=unverified.email),
         "reset_token": tokens.make_token(tokens.RESET, uid=approved.id, st=approved.session_token),
