@@ -22,9 +22,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from portal.auth.models import Membership, Role
+from portal.conversations.models import ConversationMessage
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs import calendar
+from portal.notifications.preferences import unsubscribe_token
 from portal.notifications.services import queue_email
 from portal.volunteers.models import VolunteerStatus
 from tests import factories
@@ -71,6 +73,14 @@ def build_world() -> dict[str, list[int] | list[str]]:
     db.session.add(membership)
     db.session.flush()
     token = calendar.renew_calendar_token(world["volunteer"]).token
+    messages = [
+        ConversationMessage(
+            need_id=once.id, author_id=author.id, author_role=role, body="Treffen wir uns vorher?"
+        )
+        for author, role in ((world["volunteer"], "volunteer"), (world["manager"], "manager"))
+    ]
+    db.session.add_all(messages)
+    db.session.flush()
     db.session.commit()
     return {
         "need_id": [once.id, weekly.id, foreign.id],
@@ -85,7 +95,8 @@ def build_world() -> dict[str, list[int] | list[str]]:
         "membership_id": [membership.id],
         "volunteer_id": [fb.profile_of(applicant).id],
         "user_id": [u.id for u in spares],
-        "token": [token],
+        "message_id": [m.id for m in messages],
+        "token": [token, unsubscribe_token(spares[2].id, "announcements")],
     }
 
 
