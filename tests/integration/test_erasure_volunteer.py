@@ -8,16 +8,27 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.announcements.models import AnnouncementRecipient
+from portal.announcements.services import Audience, send_announcement
 from portal.audit import services as audit
 from portal.auth import tokens, two_factor
 from portal.auth.models import User
 from portal.auth.security_models import LoginSession, RecoveryCode, TotpCredential, TrustedDevice
+from portal.conversations import services as conversations
+from portal.conversations.models import ConversationMessage, ConversationRead
 from portal.core.errors import NotAllowed
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import claims
 from portal.needs.calendar import renew_calendar_token
 from portal.needs.models import Assignment, CalendarFeedToken, Need, Report
+from portal.notifications.models import (
+    DeliveryMode,
+    DigestItem,
+    NotificationKind,
+    NotificationPreference,
+)
+from portal.notifications.preferences import set_preferences
 from portal.notifications.services import queue_email
 from portal.privacy import erasure
 from portal.volunteers.models import (
@@ -76,6 +87,12 @@ def world(app):
     fb.assignment(other_need, fb.profile_of(other))
     db.session.commit()
     claims.claim(user, open_need.id)  # mails the manager naming her, and her
+    # the task's conversation, a digest waiting for the manager, an announcement, her settings
+    set_preferences(manager, {NotificationKind.MESSAGES: DeliveryMode.DAILY})
+    set_preferences(user, {NotificationKind.REMINDERS: DeliveryMode.NEVER})
+    conversations.post_message(user, open_need.id, f"Hier Zoraida Quistorp, Tel. {PHONE}")
+    conversations.post_message(manager, open_need.id, "Danke, Frau Quistorp!")
+    send_announcement(coordinator, Audience(role="coordinator"), "Treffen", "Am Montag")
     with db.session.begin_nested():
         queue_email(
             manager.email,
@@ -152,6 +169,16 @@ def test_the_whole_database_holds_nothing_about_the_person_after_erasure(world, 
     assert user.erased_at is not None and not user.active and user.password_hash is None
     for model in (LoginSession, TotpCredential, RecoveryCode, TrustedDevice):
         assert _count(model, user_id=user.id) == 0, model
+    for model in (ConversationRead, AnnouncementRecipient, NotificationPreference, DigestItem):
+        assert _count(model, user_id=user.id) == 0, model
+    assert user.unread_messages == 0
+    # her message stays in the task's record, by a former volunteer, her identifiers redacted
+    [kept] = db.session.scalars(
+        select(ConversationMessage).where(ConversationMessage.author_id == user.id)
+    )
+    assert kept.body == "Hier […] […], Tel. […]"
+    assert kept.author.shown_name == "ehemalige Ehrenamtliche"
+    assert _count(DigestItem, user_id=world["manager"].id) == 1  # the manager's, redacted
     for model in (CalendarFeedToken, ConductCertificateCheck, VolunteerEvent, VolunteerLanguage):
         assert _count(model) == 0 or model is VolunteerLanguage, model
     # the other volunteer keeps everything
