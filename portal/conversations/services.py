@@ -56,18 +56,20 @@ def _count_unread(need_id: int, user_ids: Iterable[int]) -> None:
         if user_id not in existing:
             db.session.add(ConversationRead(need_id=need_id, user_id=user_id, unread=0))
     db.session.flush()
-    db.session.execute(
-        update(ConversationRead)
-        .where(ConversationRead.need_id == need_id, ConversationRead.user_id.in_(ids))
-        .values(unread=ConversationRead.unread + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(User)
-        .where(User.id.in_(ids))
-        .values(unread_messages=User.unread_messages + 1)
-        .execution_options(synchronize_session=False)
-    )
+    # one row at a time in id order: concurrent writers (and readers) lock in the same order
+    for user_id in ids:
+        db.session.execute(
+            update(ConversationRead)
+            .where(ConversationRead.need_id == need_id, ConversationRead.user_id == user_id)
+            .values(unread=ConversationRead.unread + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(unread_messages=User.unread_messages + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _tell(need: Need, message: ConversationMessage, recipients: list[User]) -> None:

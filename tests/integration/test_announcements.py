@@ -218,3 +218,24 @@ def test_nothing_a_volunteer_receives_names_the_client(world, client, auth):
     assert any("10 Minuten früher" in t for t in texts)
     profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == lena.id))
     assert profile is not None
+
+
+def test_the_archive_issues_as_many_statements_for_30_as_for_3(
+    world, app, client, auth, count_queries
+):
+    app.config["ANNOUNCEMENTS_PER_DAY"] = 100
+
+    def statements() -> int:
+        with count_queries() as q:
+            assert client.get("/announcements/").status_code == 200
+        return q.count
+
+    auth.login("lena@example.org")
+    for i in range(3):
+        services.send_announcement(world["coordinator"], coordination(), f"Nr. {i}", "Text")
+    few = statements()
+    for i in range(27):
+        services.send_announcement(world["coordinator"], coordination(), f"Mehr {i}", "Text")
+    many = statements()
+    assert few == many
+    assert many <= 12

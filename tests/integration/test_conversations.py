@@ -253,3 +253,26 @@ def test_the_navigation_badge_costs_no_statement(world, client, auth, count_quer
     page = client.get("/board/").get_data(as_text=True)
     assert "2 ungelesen" in page
     assert statements() == before
+
+
+def test_the_conversation_page_issues_as_many_statements_for_30_messages_as_for_3(
+    world, client, auth, count_queries
+):
+    need = world["need"]
+    lena = world["assignment"].volunteer.user
+
+    def statements() -> int:
+        client.get(f"/tasks/{need.id}/conversation")  # read: the next view has nothing unread
+        with count_queries() as q:
+            assert client.get(f"/tasks/{need.id}/conversation").status_code == 200
+        return q.count
+
+    auth.login("lena@example.org")
+    for i in range(3):
+        services.post_message(world["manager"] if i % 2 else lena, need.id, f"Nachricht {i}")
+    few = statements()
+    for i in range(27):
+        services.post_message(world["manager"] if i % 2 else lena, need.id, f"Weitere {i}")
+    many = statements()
+    assert few == many
+    assert many <= 12
