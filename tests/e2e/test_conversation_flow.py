@@ -72,3 +72,42 @@ def test_manager_writes_volunteer_sees_the_badge_replies_and_manager_reads(page:
     expect(page.get_by_text("Mache ich. Bis Donnerstag!")).to_be_visible()
     expect(page.get_by_text("Lena Schmitt")).to_be_visible()
     expect(page.locator(".main-nav [data-unread]")).to_have_count(0)
+
+
+def test_the_exchange_pages_have_no_serious_violations(page: Page, app):
+    from portal.announcements.services import Audience, send_announcement
+    from portal.conversations.services import post_message
+    from portal.notifications.preferences import unsubscribe_token
+    from tests import factories
+    from tests.e2e.test_accessibility import serious_violations
+
+    world = fb.county()
+    coordinator = factories.coordinator(world["gaggenau"], email="ko@example.org")
+    need = fb.once_need(world["gaggenau"], created_by=world["manager"])
+    fb.assignment(need, world["profile"])
+    db.session.commit()
+    post_message(world["manager"], need.id, "Siehe https://example.org – bis bald!")
+    send_announcement(coordinator, Audience(role="coordinator"), "Sommerfest", "Am 1. Juli.")
+    token = unsubscribe_token(world["volunteer"].id, "announcements")
+    need_id = need.id
+    db.session.close()
+
+    problems: dict[str, list[str]] = {}
+    page.goto(f"/notifications/unsubscribe/{token}")
+    problems["unsubscribe"] = serious_violations(page)
+    login(page, "lena@example.org")
+    for path in (f"/tasks/{need_id}/conversation", "/announcements/", "/account/notifications"):
+        page.goto(path)
+        problems[path] = serious_violations(page)
+    page.goto(f"/tasks/{need_id}/conversation")
+    page.get_by_role("button", name="Nachricht senden").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    problems["conversation, refused"] = serious_violations(page)
+    logout(page)
+    login(page, "ko@example.org")
+    page.goto("/announcements/new")
+    problems["announcement form"] = serious_violations(page)
+    page.get_by_role("button", name="Rundschreiben senden").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    problems["announcement form, refused"] = serious_violations(page)
+    assert {k: v for k, v in problems.items() if v} == {}
