@@ -174,6 +174,9 @@ def send_announcement(actor: User, audience: Audience, subject: str, body: str) 
     if errors:
         raise AnnouncementInvalid(errors)
     limit = int(current_app.config["ANNOUNCEMENTS_PER_DAY"])
+    # the sender's row is locked (PostgreSQL; SQLite serializes writers), so that two
+    # announcements sent at once are counted one after the other
+    db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
     if sent_today(actor) >= limit:
         raise ValidationFailed(
             _(

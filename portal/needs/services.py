@@ -20,6 +20,7 @@ from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
+from portal.needs.fitting_news import tell_fitting_volunteers
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -115,6 +116,8 @@ def create_need(actor: Any, data: NeedInput) -> Need:
         step.status = StepStatus.IN_PROGRESS
     db.session.flush()
     record_about("need.created", actor, need, need.municipality_id, status=need.status)
+    if need.status == NeedStatus.OPEN:
+        tell_fitting_volunteers(need)
     return need
 
 
@@ -136,6 +139,7 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     if errors:
         raise NeedInvalid(errors)
     before = _appointment(need)
+    was_published = need.published_at is not None
     _apply(need, data)
     changed = need.taken > 0 and _appointment(need) != before
     if changed:
@@ -146,6 +150,8 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     record_about(
         "need.updated", actor, need, need.municipality_id, status=need.status, moved=changed
     )
+    if not was_published and need.status == NeedStatus.OPEN:
+        tell_fitting_volunteers(need)  # a draft published now
     return need
 
 

@@ -62,7 +62,8 @@ class DeliveryMode(CodeEnum):
 
 
 class NotificationPreference(Model):
-    """A person's choice for one kind; without a row the kind is mailed at once."""
+    """A person's choice for one kind; without a row the kind's default holds
+    (`portal.notifications.preferences.default_mode`)."""
 
     __tablename__ = "notification_preference"
     __table_args__ = (check_in("kind", NotificationKind), check_in("mode", DeliveryMode))

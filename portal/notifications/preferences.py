@@ -35,6 +35,12 @@ from portal.notifications.services import external_url, queue_email
 KINDS: tuple[str, ...] = tuple(NotificationKind)
 MODES: tuple[str, ...] = tuple(DeliveryMode)
 DEFAULT_MODE = DeliveryMode.IMMEDIATE
+#: kinds whose news comes in numbers: once a day unless the person chooses otherwise
+DEFAULTS: dict[str, str] = {NotificationKind.NEW_NEEDS: DeliveryMode.DAILY}
+
+
+def default_mode(kind: str) -> str:
+    return DEFAULTS.get(kind, DEFAULT_MODE)
 
 
 # --- the choices ------------------------------------------------------------------------------
@@ -53,7 +59,7 @@ def modes_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
                 )
             )
         }
-    return {uid: chosen.get(uid, DEFAULT_MODE) for uid in ids}
+    return {uid: chosen.get(uid, default_mode(kind)) for uid in ids}
 
 
 def preferences_of(user: User) -> dict[str, str]:
@@ -66,14 +72,14 @@ def preferences_of(user: User) -> dict[str, str]:
             )
         )
     }
-    return {kind: chosen.get(kind, DEFAULT_MODE) for kind in KINDS}
+    return {kind: chosen.get(kind, default_mode(kind)) for kind in KINDS}
 
 
 def _set(user_id: int, kind: str, mode: str) -> bool:
     """Store one choice (caller's transaction); whether it changed."""
     row = db.session.get(NotificationPreference, (user_id, kind))
     if row is None:
-        if mode == DEFAULT_MODE:
+        if mode == default_mode(kind):
             return False
         db.session.add(NotificationPreference(user_id=user_id, kind=kind, mode=mode))
         return True

@@ -193,3 +193,44 @@ def test_only_the_unsubscribe_route_is_exempt_from_csrf(app):
     exempt = app.extensions["csrf"]._exempt_views
     assert "portal.notifications.views.unsubscribe" in exempt
     assert not any(v.startswith("portal.") and "unsubscribe" not in v for v in exempt)
+
+
+def test_a_published_need_reaches_the_volunteers_it_fits_once_a_day_by_default(world):
+    from portal.needs.services import create_need
+    from portal.needs.validation import NeedInput
+    from tests import factories
+
+    g = world["gaggenau"]
+    other = factories.volunteer(g, email="ida@example.org", name="Ida Lang")  # tutoring only
+    set_preferences(other, {NotificationKind.NEW_NEEDS: DeliveryMode.IMMEDIATE})
+    fb.profile_of(world["volunteer"]).interests = ["accompanying"]
+    db.session.commit()
+    start = utcnow().replace(microsecond=0) + timedelta(days=5)
+    data = NeedInput(
+        category="accompanying",
+        title="Begleitung zum Bürgerbüro",
+        public_description="Ein kurzer Termin im Bürgerbüro.",
+        municipality_id=g.id,
+        meeting_point="Hinterhof, zweite Tür",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        status="open",
+    )
+    create_need(world["manager"], data)
+    # Lena (interested, default: daily) gets it in her digest; Ida (tutoring) nothing
+    [item] = db.session.scalars(select(DigestItem).where(DigestItem.kind == "new_needs"))
+    assert item.user_id == world["volunteer"].id and item.title == "Begleitung zum Bürgerbüro"
+    assert mails("need_published", "ida@example.org") == []
+    # with "at once" the mail goes out, without the meeting point
+    set_preferences(world["volunteer"], {NotificationKind.NEW_NEEDS: DeliveryMode.IMMEDIATE})
+    data.title = "Begleitung zum Standesamt"
+    create_need(world["manager"], data)
+    [mail] = mails("need_published")
+    assert "Begleitung zum Standesamt" in mail.subject
+    assert "Hinterhof" not in mail.body_text
+    assert (mail.headers or {})["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # a draft tells nobody until it is published
+    data.status = "draft"
+    data.title = "Entwurf"
+    create_need(world["manager"], data)
+    assert len(mails("need_published")) == 1
