@@ -86,11 +86,13 @@ WHERE id % 2 = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.need_id = ne
 
 REPORTS = """
 INSERT INTO report (assignment_id, activity_on, minutes, outcome, follow_up_needed, concern,
-                    concern_raised, acknowledged_at, created_at)
-SELECT id, current_date - id % 300, 60, 'Bericht ' || id, false, '', id % 17 = 0,
-       CASE WHEN id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
-       now() AT TIME ZONE 'UTC' - make_interval(mins => id)
-FROM assignment WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
+                    concern_raised, acknowledged_at, created_at, municipality_id)
+SELECT assignment.id, current_date - assignment.id % 300, 60, 'Bericht ' || assignment.id, false,
+       '', assignment.id % 17 = 0,
+       CASE WHEN assignment.id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
+       now() AT TIME ZONE 'UTC' - make_interval(mins => assignment.id), need.municipality_id
+FROM assignment JOIN need ON need.id = assignment.need_id
+WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
 """
 
 

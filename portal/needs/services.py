@@ -26,6 +26,7 @@ from portal.needs.models import (
     Need,
     NeedCategory,
     NeedStatus,
+    Report,
 )
 from portal.needs.schedule import next_occurrence
 from portal.needs.validation import (
@@ -135,7 +136,17 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
     errors = validate(data, need) | client_identity_errors(data, _client_of(need.source_step))
     if errors:
         raise NeedInvalid(errors)
+    moved = data.municipality_id != need.municipality_id
     _apply(need, data)
+    if moved:  # reports of earlier, ended claims follow the need to its new municipality
+        db.session.execute(
+            update(Report)
+            .where(
+                Report.assignment_id.in_(select(Assignment.id).where(Assignment.need_id == need.id))
+            )
+            .values(municipality_id=need.municipality_id)
+            .execution_options(synchronize_session=False)
+        )
     record_about("need.updated", actor, need, need.municipality_id, status=need.status)
     return need
 
