@@ -123,6 +123,25 @@ def insert_volunteers(n: int) -> None:
     db.session.commit()
 
 
+AUDIT_EVENTS = """
+INSERT INTO audit_event (at, actor_id, action, object_type, object_id, municipality_id, details)
+SELECT now() AT TIME ZONE 'UTC' - make_interval(secs => g / 10),
+       CASE WHEN g % 3 = 0 THEN :actor_id END,
+       (ARRAY['need.viewed', 'client.viewed', 'client.updated', 'login'])[1 + g % 4],
+       'need', g, CASE WHEN g % 5 = 0 THEN :municipality_id END, '{}'
+FROM generate_series(1, :n) AS g
+"""
+
+
+def insert_audit_events(n: int, actor_id: int, municipality_id: int) -> None:
+    """``n`` audit events, ten a second (many share a time): a third by ``actor_id``, a fifth
+    about ``municipality_id``."""
+    db.session.execute(
+        text(AUDIT_EVENTS), {"n": n, "actor_id": actor_id, "municipality_id": municipality_id}
+    )
+    db.session.commit()
+
+
 def analyze() -> None:
     db.session.execute(text("ANALYZE"))
     db.session.commit()

@@ -1,5 +1,5 @@
 """Constant-cost list pages: reports carry their need's municipality (the managers' list is
-scoped and ordered by one index); the audit trail is read newest first by (at, id), also when
+scoped and ordered by one index), a volunteer's hours are summed from an index; the audit trail is read newest first by (at, id), also when
 narrowed to an account, an action or a municipality
 
 Revision ID: 0015
@@ -48,6 +48,10 @@ def upgrade():
             ["municipality_id", "acknowledged_at", "concern_raised", "created_at", "id"],
             unique=False,
         )
+        batch_op.drop_index("ix_report_assignment_id")
+        batch_op.create_index(
+            "ix_report_assignment_hours", ["assignment_id", "activity_on", "minutes"], unique=False
+        )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         for name in AUDIT_SINGLE:
             batch_op.drop_index(name)
@@ -62,6 +66,8 @@ def downgrade():
         for name, column in AUDIT_SINGLE.items():
             batch_op.create_index(name, [column], unique=False)
     with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_assignment_hours")
+        batch_op.create_index("ix_report_assignment_id", ["assignment_id"], unique=False)
         batch_op.drop_index("ix_report_municipality_review")
         batch_op.drop_constraint(
             batch_op.f("fk_report_municipality_id_municipality"), type_="foreignkey"

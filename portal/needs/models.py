@@ -244,12 +244,12 @@ class Report(Model):
             "created_at",
             "id",
         ),
+        # a claim's reports, and a volunteer's hours summed from the index alone
+        Index("ix_report_assignment_hours", "assignment_id", "activity_on", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignment.id", ondelete="CASCADE"), index=True
-    )
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
     # the municipality of the need reported on (set on insert, see `_report_municipality`;
     # moves with the need): the managers' list is scoped and ordered by one index
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))

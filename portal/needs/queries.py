@@ -109,17 +109,20 @@ class Hours:
 
 
 def hours(profile: VolunteerProfile) -> Hours:
-    """Reported minutes per year and per month (one query)."""
+    """Reported minutes per year and per month, summed in SQL (one query, one row a month)."""
+    year = func.extract("year", Report.activity_on)
+    month = func.extract("month", Report.activity_on)
     rows = db.session.execute(
-        select(Report.activity_on, Report.minutes)
+        select(year, month, func.sum(Report.minutes))
         .join(Assignment, Assignment.id == Report.assignment_id)
         .where(Assignment.volunteer_id == profile.id)
+        .group_by(year, month)
     ).all()
     years: dict[int, int] = defaultdict(int)
-    months: dict[tuple[int, int], int] = defaultdict(int)
-    for day, minutes in rows:
-        years[day.year] += minutes
-        months[(day.year, day.month)] += minutes
+    months: dict[tuple[int, int], int] = {}
+    for y, m, minutes in rows:
+        years[int(y)] += int(minutes or 0)
+        months[(int(y), int(m))] = int(minutes or 0)
     this_year = today_local().year
     return Hours(
         total_minutes=sum(years.values()),
