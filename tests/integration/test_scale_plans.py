@@ -24,7 +24,7 @@ from portal.needs import queries
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedCategory
 from portal.oversight.start import COUNTED
-from portal.volunteers.queries import QueueFilters, queue_statement
+from portal.volunteers.queries import QueueFilters, overview, queue_statement
 from tests import factories, scale_data
 from tests import factories_board as fb
 
@@ -170,6 +170,8 @@ def test_the_managers_lists_and_the_queue_read_by_index_at_30000_rows(county):
             stmt = queue_statement(user, QueueFilters(status=status))
             assert_indexed(paged(stmt), "volunteer_profile")
             assert_indexed(paged(stmt, 20), "volunteer_profile")
+    # the overview's counts per municipality, expiring certificates and oldest applications
+    assert_indexed(partial(overview, coordinator), "volunteer_profile")
     page = paged(queue_statement(admin, QueueFilters()))()
     assert page.more and page.total == 25 + 500 and len(page.items) == 25
 
