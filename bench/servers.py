@@ -63,6 +63,7 @@ class Database:
                 [*run, "db", "upgrade"], cwd=ROOT, env=env, check=True, stdout=out, stderr=out
             )
             if reuse:
+                self.acknowledge_privacy_notice()
                 self.query("ANALYZE")
                 return 0.0
             started = time.perf_counter()
@@ -70,6 +71,19 @@ class Database:
             seed += scaled(self.size, self.municipalities)
             subprocess.run(seed, cwd=ROOT, env=env, check=True, stdout=out, stderr=out)
         return time.perf_counter() - started
+
+    def acknowledge_privacy_notice(self) -> None:
+        """A database seeded before `flask seed-scale` stamped the privacy notice: its accounts
+        would meet the notice first (HTTP 302 on every page); stamp them as seeding does now."""
+        sys.path.insert(0, str(ROOT))
+        from portal.config import load_config
+
+        version = load_config(str(ROOT / "instance"))["PRIVACY_NOTICE_VERSION"]
+        self.query(
+            'UPDATE "user" SET privacy_version = %s, privacy_acknowledged_at = created_at'
+            " WHERE privacy_version IS NULL AND erased_at IS NULL",
+            version,
+        )
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         with psycopg.connect(self.dsn, autocommit=True) as conn:

@@ -86,11 +86,13 @@ WHERE id % 2 = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.need_id = ne
 
 REPORTS = """
 INSERT INTO report (assignment_id, activity_on, minutes, outcome, follow_up_needed, concern,
-                    concern_raised, acknowledged_at, created_at)
-SELECT id, current_date - id % 300, 60, 'Bericht ' || id, false, '', id % 17 = 0,
-       CASE WHEN id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
-       now() AT TIME ZONE 'UTC' - make_interval(mins => id)
-FROM assignment WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
+                    concern_raised, acknowledged_at, created_at, municipality_id)
+SELECT assignment.id, current_date - assignment.id % 300, 60, 'Bericht ' || assignment.id, false,
+       '', assignment.id % 17 = 0,
+       CASE WHEN assignment.id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
+       now() AT TIME ZONE 'UTC' - make_interval(mins => assignment.id), need.municipality_id
+FROM assignment JOIN need ON need.id = assignment.need_id
+WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
 """
 
 
@@ -118,6 +120,25 @@ def insert_needs(n: int, open_percent: int = 70) -> None:
 def insert_volunteers(n: int) -> None:
     """``n`` users with volunteer profiles of every status, homes over the municipalities."""
     db.session.execute(text(VOLUNTEERS), {"n": n})
+    db.session.commit()
+
+
+AUDIT_EVENTS = """
+INSERT INTO audit_event (at, actor_id, action, object_type, object_id, municipality_id, details)
+SELECT now() AT TIME ZONE 'UTC' - make_interval(secs => g / 10),
+       CASE WHEN g % 3 = 0 THEN :actor_id END,
+       (ARRAY['need.viewed', 'client.viewed', 'client.updated', 'login'])[1 + g % 4],
+       'need', g, CASE WHEN g % 5 = 0 THEN :municipality_id END, '{}'
+FROM generate_series(1, :n) AS g
+"""
+
+
+def insert_audit_events(n: int, actor_id: int, municipality_id: int) -> None:
+    """``n`` audit events, ten a second (many share a time): a third by ``actor_id``, a fifth
+    about ``municipality_id``."""
+    db.session.execute(
+        text(AUDIT_EVENTS), {"n": n, "actor_id": actor_id, "municipality_id": municipality_id}
+    )
     db.session.commit()
 
 

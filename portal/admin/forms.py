@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
 from portal.core import labels
-from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
+from portal.core.forms import MultiCheckboxField, PortalForm, QuickSelect, optional_int
 from portal.municipalities.models import Municipality, Office
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
@@ -218,7 +218,9 @@ class AuditFilterForm(NoCsrfForm):
         validators=[Optional(), positive_id],
         render_kw={"inputmode": "numeric"},
     )
-    municipality = SelectField(_l("Gemeinde"), coerce=optional_int, validators=[Optional()])
+    municipality = SelectField(
+        _l("Gemeinde"), coerce=optional_int, validators=[Optional()], widget=QuickSelect()
+    )
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])
 

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from portal.admin import services
 from portal.admin.forms import (
@@ -24,7 +25,6 @@ from portal.admin.forms import (
     OutboxFilterForm,
     ScopedRoleForm,
     UserFilterForm,
-    municipality_choices,
     office_choices,
 )
 from portal.audit import services as audit_trail
@@ -355,8 +355,8 @@ def audit() -> tuple[str, int]:
     """The audit trail for data-protection checks, newest first. Reading it is not audited
     (that would flood the trail). Invalid filters show no events, only the errors (400)."""
     filters = AuditFilterForm(formdata=request.args)
-    municipalities = places.all_municipalities()
-    filters.municipality.choices = municipality_choices(municipalities, _("alle Gemeinden"))
+    municipalities = places.municipality_names()
+    filters.municipality.choices = [SelectChoice("", _("alle Gemeinden")), *municipalities]
     if not filters.validate():
         return render_template(
             "admin/audit.html", page=None, filters=filters, actors={}, places={}, actor=None
@@ -369,7 +369,7 @@ def audit() -> tuple[str, int]:
         filters=filters,
         actors=actors,
         actor=_filtered_actor(filters.actor_id.data, actors),
-        places={m.id: m.name for m in municipalities},
+        places=dict(municipalities),
         details_text=audit_trail.details_text,
     ), 200
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import lazyload
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -140,7 +141,10 @@ def actors_of(events: list[AuditEvent]) -> dict[int, User]:
     ids = {e.actor_id for e in events if e.actor_id is not None}
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    found = db.session.scalars(
+        select(User).where(User.id.in_(ids)).options(lazyload(User.memberships))
+    )
+    return {u.id: u for u in found}
 
 
 def details_text(details: dict[str, Any] | None) -> str:

@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.enums import CodeEnum, check_in, ordered_rows
@@ -226,15 +236,27 @@ class Assignment(Model):
 
 class Report(Model):
     __tablename__ = "report"
-    # the managers' list of reports (portal.needs.queries.manager_reports_stmt), read backwards
+    # the managers' list of reports (portal.needs.queries.manager_reports_stmt), read backwards:
+    # of one municipality (a manager's scope), or of all (an administrator's)
     __table_args__ = (
         Index("ix_report_review", "acknowledged_at", "concern_raised", "created_at", "id"),
+        Index(
+            "ix_report_municipality_review",
+            "municipality_id",
+            "acknowledged_at",
+            "concern_raised",
+            "created_at",
+            "id",
+        ),
+        # a claim's reports, and a volunteer's hours summed from the index alone
+        Index("ix_report_assignment_hours", "assignment_id", "activity_on", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("assignment.id", ondelete="CASCADE"), index=True
-    )
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    # the municipality of the need reported on (set on insert, see `_report_municipality`;
+    # moves with the need): the managers' list is scoped and ordered by one index
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     activity_on: Mapped[date] = mapped_column(index=True)
     minutes: Mapped[int]
     outcome: Mapped[str] = mapped_column(Text)
@@ -249,6 +271,24 @@ class Report(Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="reports")
     acknowledged_by: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Report, "before_insert")
+def _report_municipality(_mapper: Any, connection: Any, report: Report) -> None:
+    """A report belongs to the municipality of the need it is about."""
+    if report.municipality_id is not None:
+        return
+    assignment = report.__dict__.get("assignment")
+    need = assignment.__dict__.get("need") if assignment is not None else None
+    if need is not None and need.municipality_id is not None:
+        report.municipality_id = need.municipality_id
+        return
+    assignment_id = report.assignment_id if assignment is None else assignment.id
+    report.municipality_id = connection.scalar(
+        select(Need.municipality_id)
+        .join(Assignment, Assignment.need_id == Need.id)
+        .where(Assignment.id == assignment_id)
+    )
 
 
 class CalendarFeedToken(Model):

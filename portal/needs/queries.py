@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portal.auth.models import User
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.needs import schedule
@@ -48,7 +49,7 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
                 Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
                 ~_ended_clause(now, today),
             )
-            .options(joinedload(Assignment.need).joinedload(Need.municipality))
+            .options(contains_eager(Assignment.need).joinedload(Need.municipality))
             .order_by(Need.starts_on, Need.starts_at, Assignment.id)
             .limit(limit)
         ).unique()
@@ -73,7 +74,7 @@ def past_assignments_stmt(profile: VolunteerProfile) -> Any:
             ),
         )
         .options(
-            joinedload(Assignment.need).joinedload(Need.municipality),
+            contains_eager(Assignment.need).joinedload(Need.municipality),
             selectinload(Assignment.reports),
         )
         .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
@@ -94,7 +95,7 @@ def reports_due_stmt(profile: VolunteerProfile) -> Any:
             or_(Need.status == NeedStatus.COMPLETED, _ended_clause(now, today)),
             ~filed,
         )
-        .options(joinedload(Assignment.need))
+        .options(contains_eager(Assignment.need))
         .order_by(Need.starts_on, Assignment.id)
     )
 
@@ -108,17 +109,20 @@ class Hours:
 
 
 def hours(profile: VolunteerProfile) -> Hours:
-    """Reported minutes per year and per month (one query)."""
+    """Reported minutes per year and per month, summed in SQL (one query, one row a month)."""
+    year = func.extract("year", Report.activity_on)
+    month = func.extract("month", Report.activity_on)
     rows = db.session.execute(
-        select(Report.activity_on, Report.minutes)
+        select(year, month, func.sum(Report.minutes))
         .join(Assignment, Assignment.id == Report.assignment_id)
         .where(Assignment.volunteer_id == profile.id)
+        .group_by(year, month)
     ).all()
     years: dict[int, int] = defaultdict(int)
-    months: dict[tuple[int, int], int] = defaultdict(int)
-    for day, minutes in rows:
-        years[day.year] += minutes
-        months[(day.year, day.month)] += minutes
+    months: dict[tuple[int, int], int] = {}
+    for y, m, minutes in rows:
+        years[int(y)] += int(minutes or 0)
+        months[(int(y), int(m))] = int(minutes or 0)
     this_year = today_local().year
     return Hours(
         total_minutes=sum(years.values()),
@@ -194,19 +198,22 @@ def need_assignments(need: Need) -> list[Assignment]:
 
 
 def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False) -> Any:
-    """Reports in the manager's municipalities: concerns and unacknowledged ones first."""
+    """Reports in the manager's municipalities: concerns and unacknowledged ones first.
+
+    Scoped by the report's own municipality and ordered by ``ix_report_municipality_review``
+    (``ix_report_review`` when unscoped), read backwards; the claim, need and volunteer are
+    joined once, for the page's rows only (the bounded count reads the index alone)."""
+    assignment = joinedload(Report.assignment)
     stmt = (
         select(Report)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(Need, Need.id == Assignment.need_id)
         .options(
-            joinedload(Report.assignment).joinedload(Assignment.need),
-            joinedload(Report.assignment)
-            .joinedload(Assignment.volunteer)
-            .joinedload(VolunteerProfile.user),
+            assignment.joinedload(Assignment.need),
+            assignment.joinedload(Assignment.volunteer)
+            .joinedload(VolunteerProfile.user)
+            .lazyload(User.memberships),
         )
-        # ix_report_review read backwards: the unacknowledged first, concerns first, newest
-        # first; then the acknowledged ones, most recently acknowledged first
+        # the unacknowledged first, concerns first, newest first; then the acknowledged ones,
+        # most recently acknowledged first
         .order_by(
             Report.acknowledged_at.desc().nulls_first(),
             Report.concern_raised.desc(),
@@ -214,7 +221,7 @@ def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False
             Report.id.desc(),
         )
     )
-    stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
+    stmt = scope_to(stmt, Report.municipality_id, managed_municipality_ids(user))
     if open_only:
         stmt = stmt.where(Report.acknowledged_at.is_(None))
     if concerns_only:

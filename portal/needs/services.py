@@ -27,6 +27,7 @@ from portal.needs.models import (
     Need,
     NeedCategory,
     NeedStatus,
+    Report,
 )
 from portal.needs.schedule import next_occurrence
 from portal.needs.validation import (
@@ -140,7 +141,17 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
         raise NeedInvalid(errors)
     before = _appointment(need)
     was_published = need.published_at is not None
+    moved = data.municipality_id != need.municipality_id
     _apply(need, data)
+    if moved:  # reports of earlier, ended claims follow the need to its new municipality
+        db.session.execute(
+            update(Report)
+            .where(
+                Report.assignment_id.in_(select(Assignment.id).where(Assignment.need_id == need.id))
+            )
+            .values(municipality_id=need.municipality_id)
+            .execution_options(synchronize_session=False)
+        )
     changed = need.taken > 0 and _appointment(need) != before
     if changed:
         # the assigned volunteers are told and asked to confirm (or withdraw)

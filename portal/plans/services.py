@@ -9,11 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
 from portal.core.errors import InvalidTransition, ValidationFailed
+from portal.core.pagination import count_upto
 from portal.core.time import today_local
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -240,5 +241,10 @@ def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[An
     return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
 
 
+#: the start page counts its lists this far ("100+"): the same cost for any backlog
+COUNTED = 100
+
+
 def count_of(stmt: Select[Any]) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """The rows of ``stmt``, counted up to `COUNTED` + 1 (more is shown as "100+")."""
+    return count_upto(stmt, COUNTED)

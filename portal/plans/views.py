@@ -72,6 +72,7 @@ def start() -> str:
         reviews_total=services.count_of(reviews_stmt),
         steps=steps,
         steps_total=services.count_of(steps_stmt),
+        counted=services.COUNTED,
         today=today_local(),
     )
 

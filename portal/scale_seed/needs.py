@@ -69,6 +69,7 @@ REPORT_COLUMNS = (
     "acknowledged_by_id",
     "acknowledged_at",
     "created_at",
+    "municipality_id",
 )
 AUDIT_COLUMNS = (
     "id",
@@ -90,6 +91,7 @@ class Done:
     starts_on: date
     weekly: bool
     manager_id: int
+    municipality_id: int
 
 
 class NeedMaker:
@@ -236,7 +238,7 @@ class NeedMaker:
             reason = "Termin entfällt" if state == AssignmentStatus.RELEASED else ""
             self.assignments.append((aid, nid, volunteer, state, claimed, ended, reason, None))
             if state == AssignmentStatus.COMPLETED:
-                self.done.append(Done(aid, day, weekly, world.manager_of[mid]))
+                self.done.append(Done(aid, day, weekly, world.manager_of[mid], mid))
         if status == NeedStatus.OPEN and rng.random() < 0.05 and self.world.profiles:
             # a claim given back earlier: history on an open need
             volunteer = self.world.profiles[rng.randrange(len(self.world.profiles))]
@@ -324,6 +326,7 @@ def reports(world: World, maker: NeedMaker, count: int) -> int:
                 claim.manager_id if acknowledged else None,
                 created + timedelta(days=1) if acknowledged else None,
                 created,
+                claim.municipality_id,
             )
 
     return writer.write("report", REPORT_COLUMNS, rows())

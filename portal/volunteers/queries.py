@@ -3,6 +3,7 @@ volunteer's own status card."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -141,10 +142,10 @@ def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
     stmt = select(VolunteerProfile)
     if q:
         stmt = stmt.join(User, User.id == VolunteerProfile.user_id).options(
-            contains_eager(VolunteerProfile.user)
+            contains_eager(VolunteerProfile.user).lazyload(User.memberships)
         )
     else:
-        stmt = stmt.options(joinedload(VolunteerProfile.user))
+        stmt = stmt.options(joinedload(VolunteerProfile.user).lazyload(User.memberships))
     stmt = stmt.options(
         joinedload(VolunteerProfile.home_municipality),
         joinedload(VolunteerProfile.language_rows),  # in the page query: still two
@@ -237,32 +238,37 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
     and the oldest pending applications."""
     today = today or today_local()
     ids = coordinated_municipality_ids(user)
-    counts_stmt = (
-        select(Municipality.id, Municipality.name, VolunteerProfile.status, func.count())
-        .join(VolunteerProfile, VolunteerProfile.home_municipality_id == Municipality.id)
-        .group_by(Municipality.id, Municipality.name, VolunteerProfile.status)
-        .order_by(german(Municipality.name), Municipality.id)
+    # counted from the index on (home municipality, status) alone; the names come from the
+    # scope's municipalities (an administrator's: those that have volunteers)
+    home = VolunteerProfile.home_municipality_id
+    counts_stmt = scope_to(
+        select(home, VolunteerProfile.status, func.count()).group_by(home, VolunteerProfile.status),
+        home,
+        ids,
     )
-    counts_stmt = scope_to(counts_stmt, Municipality.id, ids)
-    table: dict[int, dict[str, Any]] = {}
-    if ids:
-        for m in scoped_municipalities(user):
-            table[m.id] = {
-                "id": m.id,
-                "name": m.name,
-                **dict.fromkeys([s.value for s in VolunteerStatus], 0),
-            }
-    for mid, name, status, n in db.session.execute(counts_stmt):
-        row = table.setdefault(
-            mid, {"id": mid, "name": name, **dict.fromkeys([s.value for s in VolunteerStatus], 0)}
-        )
-        row[status] = n
+    counted = db.session.execute(counts_stmt).all()
+    places: Iterable[Municipality]
+    if ids is None:
+        found = {mid for mid, _status, _n in counted}
+        places = db.session.scalars(select(Municipality).where(Municipality.id.in_(found)))
+    else:
+        places = scoped_municipalities(user) if ids else []
+    statuses = [s.value for s in VolunteerStatus]
+    table: dict[int, dict[str, Any]] = {
+        m.id: {"id": m.id, "name": m.name, **dict.fromkeys(statuses, 0)} for m in places
+    }
+    for mid, status, n in counted:
+        if mid in table:
+            table[mid][status] = n
     counts = sorted(table.values(), key=lambda r: german_key(r["name"]))
 
     expiring_stmt = (
         select(ConductCertificateCheck, VolunteerProfile)
         .join(VolunteerProfile, VolunteerProfile.id == ConductCertificateCheck.volunteer_id)
-        .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.home_municipality))
+        .options(
+            joinedload(VolunteerProfile.user).lazyload(User.memberships),
+            joinedload(VolunteerProfile.home_municipality),
+        )
         .where(
             ConductCertificateCheck.valid_until >= today,
             ConductCertificateCheck.valid_until <= today + timedelta(weeks=REMINDER_WEEKS),
@@ -275,7 +281,10 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
     expiring = [(c, p) for c, p in db.session.execute(_coordinated(expiring_stmt, user))]
     pending_stmt = (
         select(VolunteerProfile)
-        .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.home_municipality))
+        .options(
+            joinedload(VolunteerProfile.user).lazyload(User.memberships),
+            joinedload(VolunteerProfile.home_municipality),
+        )
         .where(VolunteerProfile.status == VolunteerStatus.PENDING)
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
         .limit(limit)

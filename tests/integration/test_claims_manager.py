@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.core.time import today_local
 from portal.extensions import db
+from portal.needs import services, validation
 from portal.needs.models import AssignmentStatus, NeedStatus, Report
 from portal.notifications.models import OutboundEmail
 from tests import factories
@@ -168,3 +169,29 @@ def test_the_managers_need_page_issues_a_bounded_number_of_queries(
     with count_queries() as many:
         client.get(path)
     assert few.count == many.count
+
+
+def test_a_report_belongs_to_its_needs_municipality_and_moves_with_the_need(world, client, auth):
+    """The reports list is scoped by the report's own municipality: set when the report is
+    written, and carried along when a need without active claims moves elsewhere."""
+    need, claim = world["need"], world["claim"]
+    assert {world["report"].municipality_id, world["plain"].municipality_id} == {
+        world["gaggenau"].id
+    }
+    claim.status = AssignmentStatus.WITHDRAWN
+    need.taken = 0
+    admin = factories.admin(email="admin@example.org")
+    db.session.commit()
+    data = validation.NeedInput.from_need(need)
+    data.municipality_id = world["buehl"].id
+    services.update_need(admin, need, data)
+    moved = db.session.scalars(
+        select(Report.municipality_id).where(Report.assignment_id == claim.id)
+    )
+    assert set(moved) == {world["buehl"].id}
+    auth.login("keller@example.org")
+    assert "Termin wahrgenommen." not in client.get("/needs/reports").get_data(as_text=True)
+    auth.logout()
+    auth.login("hofmann@example.org")
+    html = client.get("/needs/reports").get_data(as_text=True)
+    assert f"#report-{world['report'].id}" in html and f"#report-{world['plain'].id}" in html

@@ -1,7 +1,8 @@
 """Pages that list rows issue the same number of SQL statements for 3 rows as for 30: the board,
-the managers' needs list, a volunteer's tasks, the managers' reports, the coordinators' queue,
-the audit log and the start pages. The needs ask for languages and the volunteer has languages,
-interests and times, so the link tables are read too.
+the managers' needs list, a volunteer's tasks, the managers' reports, the coordinators' overview
+and queue, the audit log and the start pages of volunteers, coordinators and managers. The needs
+ask for languages and the volunteer has languages, interests and times, so the link tables are
+read too.
 """
 
 from __future__ import annotations
@@ -118,9 +119,13 @@ def statements(count_queries, get: Callable[[], Any]) -> int:
         ("keller@example.org", "/needs/reports?all=1", claimed_needs_with_reports),
         ("koordination@example.org", "/coordination/", applications),
         ("koordination@example.org", "/coordination/?status=pending", applications),
+        ("koordination@example.org", "/coordination/volunteers", applications),
+        ("koordination@example.org", "/coordination/volunteers?status=pending", applications),
         ("koordination@example.org", "/dashboard", applications),
         ("lena@example.org", "/dashboard", claimed_needs_with_reports),
+        ("keller@example.org", "/dashboard", claimed_needs_with_reports),
         ("admin@example.org", "/admin/audit", audit_events),
+        ("admin@example.org", "/admin/audit?action=need.viewed", audit_events),
     ],
 )
 def test_a_list_page_issues_as_many_statements_for_30_rows_as_for_3(

@@ -15,14 +15,16 @@ from typing import Any
 
 import pytest
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, text
 
-from portal.core.pagination import paginate
+from portal.audit.services import events_query
+from portal.core.pagination import count_upto, paginate
 from portal.extensions import db
 from portal.needs import queries
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedCategory
-from portal.volunteers.queries import QueueFilters, queue_statement
+from portal.oversight.start import COUNTED
+from portal.volunteers.queries import QueueFilters, overview, queue_statement
 from tests import factories, scale_data
 from tests import factories_board as fb
 
@@ -168,5 +170,60 @@ def test_the_managers_lists_and_the_queue_read_by_index_at_30000_rows(county):
             stmt = queue_statement(user, QueueFilters(status=status))
             assert_indexed(paged(stmt), "volunteer_profile")
             assert_indexed(paged(stmt, 20), "volunteer_profile")
+    # the overview's counts per municipality, expiring certificates and oldest applications
+    assert_indexed(partial(overview, coordinator), "volunteer_profile")
     page = paged(queue_statement(admin, QueueFilters()))()
     assert page.more and page.total == 25 + 500 and len(page.items) == 25
+
+
+def test_the_audit_log_reads_a_page_by_index_at_30000_events(county):
+    scale_data.insert_needs(1_000)
+    admin = factories.admin(email="admin@example.org")
+    db.session.commit()
+    gaggenau = county["gaggenau"].id
+    scale_data.insert_audit_events(30_000, county["manager"].id, gaggenau)
+    scale_data.analyze()
+    cases = [
+        {},
+        {"actor_id": county["manager"].id},
+        {"municipality_id": gaggenau},
+        {"action": "client.viewed"},
+        {"action": "client."},
+        {"object_type": "need", "object_id": 17},
+    ]
+    for filters in cases:
+        for number in (1, 20):
+            assert_indexed(paged(events_query(**filters), number), "audit_event", ("audit_event",))
+    page = paged(events_query())()
+    assert page.more and len(page.items) == 25
+    assert admin.id not in {event.actor_id for event in page.items}
+
+
+def test_the_start_pages_read_by_index_at_30000_rows(county):
+    """The volunteer's own lists (appointments, reports due, hours) and the managers' counts
+    of reports: by index, also when another volunteer reported on thousands of claims."""
+    scale_data.insert_needs(30_000)
+    scale_data.insert_volunteers(30_000)
+    narrow = county["narrow"]
+    db.session.execute(  # thirty completed claims of one volunteer among 15,000 of another
+        text(
+            "INSERT INTO assignment (need_id, volunteer_id, status, claimed_at, reason) "
+            "SELECT id, :volunteer, 'completed', now(), '' FROM need WHERE id % 1000 = 1"
+        ),
+        {"volunteer": narrow.id},
+    )
+    scale_data.insert_reports(county["profile"].id)  # and a report on each claim
+    scale_data.analyze()
+    watched = ("report", "assignment")
+    assert queries.hours(narrow).total_minutes == 30 * 60
+    for profile in (narrow,):
+        assert_indexed(partial(queries.upcoming_assignments, profile), "assignment", watched)
+        due = queries.reports_due_stmt(profile)
+        assert_indexed(
+            lambda due=due: db.session.scalars(due.limit(5)).unique().all(), "assignment", watched
+        )
+        assert_indexed(partial(queries.hours, profile), "assignment", watched)
+    for user in (county["manager"], county["other_manager"]):
+        for concerns in (False, True):
+            stmt = queries.manager_reports_stmt(user, True, concerns)
+            assert_indexed(partial(count_upto, stmt, COUNTED), "report", watched)
