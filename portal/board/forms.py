@@ -24,7 +24,7 @@ from wtforms.validators import (
 from wtforms.widgets import html_params
 
 from portal.core import labels
-from portal.core.forms import HoursField, PortalForm
+from portal.core.forms import HoursField, PortalForm, StaticSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.municipalities.options import catalogue
@@ -82,6 +82,7 @@ class BoardFilterForm(PortalForm):
             *labels.choices("category"),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     language = SelectField(
         _l("Sprache"),
@@ -90,6 +91,7 @@ class BoardFilterForm(PortalForm):
             *labels.choices("language"),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])
@@ -100,6 +102,7 @@ class BoardFilterForm(PortalForm):
             *(SelectChoice(str(i), text) for i, text in labels.REGISTRY["weekday"].items()),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     fits = BooleanField(_l("Nur passend zu meinen Zeiten"))
     sort = SelectField(
@@ -107,6 +110,7 @@ class BoardFilterForm(PortalForm):
         choices=[SelectChoice("date", _l("Datum")), SelectChoice("fit", _l("Passung"))],
         default="date",
         validators=[Optional()],
+        widget=StaticSelect(),
     )
 
     def validate_date_to(self, field: DateField) -> None:
