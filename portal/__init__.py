@@ -86,13 +86,14 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
 
-    from portal.i18n import select_locale
+    from portal.i18n import install_request_domain, select_locale
 
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
+    install_request_domain(app, babel)
 
     from portal.auth.models import User
     from portal.auth.sessions import user_for_login_id
