@@ -45,18 +45,22 @@ class Catalogue:
     order: tuple[int, ...]  # ids in German order
     names: dict[int, str]
     html: dict[int, str]  # id -> '<option value="id">name</option>', escaped
+    every: str  # the options of all municipalities (a volunteer who helps everywhere)
 
     def fresh(self, now: float) -> bool:
         return self.generation == _generation and now - self.built < MAX_AGE_SECONDS
 
     def options(self, ids: Collection[int], chosen: int | None = None) -> Markup:
         """The `<option>`s of ``ids`` in German order (``chosen`` selected)."""
+        html = self.html
+        unchosen = chosen is None or chosen not in ids
+        if unchosen and len(ids) == len(self.order):  # ids all held (`catalogue`)
+            return Markup(self.every)  # noqa: S704 - escaped in _build
         if len(ids) * 8 < len(self.order):
             picked = sorted(ids, key=self.position.__getitem__)
         else:
             picked = [i for i in self.order if i in ids]
-        html = self.html
-        if chosen is None or chosen not in ids:
+        if chosen is None or unchosen:
             return Markup("".join([html[i] for i in picked]))  # noqa: S704 - escaped in _build
         selected = Markup('<option value="{}" selected="selected">{}</option>').format(
             chosen, self.names[chosen]
@@ -69,17 +73,19 @@ def _build() -> Catalogue:
     found = db.session.execute(select(Municipality.id, Municipality.name)).all()
     rows = sorted(found, key=lambda row: german_key(row[1]))
     order = tuple(row[0] for row in rows)
+    html = {row[0]: f'<option value="{row[0]}">{escape(row[1])}</option>' for row in rows}
     return Catalogue(
         generation=_generation,
         built=time.monotonic(),
         position={mid: n for n, mid in enumerate(order)},
         order=order,
         names={row[0]: row[1] for row in rows},
-        html={row[0]: f'<option value="{row[0]}">{escape(row[1])}</option>' for row in rows},
+        html=html,
+        every="".join(html[i] for i in order),
     )
 
 
-def catalogue(ids: Collection[int] = ()) -> Catalogue:
+def catalogue(ids: frozenset[int] = frozenset()) -> Catalogue:
     """This process's catalogue, rebuilt when old or when it lacks one of ``ids``."""
     store: dict[str, Any] = current_app.extensions
     found: Catalogue | None = store.get(EXTENSION)

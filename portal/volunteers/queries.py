@@ -70,7 +70,7 @@ def board_profile(user: Any) -> tuple[VolunteerProfile, frozenset[int]] | None:
     profile, ids = row
     places = {profile.home_municipality_id}
     if ids:
-        places.update(int(i) for i in ids.split(","))
+        places.update(map(int, ids.split(",")))
     return profile, frozenset(places)
 
 
