@@ -167,13 +167,9 @@ def test_the_board_does_not_read_weekly_needs_that_have_not_started(county):
     )
     db.session.commit()
     scale_data.analyze()
-    wide, narrow = county["profile"], county["narrow"]
-    for profile, filters in [
-        (wide, BoardFilters()),
-        (wide, BoardFilters(date_from=today_local() + timedelta(days=40))),
-        (narrow, BoardFilters()),
-    ]:
-        run = partial(board, profile, filters, page=1, per_page=25)
+    wide = county["profile"]
+    for filters in [BoardFilters(), BoardFilters(date_from=today_local() + timedelta(days=40))]:
+        run = partial(board, wide, filters, page=1, per_page=25)
         assert run().items, filters
         # the bounded count (up to 501 rows) and the page's next needs by date; never the
         # 10,000 open weekly needs
