@@ -55,6 +55,10 @@ class PlaceSelect:
         )
 
 
+INVALID_CHOICE = "Not a valid choice."
+"""WTForms' own message (translated by WTForms' catalogue), as `SelectField` gives it."""
+
+
 class PlaceField(SelectField):
     """One of ``places`` (municipality ids, set per request) or empty for all of them."""
 
@@ -67,7 +71,7 @@ class PlaceField(SelectField):
     def pre_validate(self, form: Any) -> None:
         data = "" if self.data is None else str(self.data)
         if data and (parse_id(data) not in self.places or str(parse_id(data)) != data):
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext(INVALID_CHOICE))
 
 
 class BoardFilterForm(PortalForm):
