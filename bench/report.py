@@ -89,9 +89,50 @@ def _page_row(label: str, r: dict[str, Any]) -> str:
     )
 
 
+BEFORE = Path(__file__).resolve().parent / "results-before.json"
+"""An earlier run to compare the board pages with (kept when a change to the board is measured)."""
+
+
+def _before_after(results: dict[str, Any]) -> list[str]:
+    """Board pages: ratio and CPU per request (app + db) of the earlier run and of this one."""
+    if not BEFORE.exists():
+        return []
+    import json
+
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    lines = [
+        "## Board before and after",
+        "",
+        f"Before: the run of {before.get('started', '?')} (bench/results-before.json); after: "
+        "this run. Ratio = the page's req/s / the baseline's in the same interleaved pair; CPU "
+        "per request in ms, app + db.",
+        "",
+        "| needs | page | ratio before | ratio after | CPU before | CPU after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        old_pages = before.get("sizes", {}).get(size, {}).get("pages", {})
+        for label, r in entry.get("pages", {}).items():
+            if not label.startswith("board") or "portal" not in r:
+                continue
+            old = old_pages.get(label, {})
+            old_ratio = old.get("ratio", "-")
+            old_cpu = (
+                f"{old['portal']['cpu_app_ms']} + {old['portal']['cpu_db_ms']}"
+                if "portal" in old
+                else "-"
+            )
+            new_cpu = f"{r['portal']['cpu_app_ms']} + {r['portal']['cpu_db_ms']}"
+            lines.append(
+                f"| {int(size):,} | {label} | {old_ratio} | **{r['ratio']}** | {old_cpu} | "
+                f"{new_cpu} |"
+            )
+    return [*lines, ""]
+
+
 def write_report(results: dict[str, Any], path: Path) -> None:
     settings = results.get("settings", {"seconds": 10, "connections": 8})
-    lines = [HEADER.format(**settings), "## Machine and run", ""]
+    lines = [HEADER.format(**settings), *_before_after(results), "## Machine and run", ""]
     lines += [
         f"- run: {results.get('started', '?')} – {results.get('finished', 'unfinished')}",
         f"- CPU: {_cpu()}, {os.cpu_count()} cores",

@@ -79,20 +79,23 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":
             from portal.core.collation import detect_postgresql
+            from portal.core.prepared import keep_prepared_statements
 
             detect_postgresql(db.engine)
+            keep_prepared_statements(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
 
-    from portal.i18n import select_locale
+    from portal.i18n import install_request_domain, select_locale
 
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
+    install_request_domain(app, babel)
 
     from portal.auth.models import User
     from portal.auth.sessions import user_for_login_id

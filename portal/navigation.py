@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
@@ -83,21 +84,41 @@ SECTIONS: tuple[NavSection, ...] = (
 
 
 def navigation_for(user: Any) -> list[dict[str, Any]]:
+    """The sections of the user's roles, as fresh dicts (a page may add to them, e.g. a
+    count); their words and addresses are worked out once per language, set of roles and
+    application root in each process (they never change while it runs)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    roles = user.roles
-    sections = []
-    for section in SECTIONS:
-        if section.role not in roles:
-            continue
-        items = [
-            {
-                "label": item.label,
-                "url": url_for(item.endpoint),
-                "endpoint": item.endpoint,
-                "badge": getattr(user, item.badge, 0) if item.badge else 0,
-            }
-            for item in section.items
-        ]
-        sections.append({"role": section.role, "label": section.label, "items": items})
-    return sections
+    roles = frozenset(user.roles)
+    key = (str(get_locale()), request.script_root, roles)
+    cache: dict[Any, tuple[Any, ...]] = current_app.extensions.setdefault("navigation", {})
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = tuple(
+            (
+                section.role,
+                str(section.label),
+                tuple(
+                    (str(item.label), url_for(item.endpoint), item.endpoint, item.badge)
+                    for item in section.items
+                ),
+            )
+            for section in SECTIONS
+            if section.role in roles
+        )
+    return [
+        {
+            "role": role,
+            "label": text,
+            "items": [
+                {
+                    "label": a,
+                    "url": b,
+                    "endpoint": c,
+                    "badge": getattr(user, badge, 0) if badge else 0,
+                }
+                for a, b, c, badge in items
+            ],
+        }
+        for role, text, items in found
+    ]

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,23 +21,64 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import html_params
 
 from portal.core import labels
-from portal.core.collation import german_key
-from portal.core.forms import HoursField, PortalForm, QuickSelect
+from portal.core.forms import HoursField, PortalForm, StaticSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
+from portal.municipalities.options import catalogue
 from portal.needs.matching import BoardFilters
-from portal.volunteers.models import VolunteerProfile
 
 WEEKDAYS = [str(i) for i in labels.REGISTRY["weekday"]]
+
+
+EVERYWHERE = Markup('<option value="">{}</option>')
+EVERYWHERE_CHOSEN = Markup('<option value="" selected="selected">{}</option>')
+
+
+class PlaceSelect:
+    """The `<select>` of the place filter: "Alle", then the volunteer's municipalities in German
+    order, their `<option>`s taken from the process's catalogue (a state-wide volunteer has
+    1,100; none is built per request)."""
+
+    def __call__(self, field: PlaceField, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        data = "" if field.data is None else str(field.data)
+        chosen = parse_id(data)
+        if chosen is not None and str(chosen) != data:
+            chosen = None  # "007" names no option, as it names no value
+        everywhere = (EVERYWHERE_CHOSEN if data == "" else EVERYWHERE).format(_l("Alle"))
+        options = catalogue(field.places).options(field.places, chosen)
+        return Markup("<select {}>{}{}</select>").format(
+            html_params(name=field.name, **kwargs), everywhere, options
+        )
+
+
+INVALID_CHOICE = "Not a valid choice."
+"""WTForms' own message (translated by WTForms' catalogue), as `SelectField` gives it."""
+
+
+class PlaceField(SelectField):
+    """One of ``places`` (municipality ids, set per request) or empty for all of them."""
+
+    widget = PlaceSelect()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, choices=[], validate_choice=False, **kwargs)
+        self.places: frozenset[int] = frozenset()
+
+    def pre_validate(self, form: Any) -> None:
+        data = "" if self.data is None else str(self.data)
+        if data and (parse_id(data) not in self.places or str(parse_id(data)) != data):
+            raise ValidationError(self.gettext(INVALID_CHOICE))
 
 
 class BoardFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    municipality = SelectField(_l("Gemeinde"), validators=[Optional()], widget=QuickSelect())
+    municipality = PlaceField(_l("Gemeinde"), validators=[Optional()])
     category = SelectField(
         _l("Art der Aufgabe"),
         choices=[
@@ -44,6 +86,7 @@ class BoardFilterForm(PortalForm):
             *labels.choices("category"),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     language = SelectField(
         _l("Sprache"),
@@ -52,6 +95,7 @@ class BoardFilterForm(PortalForm):
             *labels.choices("language"),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])
@@ -62,6 +106,7 @@ class BoardFilterForm(PortalForm):
             *(SelectChoice(str(i), text) for i, text in labels.REGISTRY["weekday"].items()),
         ],
         validators=[Optional()],
+        widget=StaticSelect(),
     )
     fits = BooleanField(_l("Nur passend zu meinen Zeiten"))
     sort = SelectField(
@@ -69,19 +114,16 @@ class BoardFilterForm(PortalForm):
         choices=[SelectChoice("date", _l("Datum")), SelectChoice("fit", _l("Passung"))],
         default="date",
         validators=[Optional()],
+        widget=StaticSelect(),
     )
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))
 
-    def set_places(self, profile: VolunteerProfile) -> None:
-        """The municipalities the volunteer helps in, by name."""
-        places = {m.id: m for m in [profile.home_municipality, *profile.municipalities]}
-        self.municipality.choices = [SelectChoice("", _l("Alle"))] + [
-            SelectChoice(str(m.id), m.name)
-            for m in sorted(places.values(), key=lambda m: german_key(m.name))
-        ]
+    def set_places(self, place_ids: frozenset[int]) -> None:
+        """The municipalities the volunteer helps in (their ids)."""
+        self.municipality.places = place_ids
 
     def filters(self) -> BoardFilters:
         """The volunteer's choice; every task by date when the choice does not validate."""

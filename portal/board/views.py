@@ -38,17 +38,9 @@ from portal.needs.models import Assignment, AssignmentStatus, Need, Report
 from portal.notifications.services import external_url
 from portal.security import require, roles_required
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
-from portal.volunteers.queries import profile_of
+from portal.volunteers.queries import board_profile, profile_of
 
 bp = Blueprint("board", __name__)
-
-
-def _profile_or_page() -> VolunteerProfile | tuple[str, int]:
-    """The current volunteer's profile, or a friendly page when they may not use the board."""
-    profile = profile_of(current_user)
-    if profile is None or profile.status != VolunteerStatus.APPROVED:
-        return render_template("board/not_approved.html", profile=profile), 403
-    return profile
 
 
 def _back(default: str) -> WerkzeugResponse:
@@ -61,11 +53,13 @@ def _back(default: str) -> WerkzeugResponse:
 @bp.get("/")
 @roles_required(Role.VOLUNTEER)
 def index() -> Any:
-    profile = _profile_or_page()
-    if not isinstance(profile, VolunteerProfile):
-        return profile
+    found = board_profile(current_user)
+    if found is None or found[0].status != VolunteerStatus.APPROVED:
+        profile = found[0] if found else None
+        return render_template("board/not_approved.html", profile=profile), 403
+    profile, places = found
     form = BoardFilterForm(request.args)
-    form.set_places(profile)
+    form.set_places(places)
     filters = form.filters()
     page = matching.board(profile, filters, page=page_number(), per_page=_per_page())
     return render_template(

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from flask import flash, g, redirect
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -330,3 +331,38 @@ class QuickSelect(Select):
         return Markup("<select {}>{}</select>").format(
             html_params(name=field.name, **kwargs), options
         )
+
+
+class StaticSelect(Select):
+    """A `<select>` whose choices are fixed when the form class is defined (codes and their
+    registry labels): its `<option>`s are rendered and escaped once per language and process,
+    and a request only marks the chosen one. The output is WTForms' own `Select`'s."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._options: dict[str, tuple[tuple[Any, Markup, Markup], ...]] = {}
+
+    def _options_of(self, field: Any) -> tuple[tuple[Any, Markup, Markup], ...]:
+        language = str(get_locale())
+        found = self._options.get(language)
+        if found is None:
+            rendered = []
+            for choice in field._iter_choices_normalized():
+                label = str(choice.label)  # in this language
+                plain = self.render_option(choice._replace(label=label, selected=False))
+                chosen = self.render_option(choice._replace(label=label, selected=True))
+                rendered.append((field.coerce(choice.value), plain, chosen))
+            found = self._options[language] = tuple(rendered)
+        return found
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        data = field.data
+        options = "".join(
+            [chosen if value == data else plain for value, plain, chosen in self._options_of(field)]
+        )
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - options escaped by render_option, params by html_params

@@ -23,7 +23,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import Subquery
 
 from portal.core.time import to_local
@@ -54,7 +66,11 @@ def day_seconds(column: Any) -> Any:
 
 
 class Period:
-    """The days the board looks at: from ``first`` (today or later) to ``last`` (or open)."""
+    """The days the board looks at: from ``first`` (today or later) to ``last`` (or open).
+
+    Its SQL holds no values, only bind parameters (`params`): a statement built for one period
+    serves every period of the same `shape` (whether today's appointments are partly over,
+    whether there is a last day, which weekday streams lie in the period)."""
 
     def __init__(self, now: datetime, first: date, last: date | None) -> None:
         local_now = to_local(now)
@@ -63,36 +79,59 @@ class Period:
         # today's weekly appointments that are already over come round again in a week
         self.today_over = first == local_now.date()
         self.clock = local_now.hour * 3600 + local_now.minute * 60 + local_now.second
+        self.offsets = tuple(offset for offset in range(8) if self._runs(offset))
+
+    def _runs(self, offset: int) -> bool:
+        """Whether stream B<offset> lies in the period."""
+        if offset == 7 and not self.today_over:
+            return False
+        return self.last is None or self.first + timedelta(days=offset) <= self.last
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        return (self.today_over, self.last is not None, self.offsets)
+
+    def params(self) -> dict[str, Any]:
+        """The values of the period's bind parameters."""
+        values: dict[str, Any] = {"period_first": self.first, "period_clock": self.clock}
+        if self.last is not None:
+            values["period_last"] = self.last
+        for offset in self.offsets:
+            day = self.first + timedelta(days=offset)
+            values[f"period_day{offset}"] = day
+            values[f"period_weekday{offset}"] = day.weekday()
+            values[f"period_key{offset}"] = seconds(day)
+        return values
 
     def _over(self) -> Any:
         end = time_seconds(Need.time_of_day) + func.coalesce(Need.duration_minutes, 60) * 60
-        return end <= self.clock
+        return end <= bindparam("period_clock", type_=Integer)
 
     def dated(self) -> list[Any]:
         """Stream A: needs whose next appointment is their first one."""
         weekly = Need.schedule_kind == ScheduleKind.WEEKLY
+        first = bindparam("period_first", type_=Date)
         clauses = [
-            Need.first_on >= self.first,
-            or_(~weekly, Need.first_on > self.first),
+            Need.first_on >= first,
+            or_(~weekly, Need.first_on > first),
             or_(~weekly, Need.ends_on.is_(None), Need.first_on <= Need.ends_on),
         ]
         if self.last is not None:
-            clauses.append(Need.first_on <= self.last)
+            clauses.append(Need.first_on <= bindparam("period_last", type_=Date))
         return clauses
 
     def running(self, offset: int) -> list[Any] | None:
         """Stream B<offset>: weekly needs already running whose next appointment is ``offset``
         days after the first day of the period (None when that day is not in the period)."""
-        day = self.first + timedelta(days=offset)
-        if offset == 7 and not self.today_over:
-            return None
-        if self.last is not None and day > self.last:
+        if offset not in self.offsets:
             return None
         clauses = [
             Need.schedule_kind == ScheduleKind.WEEKLY,
-            Need.weekday == day.weekday(),
-            or_(Need.first_on.is_(None), Need.first_on <= self.first),
-            or_(Need.ends_on.is_(None), Need.ends_on >= day),
+            Need.weekday == bindparam(f"period_weekday{offset}", type_=Integer),
+            or_(Need.first_on.is_(None), Need.first_on <= bindparam("period_first", type_=Date)),
+            or_(
+                Need.ends_on.is_(None), Need.ends_on >= bindparam(f"period_day{offset}", type_=Date)
+            ),
         ]
         if self.today_over and offset == 0:
             clauses.append(~self._over())
@@ -103,16 +142,17 @@ class Period:
     def has_day(self) -> Any:
         """Whether a need has an appointment in the period (the union of the streams)."""
         streams = [and_(*self.dated())]
-        for offset in range(8):
+        for offset in self.offsets:
             clauses = self.running(offset)
             if clauses is not None:
                 streams.append(and_(*clauses))
         return or_(*streams)
 
 
-def window(conditions: list[Any], period: Period, limit: int) -> Subquery:
+def window(conditions: list[Any], period: Period, limit: Any) -> Subquery:
     """``(id, key)`` of the first ``limit`` needs meeting ``conditions`` by next appointment
-    (fewer rows are read than ``limit`` times the number of streams, never the whole table)."""
+    (fewer rows are read than ``limit`` times the number of streams, never the whole table);
+    ``limit`` is a number or a bind parameter."""
     tod = func.coalesce(time_seconds(Need.time_of_day), 0)
     dated = (
         select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"))
@@ -122,13 +162,13 @@ def window(conditions: list[Any], period: Period, limit: int) -> Subquery:
         .subquery("dated")
     )
     parts = [select(dated.c.id, dated.c.key)]
-    for offset in range(8):
+    for offset in period.offsets:
         clauses = period.running(offset)
         if clauses is None:
             continue
-        day = seconds(period.first + timedelta(days=offset))
+        day = bindparam(f"period_key{offset}", type_=BigInteger)
         stream = (
-            select(Need.id.label("id"), (literal(day, BigInteger) + tod).label("key"))
+            select(Need.id.label("id"), (day + tod).label("key"))
             .where(*conditions, *clauses)
             .order_by(Need.time_of_day, Need.id)
             .limit(limit)

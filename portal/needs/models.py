@@ -77,10 +77,12 @@ class Need(Model):
         check_in("schedule_kind", ScheduleKind),
         Index("ix_need_board", "status", "municipality_id", "starts_on"),
         Index("ix_need_category_status", "category", "status"),
-        # The board walks these in order (portal.needs.board_sql): dated needs by their first
-        # day and time, started weekly needs by weekday and time of day.
+        # The board (portal.needs.board_order) walks dated needs by their first day and time
+        # (of one category when filtered), and reads started weekly needs by weekday and first
+        # day (a range: those that have not started yet are not read).
         Index("ix_need_board_first", "status", "first_on", "time_of_day", "id"),
-        Index("ix_need_board_weekly", "status", "schedule_kind", "weekday", "time_of_day", "id"),
+        Index("ix_need_board_category", "status", "category", "first_on", "time_of_day", "id"),
+        Index("ix_need_board_running", "status", "schedule_kind", "weekday", "first_on"),
         # The managers' list: newest schedule first, undated drafts on top (read backwards).
         Index("ix_need_list_order", "starts_on", "id"),
         Index("ix_need_municipality_order", "municipality_id", "starts_on", "id"),

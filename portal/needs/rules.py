@@ -43,13 +43,16 @@ def helps_in(profile: VolunteerProfile) -> set[int]:
 def in_helped_municipality(profile: VolunteerProfile) -> Any:
     """SQL: the need lies where the volunteer helps. A subquery on the link table, not a list
     of ids: a volunteer who helps in 1,100 municipalities sends one small statement."""
+    return helped_municipality(profile.id, profile.home_municipality_id)
+
+
+def helped_municipality(volunteer_id: Any, home_id: Any) -> Any:
+    """`in_helped_municipality` of a profile id and home municipality (values or bind
+    parameters)."""
     further = select(volunteer_municipality.c.municipality_id).where(
-        volunteer_municipality.c.volunteer_id == profile.id
+        volunteer_municipality.c.volunteer_id == volunteer_id
     )
-    return or_(
-        Need.municipality_id == profile.home_municipality_id,
-        Need.municipality_id.in_(further),
-    )
+    return or_(Need.municipality_id == home_id, Need.municipality_id.in_(further))
 
 
 def approved_profile(user: User) -> VolunteerProfile:

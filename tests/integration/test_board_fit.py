@@ -13,14 +13,8 @@ from sqlalchemy.orm import selectinload
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.needs import rules, schedule
-from portal.needs.matching import (
-    FIT_AVAILABILITY,
-    FIT_HOME,
-    FIT_INTEREST,
-    FIT_LANGUAGE,
-    BoardFilters,
-    board,
-)
+from portal.needs.board_sql import FIT_AVAILABILITY, FIT_HOME, FIT_INTEREST, FIT_LANGUAGE
+from portal.needs.matching import BoardFilters, board
 from portal.needs.models import Need, NeedCategory
 from tests import factories_board as fb
 
