@@ -169,21 +169,27 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.core import formatting
+    from portal.i18n import is_public_page, text_direction
     from portal.navigation import navigation_for
 
     formatting.register(app)
+    app.jinja_env.filters["text_direction"] = text_direction
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         from portal.core.error_pages import in_error_page
 
         error_page = in_error_page()
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        public = is_public_page()
         return {
             "current_user": current_user,  # a proxy: the user is loaded only when used
             "error_page": error_page,
             "navigation": [] if error_page else navigation_for(current_user),
-            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-            "ui_languages": app.config["LANGUAGES"],
+            "current_locale": locale,
+            "text_direction": text_direction(locale),
+            "public_page": public,
+            "ui_languages": app.config["PUBLIC_LANGUAGES" if public else "LANGUAGES"],
         }
 
 

@@ -192,6 +192,15 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "de": "Deutsch",
         "en": "English",
     },
+    # the languages of the public pages (no log-in needed), each in its own name
+    "public_language": {
+        "de": "Deutsch",
+        "en": "English",
+        "ar": "العربية",
+        "fa": "فارسی",
+        "uk": "Українська",
+        "tr": "Türkçe",
+    },
 }
 
 
