@@ -21,6 +21,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from markupsafe import Markup
 
 #: The pages anyone reaches without logging in (with the e-mailed links that lead to them):
 #: they speak PUBLIC_LANGUAGES. The pages after a log-in, the staff's invitation and the second
@@ -92,3 +93,9 @@ def interface_locale() -> str:
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def ltr(value: Any) -> Markup:
+    """Phone numbers, addresses, versions: kept left to right inside a right-to-left sentence
+    (``07222 381-0`` would otherwise read ``0-381 07222``)."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
