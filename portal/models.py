@@ -9,6 +9,17 @@ from portal.auth.security_models import (
     TrustedDevice,
     TwoFactorPolicy,
 )
+from portal.consultations.models import (
+    Appointment,
+    ConsultationException,
+    ConsultationHours,
+    ConsultationLanguage,
+    ConsultationPlace,
+    HomeVisit,
+    HomeVisitTopic,
+    ManagerCalendarToken,
+    WalkInCount,
+)
 from portal.municipalities.models import Municipality, Office
 from portal.needs.models import Assignment, Need, Report
 from portal.notifications.models import OutboundEmail
@@ -16,13 +27,21 @@ from portal.plans.models import Client, Goal, IntegrationPlan, ReferenceCounter,
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 
 __all__ = [
+    "Appointment",
     "Assignment",
     "AuditEvent",
     "Client",
     "ConductCertificateCheck",
+    "ConsultationException",
+    "ConsultationHours",
+    "ConsultationLanguage",
+    "ConsultationPlace",
     "Goal",
+    "HomeVisit",
+    "HomeVisitTopic",
     "IntegrationPlan",
     "LoginSession",
+    "ManagerCalendarToken",
     "Membership",
     "Municipality",
     "Need",
@@ -38,4 +57,5 @@ __all__ = [
     "TwoFactorPolicy",
     "User",
     "VolunteerProfile",
+    "WalkInCount",
 ]

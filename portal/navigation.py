@@ -49,6 +49,7 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Zahlen je Gemeinde"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
+            NavItem(_l("Sprechstunden"), "consultations.index"),
         ),
     ),
     NavSection(
@@ -58,6 +59,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Klientinnen und Klienten"), "plans.clients"),
             NavItem(_l("Bedarfe"), "needs.index"),
             NavItem(_l("Berichte"), "needs.reports"),
+            NavItem(_l("Sprechstunden"), "consultations.index"),
         ),
     ),
     NavSection(
