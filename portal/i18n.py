@@ -42,6 +42,9 @@ PUBLIC_PAGES = frozenset(
         "auth.reset_password",
         "auth.set_language",
         "volunteers.signup",
+        "consultation_hours.index",
+        "consultation_hours.municipality",
+        "consultation_hours.poster_pdf",
     }
 )
 
