@@ -16,7 +16,7 @@ from babel.lists import format_list
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from portal.consultations.public import POSTER_DAYS, poster_languages
+from portal.consultations.public import POSTER_DAYS, language_list, poster_languages
 from portal.consultations.queries import upcoming
 from portal.consultations.recurrence import Occurrence
 from portal.core import documents as doc
@@ -35,12 +35,6 @@ def kind(occurrence: Occurrence) -> str:
     return label("booking", "walk_in" if occurrence.walk_in else "appointment")
 
 
-def languages(codes: Sequence[str]) -> str:
-    """Language names as a list in the current language (``Arabisch, Farsi und Türkisch``)."""
-    names = [label("language", code) for code in codes]
-    return format_list(names, locale=get_locale() or "de") if names else "–"
-
-
 def when(o: Occurrence) -> str:
     return f"{label('weekday', o.on.weekday())}, {format_day(o.on)}, {format_span(o.start, o.end)}"
 
@@ -50,7 +44,7 @@ def date_rows(found: Sequence[Occurrence]) -> list[list[str]]:
         [
             when(o),
             o.place.name,
-            languages(o.languages),
+            language_list(o.languages),
             kind(o),
         ]
         for o in found
@@ -81,7 +75,7 @@ def regular_lines(found: Sequence[Occurrence]) -> list[str]:
                 time=format_span(o.start, o.end),
                 place=o.place.name,
                 kind=kind(o),
-                languages=languages(o.languages),
+                languages=language_list(o.languages),
             )
     return list(seen.values())
 

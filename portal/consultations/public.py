@@ -15,13 +15,16 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.lists import format_list
 from flask import abort, current_app
+from flask_babel import get_locale
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.consultations.models import ConsultationHours
 from portal.consultations.queries import upcoming
 from portal.consultations.recurrence import Occurrence
+from portal.core.labels import label
 from portal.core.pagination import MAX_PAGE
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -110,3 +113,10 @@ def poster_languages(occurrences: Sequence[Occurrence]) -> list[str]:
 
 def window_end(start: date, days: int) -> date:
     return start + timedelta(days=days - 1)
+
+
+def language_list(codes: Sequence[str]) -> str:
+    """Language names as a list in the current language (``Deutsch, Arabisch und Farsi``,
+    ``الألمانية والعربية والفارسية``)."""
+    names = [label("language", code) for code in codes]
+    return format_list(names, locale=get_locale() or "de") if names else "–"

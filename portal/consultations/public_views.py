@@ -27,6 +27,7 @@ def municipality(municipality_id: int) -> str:
         municipality=place,
         page=dates,
         map_url=public.map_url,
+        language_list=public.language_list,
         weeks=public.PAGE_DAYS // 7,
     )
 

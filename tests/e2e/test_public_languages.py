@@ -4,14 +4,17 @@ critical violation on any public page in any language, with a form's error state
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.core.labels import REGISTRY
+from portal.core.time import today_local
 from portal.extensions import db
 from tests import factories
+from tests import factories_consultations as fc
 from tests.e2e.test_accessibility import PHONE, serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -33,9 +36,28 @@ PUBLIC = [
 
 
 @pytest.fixture
-def county(app) -> None:
-    factories.reference_data()
+def county(app) -> list[str]:
+    """The demo county with consultation hours in Gaggenau (one date cancelled, one moved);
+    the public pages to check, the consultation pages included."""
+    refs = factories.reference_data()
+    gaggenau = refs["Gaggenau"]
+    room = fc.place(gaggenau, "Rathaus Gaggenau, Zimmer 12", address="Hauptstraße 71")
+    hall = fc.place(gaggenau, "Rathaus Gaggenau, Sitzungssaal", address="Hauptstraße 71")
+    today = today_local()
+    hours = fc.hours(room, None, today.weekday(), today, languages=("de", "ar", "fa", "uk"))
+    fc.hours(
+        room,
+        None,
+        (today.weekday() + 1) % 7,
+        today,
+        booking="appointment",
+        slot_minutes=20,
+        languages=("tr",),
+    )
+    fc.exception(hours, today + timedelta(days=7), note="Urlaub")
+    fc.exception(hours, today + timedelta(days=14), kind="moved", place_=hall)
     db.session.commit()
+    return [*PUBLIC, "/consultation-hours/", f"/consultation-hours/{gaggenau.id}"]
 
 
 def choose(page: Page, language: str) -> None:
@@ -93,7 +115,7 @@ def test_german_pages_stay_left_to_right(page, county):
 def test_public_pages_have_no_serious_violations_in_every_language(page, county, language):
     choose(page, language)
     failures = {}
-    for path in PUBLIC:
+    for path in county:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", language)
         found = serious_violations(page)
@@ -114,7 +136,7 @@ def test_public_pages_have_no_serious_violations_in_every_language(page, county,
 def test_public_pages_fit_a_phone_in_every_language(page, county, language):
     page.set_viewport_size(PHONE)
     choose(page, language)
-    for path in PUBLIC:
+    for path in county:
         page.goto(path)
         assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
 

@@ -88,7 +88,7 @@ def test_a_municipality_shows_its_next_dates(town, client):
     assert "Rathaus Gaggenau, Zimmer 12" in html and "Hauptstraße 71, 76571 Gaggenau" in html
     assert "09:00–12:00 Uhr" in html and "14:00–16:30 Uhr" in html
     assert "offene Sprechstunde ohne Termin" in html and "mit Termin" in html
-    assert "Deutsch, Arabisch, Farsi (Persisch)" in html
+    assert "Deutsch, Arabisch und Farsi (Persisch)" in html
     assert 'href="tel:07225962-0"' in html
     assert "Aufzug am Seiteneingang" in html
     # the cancelled date says so, the moved one names the other room
@@ -114,13 +114,13 @@ def test_the_page_speaks_the_visitors_language(town, client):
     html = text(client.get(f"/consultation-hours/{town['gaggenau'].id}"))
     assert '<html lang="ar" dir="rtl">' in html
     assert "الاستشارة وأوقات الاستقبال في Gaggenau" in html
-    assert "الألمانية, العربية, الفارسية" in html  # language names in Arabic
+    assert "الألمانية والعربية والفارسية" in html  # language names in Arabic
     assert "استشارة مفتوحة دون موعد" in html
     # the staff's free text is German, and marked so
     assert '<span lang="de">Aufzug am Seiteneingang</span>' in html
     in_lang(client, "uk")
     html = text(client.get(f"/consultation-hours/{town['gaggenau'].id}"))
-    assert "Українська, Турецька" in html and "за записом" in html
+    assert "Українська і Турецька" in html and "за записом" in html
 
 
 def test_dates_are_paged_and_bounded(town, client, count_queries):
