@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from portal.consultations.models import ConsultationHours
 from portal.consultations.queries import upcoming
 from portal.consultations.recurrence import Occurrence
+from portal.core.collation import german
 from portal.core.labels import label
 from portal.core.pagination import MAX_PAGE
 from portal.extensions import db
@@ -74,7 +75,7 @@ def with_hours_stmt(on: date) -> Select[Any]:
         select(Municipality)
         .where(running)
         .options(joinedload(Municipality.office))
-        .order_by(Municipality.name, Municipality.id)
+        .order_by(german(Municipality.name), Municipality.id)
     )
 
 

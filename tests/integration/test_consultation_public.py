@@ -195,3 +195,20 @@ def test_the_poster_in_a_town_without_hours_is_german_only(town, client):
     _reader, content = poster_text(client, town["buehl"].id)
     assert "In den nächsten Monaten sind keine Termine geplant." in content
     assert not re.search(r"[\u0600-\u06ff]", content)
+
+
+def test_the_index_is_paged_in_sql(town, client, count_queries):
+    db.session.expire_all()
+    with count_queries() as few:
+        assert client.get("/consultation-hours/").status_code == 200
+    for n in range(60):
+        town_n = factories.municipality(f"Ort {n:02d}")
+        fc.hours(fc.place(town_n), None, 2, today_local())
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as many:
+        html = text(client.get("/consultation-hours/"))
+    assert many.count == few.count
+    assert html.count('href="/consultation-hours/') - html.count("poster") >= 50
+    assert 'rel="next"' in html
+    assert "Ort 59" in text(client.get("/consultation-hours/?page=2"))
