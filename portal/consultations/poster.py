@@ -30,9 +30,13 @@ def title(municipality: Municipality) -> str:
 
 
 def kind(occurrence: Occurrence) -> str:
+    """Walk-in or by appointment; a cancelled date, or one in another room, says so."""
     if occurrence.cancelled:
         return label("exception_kind", "cancelled")
-    return label("booking", "walk_in" if occurrence.walk_in else "appointment")
+    booking = label("booking", "walk_in" if occurrence.walk_in else "appointment")
+    if occurrence.room_changed:
+        return f"{booking} ({label('exception_kind', 'moved')})"
+    return booking
 
 
 def when(o: Occurrence) -> str:

@@ -169,6 +169,7 @@ def test_the_poster_lists_the_dates_in_german_and_the_offered_languages(town, cl
     assert "Beratung und Sprechstunden in Gaggenau" in content
     tuesday = next_weekday(1, today_local())
     assert f"{tuesday:%d.%m.%Y}" in content and "fällt aus" in content
+    assert "Rathaus Gaggenau, Sitzungssaal" in content and "in einem anderen Raum" in content
     # the languages of the hours that the public pages speak: Arabic, Farsi, Ukrainian, Turkish
     assert "Консультації та години прийому: Gaggenau" in content
     assert "Gaggenau: danışmanlık ve görüşme saatleri" in content
