@@ -160,7 +160,8 @@ def poster_text(client, municipality_id: int) -> tuple[PdfReader, str]:
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
-    return reader, "\n".join(page.extract_text() for page in reader.pages)
+    # one line of text: a table cell or a long line wraps where the extraction puts a newline
+    return reader, " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_the_poster_lists_the_dates_in_german_and_the_offered_languages(town, client):
