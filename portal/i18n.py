@@ -20,6 +20,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -99,6 +100,8 @@ def interface_locale() -> str:
 
 
 def ltr(value: Any) -> Markup:
-    """Phone numbers, addresses, versions: kept left to right inside a right-to-left sentence
-    (``07222 381-0`` would otherwise read ``0-381 07222``)."""
+    """Phone numbers, times, versions: kept left to right inside a right-to-left page
+    (``07222 381-0`` would otherwise read ``0-381 07222``); other pages get the value as it is."""
+    if text_direction(get_locale()) != "rtl":
+        return Markup("{}").format(value)
     return Markup('<bdi dir="ltr">{}</bdi>').format(value)

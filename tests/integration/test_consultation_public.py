@@ -97,6 +97,7 @@ def test_a_municipality_shows_its_next_dates(town, client):
     assert "Rathaus Gaggenau, Sitzungssaal" in html
     # nothing about the staff
     assert "Sabine Keller" not in html
+    assert "<bdi" not in html  # left-to-right pages need no isolation
 
 
 def test_the_map_link_searches_the_address_on_openstreetmap(town, client):
@@ -118,6 +119,9 @@ def test_the_page_speaks_the_visitors_language(town, client):
     assert "استشارة مفتوحة دون موعد" in html
     # the staff's free text is German, and marked so
     assert '<span lang="de">Aufzug am Seiteneingang</span>' in html
+    # phone numbers and times stay left to right inside the right-to-left page
+    assert '<bdi dir="ltr">07225 962-0</bdi>' in html
+    assert '<bdi dir="ltr">09:00–12:00</bdi>' in html
     in_lang(client, "uk")
     html = text(client.get(f"/consultation-hours/{town['gaggenau'].id}"))
     assert "Українська і Турецька" in html and "за записом" in html
