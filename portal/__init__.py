@@ -147,6 +147,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.two_factor_views import bp as two_factor_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
+    from portal.consultations.public_views import bp as consultation_hours_bp
+    from portal.consultations.views import bp as consultations_bp
     from portal.conversations.views import bp as conversations_bp
     from portal.core.views import bp as core_bp
     from portal.legal.views import bp as legal_bp
@@ -170,6 +172,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(oversight_bp, url_prefix="/oversight")
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(board_bp, url_prefix="/board")
+    app.register_blueprint(consultations_bp, url_prefix="/consultations")
+    app.register_blueprint(consultation_hours_bp, url_prefix="/consultation-hours")
     app.register_blueprint(privacy_bp)
     app.register_blueprint(conversations_bp, url_prefix="/tasks")
     app.register_blueprint(notifications_bp)
@@ -178,21 +182,28 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.core import formatting
+    from portal.i18n import is_public_page, ltr, text_direction
     from portal.navigation import navigation_for
 
     formatting.register(app)
+    app.jinja_env.filters["text_direction"] = text_direction
+    app.jinja_env.filters["ltr"] = ltr
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         from portal.core.error_pages import in_error_page
 
         error_page = in_error_page()
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        public = is_public_page()
         return {
             "current_user": current_user,  # a proxy: the user is loaded only when used
             "error_page": error_page,
             "navigation": [] if error_page else navigation_for(current_user),
-            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-            "ui_languages": app.config["LANGUAGES"],
+            "current_locale": locale,
+            "text_direction": text_direction(locale),
+            "public_page": public,
+            "ui_languages": app.config["PUBLIC_LANGUAGES" if public else "LANGUAGES"],
         }
 
 

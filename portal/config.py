@@ -130,6 +130,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": ("de", "en"),  # their names: the registry's "ui_language"
+        # The pages anyone reaches without logging in (portal.i18n.public_page) also speak the
+        # languages of the people the county's integration management serves; their names:
+        # the registry's "public_language". The first two must be LANGUAGES.
+        "PUBLIC_LANGUAGES": ("de", "en", "ar", "fa", "uk", "tr"),
         # Domain settings
         "COUNTY_REFERENCE_PREFIX": env.get("COUNTY_REFERENCE_PREFIX", "RA"),
         "CONDUCT_CERTIFICATE_VALID_YEARS": int(env.get("CONDUCT_CERTIFICATE_VALID_YEARS", "5")),

@@ -1,4 +1,14 @@
-"""Locale selection: the user's setting, then the session's choice, then German.
+"""Locale selection and the public pages' languages.
+
+The signed-in interface speaks LANGUAGES (German, English). The pages anyone reaches without
+logging in — PUBLIC_PAGES, plus every error page — also speak
+PUBLIC_LANGUAGES (Arabic, Farsi, Ukrainian, Turkish), the languages of the people the
+integration management serves.
+
+On a public page the visitor's choice (kept in the session) comes first, then the user's
+setting, then German. On every other page the user's setting comes first, then the session's
+choice if the interface speaks it, then German: a visitor who chose Arabic sees a page that
+needs a log-in in German.
 
 An error page asks no database: it uses the session's choice (or German), unless the request
 had already chosen its language before the error.
@@ -8,25 +18,66 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, session
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, Domain, _get_current_context, get_locale
 from flask_login import current_user
+from markupsafe import Markup
+
+#: The pages anyone reaches without logging in (with the e-mailed links that lead to them):
+#: they speak PUBLIC_LANGUAGES. The pages after a log-in, the staff's invitation and the second
+#: factor speak LANGUAGES. tests/integration/test_public_languages.py visits every one of them.
+PUBLIC_PAGES = frozenset(
+    {
+        "core.index",
+        "core.privacy",
+        "legal.imprint",
+        "legal.accessibility",
+        "legal.easy_read",
+        "auth.login",
+        "auth.signup",
+        "auth.check_mail",
+        "auth.verify_email",
+        "auth.resend_verification",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "auth.set_language",
+        "volunteers.signup",
+        "consultation_hours.index",
+        "consultation_hours.municipality",
+        "consultation_hours.poster_pdf",
+    }
+)
+
+
+def is_public_page() -> bool:
+    """Whether the current page is public: one of PUBLIC_PAGES, or an error page."""
+    from portal.core.error_pages import in_error_page
+
+    if not has_request_context():
+        return False
+    return in_error_page() or request.endpoint in PUBLIC_PAGES
+
+
+def languages_here() -> tuple[str, ...]:
+    """The languages the current page can be read in."""
+    key = "PUBLIC_LANGUAGES" if is_public_page() else "LANGUAGES"
+    return tuple(current_app.config[key])
 
 
 def select_locale() -> str:
     from portal.core.error_pages import in_error_page
 
-    languages = current_app.config["LANGUAGES"]
     if has_request_context():
-        if (
-            not in_error_page()
-            and current_user.is_authenticated
-            and current_user.locale in languages
-        ):
-            return str(current_user.locale)
+        languages = languages_here()
         chosen = session.get("lang")
-        if chosen in languages:
-            return str(chosen)
+        user_locale = (
+            current_user.locale if not in_error_page() and current_user.is_authenticated else None
+        )
+        order = (chosen, user_locale) if is_public_page() else (user_locale, chosen)
+        for candidate in order:
+            if candidate in languages:
+                return str(candidate)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
@@ -52,3 +103,29 @@ class RequestDomain(Domain):
 def install_request_domain(app: Flask, babel: Babel) -> None:
     """Use `RequestDomain` for the default domain (after `babel.init_app`)."""
     babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
+
+
+def text_direction(locale: Any) -> str:
+    """``rtl`` for a script written right to left (Arabic, Farsi), else ``ltr``."""
+    try:
+        order = Locale.parse(str(locale)).character_order
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def interface_locale() -> str:
+    """The request's language if the signed-in interface and the e-mails speak it, else German:
+    what a new account and the mails sent from a public page are set to."""
+    chosen = select_locale()
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def ltr(value: Any) -> Markup:
+    """Phone numbers, times, versions: kept left to right inside a right-to-left page
+    (``07222 381-0`` would otherwise read ``0-381 07222``); other pages get the value as it is."""
+    if text_direction(get_locale()) != "rtl":
+        return Markup("{}").format(value)
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)

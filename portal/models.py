@@ -10,6 +10,17 @@ from portal.auth.security_models import (
     TrustedDevice,
     TwoFactorPolicy,
 )
+from portal.consultations.models import (
+    Appointment,
+    ConsultationException,
+    ConsultationHours,
+    ConsultationLanguage,
+    ConsultationPlace,
+    HomeVisit,
+    HomeVisitTopic,
+    ManagerCalendarToken,
+    WalkInCount,
+)
 from portal.conversations.models import ConversationMessage, ConversationRead
 from portal.municipalities.models import Municipality, Office
 from portal.needs.models import Assignment, Need, Report
@@ -24,16 +35,24 @@ from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 __all__ = [
     "Announcement",
     "AnnouncementRecipient",
+    "Appointment",
     "Assignment",
     "AuditEvent",
     "Client",
     "ConductCertificateCheck",
+    "ConsultationException",
+    "ConsultationHours",
+    "ConsultationLanguage",
+    "ConsultationPlace",
     "ConversationMessage",
     "ConversationRead",
     "DigestItem",
     "Goal",
+    "HomeVisit",
+    "HomeVisitTopic",
     "IntegrationPlan",
     "LoginSession",
+    "ManagerCalendarToken",
     "Membership",
     "Municipality",
     "Need",
@@ -50,4 +69,5 @@ __all__ = [
     "TwoFactorPolicy",
     "User",
     "VolunteerProfile",
+    "WalkInCount",
 ]

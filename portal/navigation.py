@@ -54,6 +54,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Zahlen je Gemeinde"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
             NavItem(_l("Rundschreiben schreiben"), "announcements.new"),
+            NavItem(_l("Sprechstunden"), "consultations.index"),
         ),
     ),
     NavSection(
@@ -64,6 +65,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Bedarfe"), "needs.index", badge="unread_messages"),
             NavItem(_l("Berichte"), "needs.reports"),
             NavItem(_l("Rundschreiben schreiben"), "announcements.new"),
+            NavItem(_l("Sprechstunden"), "consultations.index"),
         ),
     ),
     NavSection(

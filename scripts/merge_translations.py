@@ -9,6 +9,13 @@
    no fragment has is kept.
 4. Report how many msgids remain untranslated (exit status 0 either way; ``--strict`` makes it
    1 when any remain) and where two fragments translate one msgid differently.
+5. Update every other catalog (``translations/<lang>/``: the public pages' languages Arabic,
+   Farsi, Ukrainian, Turkish) from the template the same way: new msgids are added empty,
+   vanished ones dropped, translations and translators' comments kept. These catalogs are their
+   own source (translators edit them directly); they translate the public pages only, and
+   ``tests/integration/test_public_languages.py`` names every string a public page shows that
+   they lack. Each translation carries the translator comment ``# review: ...`` until a native
+   speaker has checked it (REVIEW_NOTE; remove the line when done).
 
 ``--extract-only`` stops after step 1 (``make extract-messages``); ``make update-translations``
 runs all steps. English for msgids no domain fragment covers goes into
@@ -33,6 +40,8 @@ TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
 FRAGMENTS = TRANSLATIONS / "fragments"
 LOCALE = "en"
+#: The translator comment on every translation not yet checked by a native speaker.
+REVIEW_NOTE = "review: hand-written, needs a native speaker's check"
 
 
 def extract() -> Catalog:
@@ -117,6 +126,28 @@ def merge(template: Catalog) -> tuple[Catalog, list[str], list[str]]:
     return catalog, untranslated, conflicts
 
 
+def other_locales() -> list[str]:
+    return sorted(
+        path.name
+        for path in TRANSLATIONS.iterdir()
+        if path.is_dir()
+        and path.name not in {LOCALE, FRAGMENTS.name}
+        and (path / "LC_MESSAGES" / "messages.po").exists()
+    )
+
+
+def update_other(locale: str, template: Catalog) -> tuple[int, int]:
+    """Bring one public-page catalog in line with the template: (translated, awaiting review)."""
+    po_path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    catalog.update(template, no_fuzzy_matching=True)
+    with po_path.open("wb") as f:
+        write_po(f, catalog, ignore_obsolete=True, width=100)
+    done = [m for m in catalog if m.id and not _is_empty(m.string)]
+    return len(done), sum(1 for m in done if REVIEW_NOTE in m.user_comments)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="fail if msgids stay untranslated")
@@ -136,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"conflict: {note}", file=sys.stderr)
     done = total - len(untranslated)
     print(f"{total} msgids, {done} translated, {len(untranslated)} untranslated")
+    for locale in other_locales():
+        translated, to_review = update_other(locale, template)
+        print(f"{locale}: {translated} translated (public pages), {to_review} awaiting review")
     if args.list:
         for msgid in untranslated:
             print(f"  {msgid}")

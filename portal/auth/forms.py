@@ -105,7 +105,7 @@ class ChangePasswordForm(PortalForm):
 
 
 class LanguageForm(PortalForm):
-    language = SelectField(_l("Sprache"), choices=labels.choices("ui_language"))
+    language = SelectField(_l("Sprache"), choices=labels.choices("public_language"))
 
 
 def code_field() -> StringField:

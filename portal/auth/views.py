@@ -32,7 +32,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
 from portal.core.http import safe_next_url
 from portal.extensions import limiter
-from portal.i18n import select_locale
+from portal.i18n import interface_locale
 
 bp = Blueprint("auth", __name__)
 
@@ -228,10 +228,10 @@ def set_language() -> Response:
     form = LanguageForm()
     if form.validate_on_submit():
         session["lang"] = form.language.data
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and form.language.data in current_app.config["LANGUAGES"]:
             services.set_locale(current_user, form.language.data)
     return redirect(safe_next_url(request.form.get("next")) or url_for("core.index"))
 
 
 def _locale() -> str:
-    return select_locale()
+    return interface_locale()

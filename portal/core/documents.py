@@ -47,6 +47,7 @@ from portal.core.tagged_pdf import LINE, Elem, TaggedPdf
 class Heading:
     text: str
     level: int = 1  # 1 → H1, 2 → H2, 3 → H3
+    lang: str = ""  # a part in another language than the document's (see `render`)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Paragraph:
     text: str
     small: bool = False
     bold: bool = False
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Table:
 @dataclass(frozen=True)
 class BulletList:
     items: Sequence[str]
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,15 +173,17 @@ def _key_values(pdf: TaggedPdf, block: KeyValues) -> None:
 
 def _bullets(pdf: TaggedPdf, block: BulletList) -> None:
     pdf.font()
-    items = pdf.tree.open("/L", pdf.tree.document)
+    items = pdf.mark_lang(pdf.tree.open("/L", pdf.tree.document))
+    rtl = pdf.align == "R"  # the bullet stands at the start of the line: right, right to left
     for value in block.items:
         pdf.ensure(LINE)
         item = pdf.tree.open("/LI", items)
         label = pdf.tree.open("/Lbl", item)
         top = pdf.get_y()
+        pdf.set_x(pdf.l_margin + pdf.epw - 6 if rtl else pdf.l_margin)
         with pdf.marked(label):
-            pdf.cell(6, LINE, pdf.text_of("•"))
-        pdf.set_xy(pdf.l_margin + 6, top)
+            pdf.cell(6, LINE, pdf.text_of("•"), align="C")
+        pdf.set_xy(pdf.l_margin if rtl else pdf.l_margin + 6, top)
         pdf.text_block(item, "/LBody", value, width=pdf.epw - 6)
     pdf.ln(2)
 
@@ -221,12 +226,16 @@ def current_lang() -> str:
 
 def render(title: str, lang: str, blocks: Sequence[Block], *, issuer: bool = True) -> bytes:
     """The tagged PDF of ``blocks``; ``lang`` is "de" or "en" (the reader's language), ``title``
-    the document title viewers show. ``issuer=False`` leaves out the issuing office."""
+    the document title viewers show. ``issuer=False`` leaves out the issuing office. A heading,
+    paragraph or list with a ``lang`` of its own is a part in that language (``/Lang`` on its
+    elements); Arabic and Farsi parts are shaped and set right to left."""
     pdf = TaggedPdf(title, lang)
     if issuer:
         pdf.font(8.5)
         pdf.text_block(pdf.tree.document, "/P", "\n".join(issuer_lines()))
         pdf.ln(4)
     for block in blocks:
-        RENDERERS[type(block)](pdf, block)
+        text = " ".join(getattr(block, "items", ())) or getattr(block, "text", "")
+        with pdf.language(getattr(block, "lang", ""), text):
+            RENDERERS[type(block)](pdf, block)
     return bytes(pdf.output())

@@ -152,6 +152,33 @@ def format_schedule(need: Any) -> str:
     return _once(need)
 
 
+def format_span(start: time, end: time | None = None) -> str:
+    """A local time range: ``09:00–12:00 Uhr`` / ``09:00–12:00``."""
+    return _time_span(start, end)
+
+
+def format_consultation(hours: Any) -> str:
+    """The rule of consultation hours as one sentence: ``jeden Montag, 09:00–12:00 Uhr, ab
+    02.03.2026`` or ``jeden zweiten Montag, …`` (every other week)."""
+    day = label("weekday", hours.weekday)
+    if hours.recurrence == "biweekly":
+        parts = [_("jeden zweiten %(weekday)s", weekday=day)]
+    else:
+        parts = [_("jeden %(weekday)s", weekday=day)]
+    parts.append(_time_span(hours.starts_at, hours.ends_at))
+    if hours.valid_until is not None:
+        parts.append(
+            _(
+                "vom %(first)s bis %(last)s",
+                first=format_day(hours.valid_from),
+                last=format_day(hours.valid_until),
+            )
+        )
+    else:
+        parts.append(_("ab %(first)s", first=format_day(hours.valid_from)))
+    return ", ".join(parts)
+
+
 def reference(value: Any) -> Markup:
     """``{{ client.reference|reference }}``: a reference such as RA-2026-0001 that never breaks
     across lines (``.ref`` in portal.css)."""
@@ -165,6 +192,8 @@ FILTERS: dict[str, Any] = {
     "hours": format_hours,
     "hours_number": hours_number,
     "schedule": format_schedule,
+    "span": format_span,
+    "consultation": format_consultation,
     "reference": reference,
 }
 

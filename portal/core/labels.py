@@ -35,6 +35,12 @@ LANGUAGES = {
     "ru": _l("Russisch"),
     "en": _l("Englisch"),
     "fr": _l("Französisch"),
+    "es": _l("Spanisch"),
+    "zh": _l("Chinesisch"),
+    "sq": _l("Albanisch"),
+    "hr": _l("Kroatisch"),
+    "ro": _l("Rumänisch"),
+    "cs": _l("Tschechisch"),
 }
 
 REGISTRY: dict[str, dict[Any, Any]] = {
@@ -212,10 +218,53 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "daily": _l("einmal täglich als Zusammenfassung"),
         "never": _l("keine E-Mail"),
     },
+    # consultation hours: where they are held, how often, walk-in or by appointment
+    "place_kind": {
+        "office": _l("Außenstelle"),
+        "town_hall": _l("Rathaus"),
+    },
+    "recurrence": {
+        "weekly": _l("wöchentlich"),
+        "biweekly": _l("alle zwei Wochen"),
+    },
+    "booking": {
+        "walk_in": _l("offene Sprechstunde ohne Termin"),
+        "appointment": _l("mit Termin"),
+    },
+    "exception_kind": {
+        "cancelled": _l("fällt aus"),
+        "moved": _l("in einem anderen Raum"),
+    },
+    "appointment_status": {
+        "booked": _l("gebucht"),
+        "cancelled": _l("abgesagt"),
+    },
+    # what a visitor of a consultation hour or a home visit was about
+    "consultation_topic": {
+        "work": _l("Arbeit"),
+        "housing": _l("Wohnen"),
+        "residence": _l("Aufenthaltsstatus"),
+        "language_course": _l("Sprachkurs"),
+        "other": _l("Sonstiges"),
+    },
+    "visit_place": {
+        "home": _l("Wohnung"),
+        "shared_accommodation": _l("Gemeinschaftsunterkunft"),
+        "other": _l("anderer Ort"),
+    },
     # the languages of the user interface, each in its own name (never translated)
     "ui_language": {
         "de": "Deutsch",
         "en": "English",
+    },
+    # the languages of the public pages (no log-in needed), each in its own name
+    "public_language": {
+        "de": "Deutsch",
+        "en": "English",
+        "ar": "العربية",
+        "fa": "فارسی",
+        "uk": "Українська",
+        "tr": "Türkçe",
     },
 }
 

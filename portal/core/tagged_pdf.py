@@ -19,22 +19,27 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from fpdf.prefs import ViewerPreferences
 from fpdf.structure_tree import StructElem, StructTreeRoot, StructureTreeBuilder
+from fpdf.syntax import PDFString
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PLAIN_PUNCTUATION = str.maketrans({"–": "-", "„": '"', "“": '"', "’": "'", "·": "-", "•": "-"})
 MARGIN = 20.0
 LINE = 6.0
+#: OpenType script and language tags of the right-to-left languages a document may contain
+RTL_SHAPING = {"ar": ("arab", "ara"), "fa": ("arab", "fas")}
 
 
 # --- the structure tree --------------------------------------------------------------------
 
 
 class Elem(StructElem):
-    """A structure element that may carry attributes (``/A``), e.g. a header cell's scope."""
+    """A structure element that may carry attributes (``/A``), e.g. a header cell's scope, and
+    a language of its own (``/Lang``) when it is not in the document's language."""
 
     def __init__(self, struct_type: str, parent: Any, page_number: int | None = None) -> None:
         super().__init__(struct_type=struct_type, parent=parent, kids=[], page_number=page_number)
         self.a: str | None = None
+        self.lang: PDFString | None = None
 
 
 class StructureTree(StructureTreeBuilder):
@@ -138,6 +143,10 @@ class TaggedPdf(FPDF):
         self.set_creator(current_app.config["OPERATOR_NAME"])
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.set_xmp_metadata(_xmp(title, lang))
+        self.doc_lang = lang
+        #: the language of the part being written, when it is not the document's
+        self.part_lang: str | None = None
+        self.align = "L"
         self.alias_nb_pages()
         self.add_page()
 
@@ -173,11 +182,45 @@ class TaggedPdf(FPDF):
             self.line(x1, y, x2, y)
 
     def footer(self) -> None:
+        # fpdf2 fills in the page count ({nb}) only in text it has not shaped
+        shaping, self.text_shaping = self.text_shaping, None
         with self.artifact():
             self.set_y(-14)
             self.font(8)
             page = _("Seite %(page)s von %(pages)s", page=self.page_no(), pages="{nb}")
             self.cell(0, 5, self.text_of(f"{self.doc_title} · {page}"), align="L")
+        self.text_shaping = shaping
+
+    @contextmanager
+    def language(self, lang: str, text: str = "") -> Iterator[None]:
+        """Write a part in ``lang``: its elements carry ``/Lang``; Arabic and Farsi are shaped
+        (HarfBuzz, letters joined) and set right to left, right-aligned. A ``text`` without a
+        right-to-left letter (a phone number) stays left to right, right-aligned: in a
+        right-to-left line ``07222 381-0`` would read ``381-0 07222``."""
+        if not lang or lang == self.doc_lang:
+            yield
+            return
+        shaping = RTL_SHAPING.get(lang)
+        if shaping is not None and self.family == "DejaVu":
+            script, language = shaping
+            rtl = any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+            self.set_text_shaping(
+                True, direction="rtl" if rtl else "ltr", script=script, language=language
+            )
+            self.align = "R"
+        self.part_lang = lang
+        try:
+            yield
+        finally:
+            self.part_lang = None
+            self.align = "L"
+            self.set_text_shaping(False)
+
+    def mark_lang(self, elem: Elem) -> Elem:
+        """Give ``elem`` the language of the part being written."""
+        if self.part_lang:
+            elem.lang = PDFString(self.part_lang)
+        return elem
 
     # layout
 
@@ -198,9 +241,10 @@ class TaggedPdf(FPDF):
         return list(cast(list[str], result)) or [""]
 
     def put_lines(self, lines: list[str], width: float) -> None:
-        """Lines from ``lines()``, left-aligned one below the other from the current position."""
+        """Lines from ``lines()``, one below the other from the current position, aligned at the
+        start of the line (left; right in a right-to-left part)."""
         for line in lines:
-            self.cell(width, LINE, line, align="L", new_x="LEFT", new_y="NEXT")
+            self.cell(width, LINE, line, align=self.align, new_x="LEFT", new_y="NEXT")
 
     def text_block(self, parent: Elem, tag: str, value: str, width: float = 0) -> None:
         """One paragraph-like element; continues as a second element on the next page."""
@@ -211,7 +255,7 @@ class TaggedPdf(FPDF):
             if self.room < LINE:
                 self.add_page()
                 continue
-            elem = self.tree.open(tag, parent)
+            elem = self.mark_lang(self.tree.open(tag, parent))
             with self.marked(elem):
                 self.put_lines(pending[:fitting], width)
             self.set_x(self.l_margin)

@@ -8,7 +8,6 @@ from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +15,7 @@ from portal.auth.models import Role
 from portal.core.forms import ActionForm, form_status, submit
 from portal.core.http import safe_next_url
 from portal.extensions import limiter
+from portal.i18n import interface_locale
 from portal.legal import feedback, notice, records
 from portal.legal.forms import FeedbackForm
 from portal.security import roles_required
@@ -45,7 +45,7 @@ def accessibility() -> ResponseReturnValue:
                 message=form.message.data,
                 page=form.page.data or "",
             ),
-            str(get_locale() or "de"),
+            interface_locale(),
         ),
         done=_("Danke! Ihre Nachricht ist eingegangen; wir antworten Ihnen per E-Mail."),
         target=url_for("legal.accessibility"),

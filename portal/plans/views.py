@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
+from portal.consultations.queries import visits_of
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, PortalForm, attach_error, submit
 from portal.core.http import safe_next_url
@@ -150,6 +151,7 @@ def client_detail(client_id: int) -> str:
         plan=services.load_plan(client),
         close_form=CloseClientForm(closed_on=today_local()),
         progress=services.goal_progress,
+        visits=visits_of(client.id),
     )
 
 

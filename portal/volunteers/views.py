@@ -14,7 +14,7 @@ from portal.core.collation import german
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
 from portal.extensions import db, limiter
-from portal.i18n import select_locale
+from portal.i18n import interface_locale
 from portal.municipalities.models import Municipality
 from portal.security import roles_required
 from portal.volunteers import profiles, queries
@@ -55,7 +55,7 @@ def signup() -> str | Response | tuple[str, int]:
                 form.profile_data(),
                 consent=form.consent.data,
                 pledge=form.pledge.data,
-                locale=select_locale(),
+                locale=interface_locale(),
             )
         except DomainError as exc:
             attach_error(form, exc)

@@ -47,6 +47,7 @@ NOT_PAGES = {
     "oversight.export_needs",
     "two_factor.challenge",
     "auth.session_ping",
+    "consultation_hours.poster_pdf",
 }
 #: Pages that end the sign-in or spend a one-time token: opened last or not at all.
 LAST = ("auth.verify_email", "auth.reset_password", "auth.accept_invitation")

@@ -98,6 +98,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "auth.accept_invitation": everyone(),
     "auth.set_language": everyone(),
     "volunteers.signup": everyone(),
+    "consultation_hours.index": everyone(),  # consultation hours, no log-in
+    "consultation_hours.municipality": everyone(),
+    "consultation_hours.poster_pdf": everyone(),
     "board.calendar_feed": everyone(),  # the secret address is the credential
     "two_factor.challenge": everyone(),  # without a pending log-in: back to the log-in page
     "privacy.confirm_erasure": everyone(),  # the e-mailed link and the account's password

@@ -11,12 +11,14 @@ from html.parser import HTMLParser
 import pytest
 from flask import url_for
 
+from portal.core.labels import REGISTRY
 from portal.extensions import db
 from tests import factories_board, factories_plans
 from tests.integration.test_ui_english import county  # noqa: F401 - the shared fixture
 
-#: Names of languages in their own language, and the script each language is written in.
-OWN_NAMES = {"de": {"Deutsch"}, "en": {"English"}}
+#: Names of languages in their own language (the language switch), and the script each
+#: language is written in.
+OWN_NAMES = {code: {name} for code, name in REGISTRY["public_language"].items()}
 SCRIPTS = {
     "ar": "ARABIC",
     "fa": "ARABIC",

@@ -5,6 +5,7 @@ the application does not know, and the look-up by e-mail address uses the unique
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ from portal.volunteers.models import (
 )
 from tests import factories
 from tests import factories_board as fb
+from tests import factories_consultations as fc
 from tests import factories_plans as fp
 
 # --- the drift check ---------------------------------------------------------------------------
@@ -185,6 +187,14 @@ def one_of_everything(app) -> dict[str, Any]:
     record_event(world["profile"], VolunteerEventKind.SUBMITTED, world["volunteer"])
     person = fp.client(world["gaggenau"], manager_=world["manager"])
     fp.step(fp.goal(person), text="Termin beim Jobcenter vereinbaren")
+    room = fc.place(world["gaggenau"])
+    hours = fc.hours(
+        room, world["manager"], 1, date(2026, 9, 1), booking="appointment", slot_minutes=30
+    )
+    fc.exception(hours, date(2026, 9, 8))
+    fc.appointment(hours, date(2026, 9, 15), time(9, 0), time(9, 30), person)
+    fc.walk_in(hours, date(2026, 9, 1))
+    fc.home_visit(person, world["manager"], date(2026, 9, 2))
     queue_email("lena@example.org", "verify_email", user=world["volunteer"], link="x")
     db.session.add(TwoFactorPolicy(role="manager", required=True))
     db.session.commit()

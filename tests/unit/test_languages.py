@@ -14,4 +14,5 @@ def test_one_language_list_serves_every_domain():
 def test_codes_are_iso_639_as_the_issue_lists_them():
     assert set(LANGUAGES) == {
         "de", "ar", "prs", "fa", "kmr", "ps", "ti", "so", "tr", "uk", "ru", "en", "fr",
+        "es", "zh", "sq", "hr", "ro", "cs",
     }  # fmt: skip

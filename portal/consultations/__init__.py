@@ -1,0 +1,1 @@
+"""Consultation hours, appointments, walk-in counts and home visits."""
