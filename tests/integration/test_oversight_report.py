@@ -27,7 +27,7 @@ from portal.oversight.suppression import THRESHOLD
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
-from tests.unit.test_oversight_suppression import _values_per_cell
+from tests.unit.test_oversight_linked_suppression import solutions
 
 Q1 = date(2026, 2, 10)
 Q2 = date(2026, 4, 5)
@@ -106,7 +106,7 @@ def county(app):
 
 
 RAW = {
-    "overview": [[5, 2, 3], [9, 6, 6], [14, 8, 9]],
+    "overview": [[5, 2, 3, 11, 14], [9, 6, 6, 8, 12], [14, 8, 9, 19, 26]],
     "goals": [[5, 6, 0, 0, 0, 0, 11], [6, 2, 0, 0, 0, 0, 8], [11, 8, 0, 0, 0, 0, 19]],
     "hours": [[8, 0, 6, 0, 0, 0, 14], [10, 0, 2, 0, 0, 0, 12], [18, 0, 8, 0, 0, 0, 26]],
 }
@@ -141,13 +141,19 @@ def test_report_equals_the_hand_count_and_hides_small_cells(county, client, auth
                 assert ((r, c) in table.hidden) >= (value < THRESHOLD), (key, r, c)
     overview = tables["overview"].published()
     assert overview == [
-        ["Bühl", "5", "< 5", "< 5"],
-        ["Gaggenau", "9", "•", "•"],
-        ["Gesamt", "14", "8", "9"],
+        ["Bühl", "5", "< 5", "< 5", "11", "14"],
+        ["Gaggenau", "9", "•", "•", "8", "12"],
+        ["Gesamt", "14", "8", "9", "19", "26"],
     ]
-    goals = tables["goals"]
-    for cell, values in _values_per_cell(goals.values, goals.hidden, True).items():
-        assert len(values) >= 2, cell
+    # the overview's goals and hours are the other tables' row totals: hidden alike, and an
+    # attacker solving all three tables together finds two values for every hidden cell
+    ordered = [tables[k] for k in ("overview", "goals", "hours")]
+    links = [((0, r, c), (t, r, 6)) for t, c in ((1, 3), (2, 4)) for r in range(3)]
+    for (a, ra, ca), (b, rb, cb) in links:
+        assert ordered[a].cell(ra, ca) == ordered[b].cell(rb, cb)
+    grids = [(t.values, t.row_totals) for t in ordered]
+    found = solutions(grids, links, [t.hidden for t in ordered])
+    assert found and all(len(values) >= 2 for values in found.values()), found
 
 
 def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
@@ -157,9 +163,9 @@ def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
     shown = _page_tables(page.get_data(as_text=True))
     assert set(shown) == {"overview", "goals", "hours"}
     assert shown["overview"][1:] == [
-        ["Bühl", "5", "< 5", "< 5"],
-        ["Gaggenau", "9", "•", "•"],
-        ["Gesamt", "14", "8", "9"],
+        ["Bühl", "5", "< 5", "< 5", "11", "14"],
+        ["Gaggenau", "9", "•", "•", "8", "12"],
+        ["Gesamt", "14", "8", "9", "19", "26"],
     ]
 
     csv_file = client.get("/oversight/report.csv", query_string=PERIOD)
