@@ -65,6 +65,22 @@ class Table:
         ]
 
 
+def legend() -> str:
+    return _(
+        "Datenschutz: Werte unter 5 erscheinen als „< 5“. Damit sie sich nicht aus den Summen "
+        "zurückrechnen lassen, sind weitere Werte mit „•“ verborgen."
+    )
+
+
+def notes() -> str:
+    return _(
+        "Erreichte Personen: Klientinnen und Klienten mit einem abgeschlossenen Bedarf oder "
+        "einem erledigten Schritt im Zeitraum. Aktive Ehrenamtliche: mit mindestens einem "
+        "Bericht im Zeitraum, nach Wohngemeinde. Stunden: gerundet je Zelle, Summen aus den "
+        "gerundeten Werten."
+    )
+
+
 def _bounds(period: Period) -> tuple[datetime, datetime]:
     """The period as naive UTC instants [start, end) of Berlin days."""
     start = local_to_utc(datetime.combine(period.first, time()))

@@ -16,6 +16,7 @@ from portal.oversight import charts, figures, lists, outcomes
 from portal.oversight import report as pakt
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
+from portal.oversight.report_pdf import render_report
 from portal.plans.clients import manageable_municipalities
 from portal.security import is_admin, municipality_ids, require, roles_required
 from portal.volunteers import queries as volunteer_queries
@@ -44,8 +45,12 @@ def download(sheets: list[Sheet], fmt: str, name: str, what: str, **details: Any
     """An audited file download of ``sheets``."""
     record_export(current_user, what, fmt, **details)
     data, mimetype = render(sheets, fmt)
+    return attachment(data, mimetype, f"{name}.{fmt}")
+
+
+def attachment(data: bytes, mimetype: str, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -67,18 +72,29 @@ def report_sheets(tables: list[pakt.Table]) -> list[Sheet]:
 def report() -> tuple[str, int]:
     form, period, valid = _period()
     tables = pakt.build(period, scope_ids(current_user))
-    page = render_template("oversight/report.html", form=form, period=period, tables=tables)
+    page = render_template(
+        "oversight/report.html",
+        form=form,
+        period=period,
+        tables=tables,
+        legend=pakt.legend(),
+        notes=pakt.notes(),
+    )
     return page, 200 if valid else 400
 
 
-@bp.get("/report.<any(csv, xlsx):fmt>")
+@bp.get("/report.<any(csv, xlsx, pdf):fmt>")
 @roles_required(*STAFF)
 def report_file(fmt: str) -> Response:
     _form, period, valid = _period()
     if not valid:
         abort(400)
-    sheets = report_sheets(pakt.build(period, scope_ids(current_user)))
-    return download(sheets, fmt, f"pakt-{period.slug}", "pakt_report", period=period.slug)
+    tables = pakt.build(period, scope_ids(current_user))
+    name = f"pakt-{period.slug}"
+    if fmt == "pdf":
+        record_export(current_user, "pakt_report", fmt, period=period.slug)
+        return attachment(render_report(period, tables), "application/pdf", f"{name}.pdf")
+    return download(report_sheets(tables), fmt, name, "pakt_report", period=period.slug)
 
 
 def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
@@ -27,6 +28,7 @@ from portal.oversight.suppression import THRESHOLD
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
+from tests.integration.test_documents import check_tagged, structure
 from tests.unit.test_oversight_linked_suppression import solutions
 
 Q1 = date(2026, 2, 10)
@@ -203,3 +205,40 @@ def test_a_manager_sees_only_their_municipality_and_bad_periods_are_refused(coun
     assert (
         client.get("/oversight/report.csv", query_string={**PERIOD, "year": "x"}).status_code == 400
     )
+
+
+def _pdf_lines(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [
+        " ".join(line.split())
+        for page in reader.pages
+        for line in page.extract_text().splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_pdf_prints_the_same_cells_as_the_page_and_the_xlsx(county, client, auth):
+    auth.login("k@example.org")
+    shown = _page_tables(client.get("/oversight/report", query_string=PERIOD).get_data(True))
+    pdf = client.get("/oversight/report.pdf", query_string=PERIOD)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert 'filename="pakt-2026-quarter-1.pdf"' in pdf.headers["Content-Disposition"]
+    reader = check_tagged(pdf.data, "de", "Bericht Pakt für Integration · 1. Quartal 2026")
+    lines = _pdf_lines(pdf.data)
+    book = load_workbook(io.BytesIO(client.get("/oversight/report.xlsx", query_string=PERIOD).data))
+    position = 0
+    for sheet, key in zip(book.worksheets, ("overview", "goals", "hours"), strict=True):
+        cells = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+        assert cells == shown[key]
+        # every body row is one line of the PDF, cell after cell, in the page's order
+        for row in shown[key][1:]:
+            position = lines.index(" ".join(row), position) + 1
+    headers = [th for _d, kind, th in structure(reader) if kind == "TH"]
+    assert len(headers) == sum(len(shown[k][0]) for k in shown)
+    assert "Datenschutz: Werte unter 5" in " ".join(lines)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+    ).all()
+    assert sorted(e.details["format"] for e in events) == ["pdf", "xlsx"]
