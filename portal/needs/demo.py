@@ -427,6 +427,8 @@ def _need_history(rng: random.Random) -> dict[str, int]:
             status = "filled" if roll < 0.4 else "open"
         if status == "filled":
             wanted = capacity
+        elif status == "open":
+            wanted = rng.randint(0, capacity - 1)  # still short of volunteers
         claimed = min(published + timedelta(days=rng.randint(0, 6), hours=3), now)
         pool = volunteers.get(place.office_id, [])
         chosen = (

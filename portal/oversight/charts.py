@@ -207,6 +207,7 @@ def dashboard_charts(figures: Any) -> list[BarChart | LineChart]:
         bar_chart(
             "unfilled-places",
             _("Unbesetzte Bedarfe nach Gemeinde (hier fehlen Ehrenamtliche)"),
-            figures.unfilled_by_municipality,
+            # only where volunteers are missing (the county has 23 municipalities)
+            [(name, n) for name, n in figures.unfilled_by_municipality if n],
         ),
     ]
