@@ -24,15 +24,17 @@ from portal.volunteers.coordination import queue_filters
 
 bp = Blueprint("oversight", __name__)
 
-STAFF = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+STAFF = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN, Role.OFFICE_LEAD)
+#: the roles whose scope the statistics count (admins see everything)
+SCOPED = (Role.COORDINATOR, Role.MANAGER, Role.OFFICE_LEAD)
 
 
 def scope_ids(user: Any) -> set[int] | None:
     """The municipalities whose figures ``user`` sees: admins all (None), coordinators and
-    managers their own."""
+    managers their own, office leads those of their office."""
     if is_admin(user):
         return None
-    return municipality_ids(user, Role.COORDINATOR) | municipality_ids(user, Role.MANAGER)
+    return set().union(*(municipality_ids(user, role) for role in SCOPED))
 
 
 def _period() -> tuple[PeriodForm, Period, bool]:
@@ -102,12 +104,13 @@ def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:
     admins, ``?office=``), and the choices offered. Outside the user's scope: 404."""
     ids = scope_ids(user)
     places = pakt.municipalities(ids)
-    offices = offices_of(places) if ids is None else []
+    leads = ids is None or user.has_role(Role.OFFICE_LEAD)
+    offices = offices_of(places) if leads else []
     chosen, office = query_id("municipality"), query_id("office")
     if chosen is not None:
         require(any(m.id == chosen for m in places))
         return {chosen}, places, offices
-    if office is not None and ids is None:
+    if office is not None and leads:
         require(any(o.id == office for o in offices))
         return {m.id for m in places if m.office_id == office}, places, offices
     return ids, places, offices
@@ -123,7 +126,7 @@ def dashboard() -> tuple[str, int]:
     form, period, valid = _period()
     ids, places, offices = dashboard_ids(current_user)
     numbers = figures.figures(period, ids)
-    managing = current_user.has_role(Role.MANAGER, Role.ADMIN)
+    managing = current_user.has_role(Role.MANAGER, Role.ADMIN, Role.OFFICE_LEAD)
     page = render_template(
         "oversight/dashboard.html",
         form=form,
@@ -135,6 +138,7 @@ def dashboard() -> tuple[str, int]:
         offices=offices,
         chosen=query_id("municipality"),
         office=query_id("office"),
+        plans_link=current_user.has_role(Role.MANAGER, Role.ADMIN),
     )
     return page, 200 if valid else 400
 

@@ -24,6 +24,7 @@ def people(app) -> dict[str, str]:
     factories.coordinator(gaggenau, email="k@example.org")
     factories.manager(gaggenau, email="m@example.org")
     factories.user("admin@example.org", roles=[(Role.ADMIN, None, None)])
+    factories.user("lead@example.org", roles=[(Role.OFFICE_LEAD, None, gaggenau.office_id)])
     published = datetime(2026, 1, 10, 9)
     for days in (1, 2, 4):
         need = fb.once_need(gaggenau)
@@ -38,10 +39,11 @@ def people(app) -> dict[str, str]:
         "coordinator": "k@example.org",
         "manager": "m@example.org",
         "admin": "admin@example.org",
+        "office_lead": "lead@example.org",
     }
 
 
-@pytest.mark.parametrize("role", ["coordinator", "manager", "admin"])
+@pytest.mark.parametrize("role", ["coordinator", "manager", "admin", "office_lead"])
 def test_statistics_show_a_chart_and_its_table(page, people, role):
     log_in(page, people[role])
     page.goto("/oversight/dashboard?kind=quarter&year=2026&number=1")

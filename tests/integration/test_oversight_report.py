@@ -194,6 +194,34 @@ def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
     assert sorted(e.details["format"] for e in events) == ["csv", "xlsx"]
 
 
+def test_an_office_lead_sees_the_municipalities_of_their_office(county, client, auth):
+    buehl = county["Bühl"]
+    factories.user("leitung@example.org", roles=[("office_lead", None, buehl.office_id)])
+    db.session.commit()
+    auth.login("leitung@example.org")
+    ours = sorted(m.name for m in county.values() if m.office_id == buehl.office_id)
+    rows = _page_tables(client.get("/oversight/report", query_string=PERIOD).get_data(True))
+    assert [r[0] for r in rows["overview"][1:]] == [*ours, "Gesamt"]
+    from portal.oversight import report
+
+    office = {m.id for m in county.values() if m.office_id == buehl.office_id}
+    expected = report.build(report.Period("quarter", 2026, 1), office)[0]
+    assert rows["overview"][1:] == expected.published()
+    assert expected.values[-1][0] == 5  # the people reached in Bühl, the office's only data
+    dashboard = client.get("/oversight/dashboard", query_string=PERIOD)
+    assert dashboard.status_code == 200
+    text = dashboard.get_data(as_text=True)
+    assert "Gaggenau" not in text and 'name="office"' in text
+    assert 'data-table="goals"' in text  # plan outcomes, as counts only
+    outside = client.get(
+        "/oversight/dashboard", query_string={"municipality": county["Gaggenau"].id}
+    )
+    assert outside.status_code == 404
+    start = client.get("/dashboard").get_data(as_text=True)
+    assert "Leitung der Außenstelle" in start and "/oversight/dashboard?office=" in start
+    assert client.get("/plans/").status_code in (403, 404)
+
+
 def test_a_manager_sees_only_their_municipality_and_bad_periods_are_refused(county, client, auth):
     auth.login("m@example.org")
     page = client.get("/oversight/report", query_string=PERIOD).get_data(as_text=True)
