@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.oversight import figures, outcomes
 from portal.oversight.periods import Period
-from portal.volunteers.models import VolunteerEvent
+from portal.volunteers.models import VolunteerEvent, VolunteerProfile
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
@@ -157,6 +159,28 @@ def test_dashboard_and_report_queries_do_not_grow_with_the_data(app, client, aut
     with count_queries() as counter:
         client.get("/oversight/report", query_string=ARGS)
     assert counter.count == report_small
+
+
+def test_the_county_dashboard_costs_the_same_at_ten_times_the_data(
+    app, client, auth, count_queries
+):
+    places = _world(1)
+    factories.admin(email="a@example.org")
+    factories.user("lead@example.org", roles=[("office_lead", None, places["Bühl"].office_id)])
+    db.session.commit()
+    costs = {}
+    for email in ("a@example.org", "lead@example.org"):
+        auth.login(email)
+        costs[email] = _queries(client, count_queries)
+        auth.logout()
+    _world_more()
+    for profile in db.session.scalars(select(VolunteerProfile)):
+        db.session.add(VolunteerEvent(volunteer=profile, kind="approved", to_status="approved"))
+    db.session.commit()
+    for email in ("a@example.org", "lead@example.org"):
+        auth.login(email)
+        assert _queries(client, count_queries) == costs[email], email
+        auth.logout()
 
 
 def _world_more():
