@@ -34,6 +34,7 @@ def people(app) -> dict[str, str]:
             fb.profile_of(factories.volunteer(gaggenau)),
             claimed_at=published + timedelta(days=days),
         )
+    fb.once_need(gaggenau)  # nobody has claimed it yet: volunteers are missing in Gaggenau
     db.session.commit()
     return {
         "coordinator": "k@example.org",
