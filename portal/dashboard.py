@@ -48,11 +48,16 @@ def admin_card(user: User) -> dict[str, Any]:
     return {}
 
 
+def office_lead_card(user: User) -> dict[str, Any]:
+    return start.office_lead_work(user)
+
+
 PROVIDERS: tuple[tuple[str, Callable[[User], dict[str, Any]]], ...] = (
     (Role.VOLUNTEER, volunteer_card),
     (Role.COORDINATOR, coordinator_card),
     (Role.MANAGER, manager_card),
     (Role.ADMIN, admin_card),
+    (Role.OFFICE_LEAD, office_lead_card),
 )
 
 

@@ -52,6 +52,8 @@ STAFF = [
     ("koordination.buehl", "Aylin Demir", Role.COORDINATOR, "municipality", "Bühl"),
     ("s.keller", "Sabine Keller", Role.MANAGER, "office", "Gaggenau"),
     ("m.hofmann", "Markus Hofmann", Role.MANAGER, "office", "Bühl"),
+    ("j.vogt", "Jan Vogt", Role.MANAGER, "office", "Rastatt"),
+    ("leitung.rastatt", "Birgit Ostertag", Role.OFFICE_LEAD, "office", "Rastatt"),
 ]
 
 # (e-mail local part, name, home municipality, status, languages, interests)

@@ -82,6 +82,13 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
         ),
     ),
+    NavSection(
+        Role.OFFICE_LEAD,
+        (
+            NavItem(_l("Statistik"), "oversight.dashboard"),
+            NavItem(_l("Bericht Pakt für Integration"), "oversight.report"),
+        ),
+    ),
 )
 
 

@@ -24,10 +24,12 @@ class Role(CodeEnum):
     COORDINATOR = "coordinator"
     MANAGER = "manager"
     ADMIN = "admin"
+    OFFICE_LEAD = "office_lead"  # Leitung der Außenstelle: the figures of its office
 
 
-#: The roles that see special-category data (they sign in with a second factor).
-STAFF_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+#: The staff: roles that see special-category data or the county's figures (they sign in with
+#: a second factor, their sessions end when idle).
+STAFF_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN, Role.OFFICE_LEAD)
 
 
 def new_session_token() -> str:

@@ -262,6 +262,10 @@ def _check_scope(role: str, municipality_id: int | None, office_id: int | None) 
         raise ValidationFailed(
             _("Eine Koordination gehört zu einer Gemeinde."), field="municipality_id"
         )
+    if role == Role.OFFICE_LEAD and not office_id:
+        raise ValidationFailed(
+            _("Die Leitung der Außenstelle gehört zu einer Außenstelle."), field="office_id"
+        )
     if role == Role.MANAGER and not (municipality_id or office_id):
         raise ValidationFailed(
             _("Integrationsmanagement braucht eine Gemeinde oder Außenstelle."), field="office_id"

@@ -67,11 +67,13 @@ class KeyValues:
 
 @dataclass(frozen=True)
 class Table:
-    """A table with one header row; ``widths`` are relative column widths (default equal)."""
+    """A table with one header row; ``widths`` are relative column widths (default equal),
+    ``size`` the font size of its cells (smaller for wide tables of figures)."""
 
     header: Sequence[str]
     rows: Sequence[Sequence[str]]
     widths: Sequence[float] = ()
+    size: float = 10.5
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,16 @@ def _paragraph(pdf: TaggedPdf, block: Paragraph) -> None:
 
 
 def _row(
-    pdf: TaggedPdf, table: Elem, cells: list[tuple[str, str, str]], widths: list[float]
+    pdf: TaggedPdf,
+    table: Elem,
+    cells: list[tuple[str, str, str]],
+    widths: list[float],
+    size: float = 10.5,
 ) -> None:
     """One table row: cells are (tag, scope, text); the row never breaks across pages."""
     wrapped = []
     for (tag, _scope, value), width in zip(cells, widths, strict=True):
-        pdf.font(bold=tag == "/TH")
+        pdf.font(size, bold=tag == "/TH")
         wrapped.append(pdf.lines(width - 2, value or " "))
     height = max(len(lines) for lines in wrapped) * LINE + 1.5
     pdf.ensure(height)
@@ -144,7 +150,7 @@ def _row(
         cell = pdf.tree.open(tag, row)
         if scope:
             cell.a = f"<</O /Table /Scope /{scope}>>"
-        pdf.font(bold=tag == "/TH")
+        pdf.font(size, bold=tag == "/TH")
         pdf.set_xy(x, top + 0.75)
         with pdf.marked(cell):
             pdf.put_lines(lines, width - 2)
@@ -157,9 +163,9 @@ def _table(pdf: TaggedPdf, block: Table) -> None:
     relative = list(block.widths) or [1.0] * len(block.header)
     widths = [pdf.epw * part / sum(relative) for part in relative]
     table = pdf.tree.open("/Table", pdf.tree.document)
-    _row(pdf, table, [("/TH", "Column", h) for h in block.header], widths)
+    _row(pdf, table, [("/TH", "Column", h) for h in block.header], widths, block.size)
     for values in block.rows:
-        _row(pdf, table, [("/TD", "", str(v)) for v in values], widths)
+        _row(pdf, table, [("/TD", "", str(v)) for v in values], widths, block.size)
     pdf.ln(3)
 
 
@@ -224,12 +230,20 @@ def current_lang() -> str:
     return locale.language if locale is not None else "de"
 
 
-def render(title: str, lang: str, blocks: Sequence[Block], *, issuer: bool = True) -> bytes:
+def render(
+    title: str,
+    lang: str,
+    blocks: Sequence[Block],
+    *,
+    issuer: bool = True,
+    landscape: bool = False,
+) -> bytes:
     """The tagged PDF of ``blocks``; ``lang`` is "de" or "en" (the reader's language), ``title``
-    the document title viewers show. ``issuer=False`` leaves out the issuing office. A heading,
-    paragraph or list with a ``lang`` of its own is a part in that language (``/Lang`` on its
-    elements); Arabic and Farsi parts are shaped and set right to left."""
-    pdf = TaggedPdf(title, lang)
+    the document title viewers show. ``issuer=False`` leaves out the issuing office;
+    ``landscape`` turns the pages (for wide tables). A heading, paragraph or list with a ``lang``
+    of its own is a part in that language (``/Lang`` on its elements); Arabic and Farsi parts
+    are shaped and set right to left."""
+    pdf = TaggedPdf(title, lang, landscape)
     if issuer:
         pdf.font(8.5)
         pdf.text_block(pdf.tree.document, "/P", "\n".join(issuer_lines()))

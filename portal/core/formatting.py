@@ -94,6 +94,11 @@ def format_month(year: int, month: int) -> str:
     return babel_format_date(date(year, month, 1), "LLLL yyyy")
 
 
+def format_month_short(year: int, month: int) -> str:
+    """A month on a chart's axis: ``Nov.`` / ``Nov``."""
+    return babel_format_date(date(year, month, 1), "LLL")
+
+
 def _time_span(start: time | datetime, end: time | datetime | None) -> str:
     """``16:00–17:00 Uhr`` / ``16:00–17:00``; ``16:00 Uhr`` without an end."""
     if end is None:

@@ -152,6 +152,7 @@ REGISTRY: dict[str, dict[Any, Any]] = {
         "coordinator": _l("Koordination"),
         "manager": _l("Integrationsmanagement"),
         "admin": _l("Administration"),
+        "office_lead": _l("Leitung der Außenstelle"),
     },
     "outbox_status": {
         "pending": _l("wartet"),

@@ -123,8 +123,8 @@ def _xmp(title: str, lang: str) -> str:
 class TaggedPdf(FPDF):
     """FPDF that writes every text run inside a tagged marked-content sequence."""
 
-    def __init__(self, title: str, lang: str) -> None:
-        super().__init__(format="A4")
+    def __init__(self, title: str, lang: str, landscape: bool = False) -> None:
+        super().__init__(orientation="L" if landscape else "P", format="A4")
         self.tree = StructureTree()
         self.struct_builder = self.tree
         self.doc_title = title

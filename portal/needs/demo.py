@@ -1,6 +1,11 @@
 """Demo data of this domain, called by `portal.demo.seed` (must be idempotent).
 
-Runs after the plans demo published its needs. Gives the approved demo volunteers claims on
+First a year of history drawn from a seeded random generator: about 300 needs in all 23
+municipalities over the past twelve months and the coming weeks (completed, cancelled,
+filled, open), claimed by the history volunteers of the same office, with reports and hours
+(recent ones not yet acknowledged, a few with a concern); some are published from plan steps.
+
+Then, after the plans demo published its needs: Gives the approved demo volunteers claims on
 open needs of their municipalities (through the real claim service, so counters, statuses and
 e-mails are right), and Lena Schmitt a finished task from the summer with acknowledged reports
 plus a fresh report with a concern for the manager to see.
@@ -17,7 +22,7 @@ from portal.core.errors import DomainError
 from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs import claims, reports, rules
+from portal.needs import claims, demo_history, reports, rules
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
@@ -119,6 +124,7 @@ def _claim_one(profile: VolunteerProfile, skip: set[int]) -> Assignment | None:
 
 def seed() -> dict[str, int]:
     counts = {"board_claims": 0, "board_reports": 0}
+    counts.update(demo_history.seed())
     lena = _profile("lena.schmitt")
     if lena is None or lena.status != VolunteerStatus.APPROVED:
         return counts

@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
-from portal.core.time import local_to_utc
+from portal.core.collation import german
+from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
+from portal.municipalities.models import Municipality
 from portal.needs.models import Assignment, Need, NeedCategory, NeedLanguage, NeedStatus, Report
 from portal.oversight.periods import Period
 from portal.security import scope_to
-from portal.volunteers.models import VolunteerLanguage, VolunteerProfile, VolunteerStatus
+from portal.volunteers.models import (
+    VolunteerEvent,
+    VolunteerLanguage,
+    VolunteerProfile,
+    VolunteerStatus,
+)
 
 
 @dataclass
@@ -29,6 +36,8 @@ class Figures:
     hours_by_month: list[tuple[str, float]]
     unfilled_by_category: list[tuple[str, int]]
     languages: list[tuple[str, int, int]]
+    unfilled_by_municipality: list[tuple[str, int]]
+    volunteers_over_time: list[tuple[str, dict[str, int]]]
 
 
 def _pairs(stmt: Any) -> dict[str, int]:
@@ -143,6 +152,82 @@ def unfilled_by_category(ids: set[int] | None) -> list[tuple[str, int]]:
     return [(c.value, int(found.get(c.value, 0))) for c in NeedCategory]
 
 
+def unfilled_by_municipality(ids: set[int] | None) -> list[tuple[str, int]]:
+    """Open needs still short of volunteers, by municipality (where volunteers are missing):
+    every municipality in scope, the most wanting first."""
+    wanting = func.count(Need.id)
+    stmt = (
+        select(Municipality.name, wanting)
+        .outerjoin(
+            Need,
+            and_(
+                Need.municipality_id == Municipality.id,
+                Need.status == NeedStatus.OPEN,
+                Need.taken < Need.capacity,
+            ),
+        )
+        .group_by(Municipality.id, Municipality.name)
+        .order_by(wanting.desc(), german(Municipality.name))
+    )
+    rows = db.session.execute(scope_to(stmt, Municipality.id, ids))
+    return [(name, int(count)) for name, count in rows]
+
+
+def months_of(period: Period) -> list[tuple[str, datetime]]:
+    """("YYYY-MM", end of that month as naive UTC) for the period's months up to today."""
+    today = today_local()
+    result = []
+    year, month = period.first.year, period.first.month
+    while (year, month) <= (period.last.year, period.last.month):
+        if (year, month) > (today.year, today.month):
+            break
+        following = (year + month // 12, month % 12 + 1)
+        end = local_to_utc(datetime.combine(datetime(*following, 1).date(), time()))
+        result.append((f"{year:04d}-{month:02d}", min(end, utcnow())))
+        year, month = following
+    return result
+
+
+def volunteers_over_time(period: Period, ids: set[int] | None) -> list[tuple[str, dict[str, int]]]:
+    """Volunteers by status at the end of each month of the period (one query): the status of
+    the last status change before the month's end, or the current status for a volunteer
+    without a recorded history; counted from the application on."""
+    months = months_of(period)
+    if not months:
+        return []
+    ends = union_all(
+        *(
+            select(literal(i).label("n"), literal(end).label("until"))
+            for i, (_key, end) in enumerate(months)
+        )
+    ).subquery()
+    latest = (
+        select(VolunteerEvent.to_status)
+        .where(
+            VolunteerEvent.volunteer_id == VolunteerProfile.id,
+            VolunteerEvent.at < ends.c.until,
+            VolunteerEvent.to_status != "",
+        )
+        .order_by(VolunteerEvent.at.desc(), VolunteerEvent.id.desc())
+        .limit(1)
+        .correlate(VolunteerProfile, ends)
+        .scalar_subquery()
+    )
+    statuses = scope_to(
+        select(ends.c.n.label("n"), func.coalesce(latest, VolunteerProfile.status).label("s"))
+        .select_from(VolunteerProfile)
+        .join(ends, VolunteerProfile.submitted_at < ends.c.until),
+        VolunteerProfile.home_municipality_id,
+        ids,
+    ).subquery()
+    stmt = select(statuses.c.n, statuses.c.s, func.count()).group_by(statuses.c.n, statuses.c.s)
+    counts = {(int(n), status): int(count) for n, status, count in db.session.execute(stmt)}
+    return [
+        (key, {s.value: counts.get((i, s.value), 0) for s in VolunteerStatus})
+        for i, (key, _end) in enumerate(months)
+    ]
+
+
 def languages(ids: set[int] | None) -> list[tuple[str, int, int]]:
     """(language, open needs asking for it, approved volunteers speaking it), most asked first."""
     asked_stmt = (
@@ -173,4 +258,6 @@ def figures(period: Period, ids: set[int] | None) -> Figures:
         by_month,
         unfilled_by_category(ids),
         languages(ids),
+        unfilled_by_municipality(ids),
+        volunteers_over_time(period, ids),
     )

@@ -2,7 +2,10 @@
 
 Every figure is one grouped SQL query (five in all, whatever the amount of data); the tables
 then go through `suppression` so that no cell below 5 and no cell that would give one away is
-published. Only counts and sums leave the database: never a client or a volunteer.
+published. The overview repeats the goals and hours per municipality, which are the row totals
+of the goals and hours tables: all three tables are protected together (`suppress_linked`), so
+no hidden cell can be worked out from any combination of them. Only counts and sums leave the
+database: never a client or a volunteer.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus, Report
 from portal.oversight.periods import Period
-from portal.oversight.suppression import COMPLEMENTARY, PRIMARY, suppress, with_totals
+from portal.oversight.suppression import COMPLEMENTARY, PRIMARY, suppress_linked, with_totals
 from portal.plans.models import Client, Goal, GoalArea, GoalStatus, IntegrationPlan, Step
 from portal.security import scope_to
 from portal.volunteers.models import VolunteerProfile
@@ -60,6 +63,22 @@ class Table:
             [names[r], *(self.cell(r, c) for c in range(len(self.values[r])))]
             for r in range(len(self.values))
         ]
+
+
+def legend() -> str:
+    return _(
+        "Datenschutz: Werte unter 5 erscheinen als „< 5“. Damit sie sich nicht aus den Summen "
+        "zurückrechnen lassen, sind weitere Werte mit „•“ verborgen."
+    )
+
+
+def notes() -> str:
+    return _(
+        "Erreichte Personen: Klientinnen und Klienten mit einem abgeschlossenen Bedarf oder "
+        "einem erledigten Schritt im Zeitraum. Aktive Ehrenamtliche: mit mindestens einem "
+        "Bericht im Zeitraum, nach Wohngemeinde. Stunden: gerundet je Zelle, Summen aus den "
+        "gerundeten Werten."
+    )
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -166,11 +185,11 @@ def _table(
 ) -> Table:
     body = [[cells(m.id, code) for code, _name in columns] for m in places]
     values = with_totals(body, row_totals) if places else [[0] * len(columns)]
-    table = Table(
-        key, title, [n for _c, n in columns], [m.name for m in places], values, row_totals
-    )
-    table.hidden = suppress(values, row_totals)
-    return table
+    return Table(key, title, [n for _c, n in columns], [m.name for m in places], values, row_totals)
+
+
+def _row_totals(table: Table) -> list[int]:
+    return [row[-1] for row in table.values[:-1]]
 
 
 def build(period: Period, ids: set[int] | None) -> list[Table]:
@@ -181,35 +200,53 @@ def build(period: Period, ids: set[int] | None) -> list[Table]:
     active = active_volunteers(period, ids)
     goals = goals_achieved(period, ids)
     minutes = hours_by_category(period, ids)
-    overview = {"reached": reached, "agreed": agreed, "volunteering": active}
-    return [
-        _table(
-            "overview",
-            _("Überblick"),
-            places,
-            [
-                ("reached", _("Erreichte Personen")),
-                ("agreed", _("Vereinbarte Integrationspläne")),
-                ("volunteering", _("Aktive Ehrenamtliche")),
-            ],
-            lambda mid, code: overview[code].get((mid, ""), 0),
-            row_totals=False,
-        ),
-        _table(
-            "goals",
-            _("Erreichte Ziele nach Bereich"),
-            places,
-            [(a.value, label("area", a.value)) for a in GoalArea],
-            lambda mid, code: goals.get((mid, code), 0),
-            row_totals=True,
-        ),
-        _table(
-            "hours",
-            _("Stunden der Ehrenamtlichen nach Art der Aufgabe"),
-            places,
-            [(c.value, label("category", c.value)) for c in NeedCategory],
-            # whole hours per cell; totals add the published cells up
-            lambda mid, code: round(minutes.get((mid, code), 0) / 60),
-            row_totals=True,
-        ),
+    goal_table = _table(
+        "goals",
+        _("Erreichte Ziele nach Bereich"),
+        places,
+        [(a.value, label("area", a.value)) for a in GoalArea],
+        lambda mid, code: goals.get((mid, code), 0),
+        row_totals=True,
+    )
+    hour_table = _table(
+        "hours",
+        _("Stunden der Ehrenamtlichen nach Art der Aufgabe"),
+        places,
+        [(c.value, label("category", c.value)) for c in NeedCategory],
+        # whole hours per cell; totals add the published cells up
+        lambda mid, code: round(minutes.get((mid, code), 0) / 60),
+        row_totals=True,
+    )
+    index = {m.id: i for i, m in enumerate(places)}
+    overview = {
+        "reached": lambda mid: reached.get((mid, ""), 0),
+        "agreed": lambda mid: agreed.get((mid, ""), 0),
+        "volunteering": lambda mid: active.get((mid, ""), 0),
+        "goals": lambda mid: _row_totals(goal_table)[index[mid]],
+        "hours": lambda mid: _row_totals(hour_table)[index[mid]],
+    }
+    overview_table = _table(
+        "overview",
+        _("Überblick"),
+        places,
+        [
+            ("reached", _("Erreichte Personen")),
+            ("agreed", _("Vereinbarte Integrationspläne")),
+            ("volunteering", _("Aktive Ehrenamtliche")),
+            ("goals", _("Erreichte Ziele")),
+            ("hours", _("Stunden")),
+        ],
+        lambda mid, code: overview[code](mid),
+        row_totals=False,
+    )
+    tables = [overview_table, goal_table, hour_table]
+    # the overview's goals and hours columns (total row included) are the other tables' totals
+    links = [
+        ((0, r, column), (t, r, len(tables[t].values[0]) - 1))
+        for t, column in ((1, 3), (2, 4))
+        for r in range(len(overview_table.values))
     ]
+    hidden = suppress_linked([(t.values, t.row_totals) for t in tables], links if places else [])
+    for table, cells in zip(tables, hidden, strict=True):
+        table.hidden = cells
+    return tables

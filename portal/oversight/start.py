@@ -13,6 +13,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
+from portal.auth.models import Role
 from portal.core.pagination import count_upto
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
@@ -145,4 +146,18 @@ def manager_work(user: Any) -> dict[str, Any]:
                 unclaimed="y",
             ),
         ),
+    }
+
+
+def office_lead_work(user: Any) -> dict[str, Any]:
+    """The offices an office lead answers for, each with its statistics and its report."""
+    offices = sorted(
+        {m.office for m in user.memberships if m.role == Role.OFFICE_LEAD and m.office},
+        key=lambda o: o.name,
+    )
+    return {
+        "offices": [
+            (o.name, url_for("oversight.dashboard", office=o.id), url_for("oversight.report"))
+            for o in offices
+        ]
     }

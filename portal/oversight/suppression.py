@@ -25,42 +25,59 @@ totals, all of which are published):
    one more cell, so the loop ends, at worst with everything hidden.
 
 Cells hidden in step 2 are "complementary": they are shown as "•" (not as "< 5", which
-would be untrue); the page explains both marks. Not covered: combining several published
-tables that share totals. A test tries every integer completion of small tables and finds at
-least two values for every hidden cell.
+would be untrue); the page explains both marks. Combining several published
+tables that share totals is covered by `suppress_linked`: a cell published in two tables (the
+hours of a municipality in the overview and as the row total of the hours table) is one unknown
+of one system of equations, hidden in both or in neither, and the attacks above run on the
+equations of all tables together. A test tries every integer completion of small tables (and
+of linked pairs) and finds at least two values for every hidden cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 THRESHOLD = 5
 PRIMARY, COMPLEMENTARY = "primary", "complementary"
 
 Cell = tuple[int, int]
+Place = tuple[int, int, int]  # (table, row, column)
+Link = tuple[Place, Place]
 
 
 @dataclass
-class Grid:
-    """A table with its totals: ``values[r][c]``; row ``len(rows)`` holds the column totals,
-    column ``len(cols)`` the row totals (when ``row_totals``)."""
+class Line:
+    """One equation: the members add up to the total (all are unknown numbers)."""
 
-    values: list[list[int]]
-    row_totals: bool
-    hidden: dict[Cell, str]
-
-    @property
-    def height(self) -> int:
-        return len(self.values)
+    members: list[int]
+    total: int
+    is_row: bool
 
     @property
-    def width(self) -> int:
-        return len(self.values[0]) if self.values else 0
+    def all(self) -> list[int]:
+        return [*self.members, self.total]
 
-    def shown(self, cell: Cell) -> bool:
-        return cell not in self.hidden
+
+@dataclass
+class System:
+    """The published numbers of one or more tables as unknowns and equations.
+
+    ``values[u]`` is the true value of unknown ``u``; ``places[u]`` where it is published
+    (its first place orders ties); a cell published twice is one unknown."""
+
+    values: list[int]
+    places: list[list[Place]]
+    lines: list[Line]
+    hidden: dict[int, str] = field(default_factory=dict)
+    bound: int = 0
+
+    def shown(self, u: int) -> bool:
+        return u not in self.hidden
+
+    def key(self, u: int) -> tuple[int, Place]:
+        return (self.values[u], self.places[u][0])
 
 
 def with_totals(table: Sequence[Sequence[int]], row_totals: bool = True) -> list[list[int]]:
@@ -70,28 +87,63 @@ def with_totals(table: Sequence[Sequence[int]], row_totals: bool = True) -> list
     return [*rows, [sum(r[c] for r in rows) for c in range(width)]]
 
 
-def _lines(grid: Grid) -> list[tuple[list[Cell], Cell]]:
-    """Every equation of the grid: (cells, total)."""
-    inner_h, inner_w = grid.height - 1, grid.width - (1 if grid.row_totals else 0)
-    lines = [([(r, c) for r in range(inner_h)], (inner_h, c)) for c in range(grid.width)]
-    if grid.row_totals:
-        lines += [([(r, c) for c in range(inner_w)], (r, inner_w)) for r in range(grid.height)]
-    return lines
+def _system(grids: Sequence[tuple[list[list[int]], bool]], links: Sequence[Link]) -> System:
+    """Number the cells of ``grids`` (each from `with_totals`), one unknown per linked group."""
+    parent: dict[Place, Place] = {}
+
+    def root(p: Place) -> Place:
+        while parent.get(p, p) != p:
+            p = parent[p]
+        return p
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    unknown: dict[Place, int] = {}
+    values: list[int] = []
+    places: list[list[Place]] = []
+    for t, (grid, _row_totals) in enumerate(grids):
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                top = root((t, r, c))
+                if top not in unknown:
+                    unknown[top] = len(values)
+                    values.append(value)
+                    places.append([])
+                elif values[unknown[top]] != value:
+                    raise ValueError(f"linked cells differ: {top} and {(t, r, c)}")
+                unknown[(t, r, c)] = unknown[top]
+                places[unknown[top]].append((t, r, c))
+    lines: list[Line] = []
+    bound = THRESHOLD
+    for t, (grid, row_totals) in enumerate(grids):
+        height, width = len(grid), len(grid[0]) if grid else 0
+        inner_h, inner_w = height - 1, width - (1 if row_totals else 0)
+        bound += sum(max(row) for row in grid)
+        for c in range(width):
+            members = [unknown[(t, r, c)] for r in range(inner_h)]
+            lines.append(Line(members, unknown[(t, inner_h, c)], is_row=False))
+        if row_totals:
+            for r in range(height):
+                members = [unknown[(t, r, c)] for c in range(inner_w)]
+                lines.append(Line(members, unknown[(t, r, inner_w)], is_row=True))
+    return System(values, places, lines, bound=bound)
 
 
-def pinned(grid: Grid) -> list[Cell]:
-    """Hidden cells whose bounds, narrowed line by line, leave one value (interval attack).
+def pinned(system: System) -> list[int]:
+    """Hidden unknowns whose bounds, narrowed line by line, leave one value (interval attack).
 
     Every "< 5" lies in 0..4, every other hidden member is at least 5; each equation narrows
     each of its hidden members to what the others' bounds leave. Repeated until stable."""
-    big = sum(max(row) for row in grid.values) + THRESHOLD
-    low = {m: 0 if why == PRIMARY else THRESHOLD for m, why in grid.hidden.items()}
-    high = {m: THRESHOLD - 1 if why == PRIMARY else big for m, why in grid.hidden.items()}
+    hidden = system.hidden
+    low = {m: 0 if why == PRIMARY else THRESHOLD for m, why in hidden.items()}
+    high = {m: THRESHOLD - 1 if why == PRIMARY else system.bound for m, why in hidden.items()}
     equations = []
-    for cells, total in _lines(grid):
-        terms = [(m, 1) for m in cells] + [(total, -1)]
-        unknown = [(m, sign) for m, sign in terms if m in grid.hidden]
-        known = sum(sign * grid.values[m[0]][m[1]] for m, sign in terms if m not in grid.hidden)
+    for line in system.lines:
+        terms = [(m, 1) for m in line.members] + [(line.total, -1)]
+        unknown = [(m, sign) for m, sign in terms if m in hidden]
+        known = sum(sign * system.values[m] for m, sign in terms if m not in hidden)
         if unknown:
             equations.append((unknown, -known))  # sum(sign * x) == -known
     changed = True
@@ -107,34 +159,23 @@ def pinned(grid: Grid) -> list[Cell]:
                 if lo > low[m] or hi < high[m]:
                     low[m], high[m] = max(low[m], lo), min(high[m], hi)
                     changed = True
-    return sorted(m for m in grid.hidden if low[m] >= high[m])
+    return sorted(m for m in hidden if low[m] >= high[m])
 
 
-def _hide_next(grid: Grid, members: list[Cell]) -> bool:
-    """Hide the smallest shown cell of a line (its total last). False if nothing is left."""
-    cells, total = members[:-1], members[-1]
-    candidates = [m for m in cells if grid.shown(m)] or ([total] if grid.shown(total) else [])
-    if not candidates:
-        return False
-    smallest = min(candidates, key=lambda m: (grid.values[m[0]][m[1]], m))
-    grid.hidden[smallest] = COMPLEMENTARY
-    return True
-
-
-def determined(grid: Grid) -> list[Cell]:
-    """Hidden cells that the equations of the shown values fix exactly (exact elimination)."""
-    unknowns = sorted(grid.hidden)
-    index = {cell: i for i, cell in enumerate(unknowns)}
+def determined(system: System) -> list[int]:
+    """Hidden unknowns that the equations of the shown values fix exactly (exact elimination)."""
+    unknowns = sorted(system.hidden)
+    index = {u: i for i, u in enumerate(unknowns)}
     rows: list[list[Fraction]] = []
-    for cells, total in _lines(grid):
+    for line in system.lines:
         row = [Fraction(0)] * len(unknowns)
-        for m, sign in [*((c, 1) for c in cells), (total, -1)]:
+        for m, sign in [*((c, 1) for c in line.members), (line.total, -1)]:
             if m in index:
                 row[index[m]] += sign
         if any(row):
             rows.append(row)
     basis = _echelon(rows, len(unknowns))
-    return [cell for cell in unknowns if _in_span(basis, index[cell], len(unknowns))]
+    return [u for u in unknowns if _in_span(basis, index[u], len(unknowns))]
 
 
 def _echelon(rows: list[list[Fraction]], n: int) -> list[tuple[int, list[Fraction]]]:
@@ -161,36 +202,64 @@ def _in_span(basis: list[tuple[int, list[Fraction]]], i: int, n: int) -> bool:
     return not any(_reduce(basis, unit))
 
 
-def suppress(values: list[list[int]], row_totals: bool = True) -> dict[Cell, str]:
-    """The hidden cells of ``values`` (a grid from `with_totals`) and why each is hidden."""
-    grid = Grid(values, row_totals, {})
-    for r, row in enumerate(values):
-        for c, value in enumerate(row):
-            if value < THRESHOLD:
-                grid.hidden[(r, c)] = PRIMARY
-    while True:
-        exposed = pinned(grid) or determined(grid)
-        if not exposed or not _protect(grid, exposed):
-            return grid.hidden
+def _hide_next(system: System, line: Line) -> bool:
+    """Hide the smallest shown member of a line (its total last). False if nothing is left."""
+    candidates = [m for m in line.members if system.shown(m)] or (
+        [line.total] if system.shown(line.total) else []
+    )
+    if not candidates:
+        return False
+    system.hidden[min(candidates, key=system.key)] = COMPLEMENTARY
+    return True
 
 
-def _hidden_in(grid: Grid, line: list[Cell]) -> int:
-    return sum(1 for m in line if not grid.shown(m))
+def _hidden_in(system: System, line: Line) -> int:
+    return sum(1 for m in line.all if not system.shown(m))
 
 
-def _protect(grid: Grid, exposed: list[Cell]) -> bool:
-    """Hide one more cell: the smallest shown cell of the row or column of an exposed cell
-    that has the fewest hidden cells; else the smallest shown cell anywhere."""
+def _protect(system: System, exposed: list[int]) -> bool:
+    """Hide one more cell: the smallest shown cell of a line (row first, then column, in every
+    table the cell appears in) of an exposed cell that has the fewest hidden cells; else the
+    smallest shown cell anywhere."""
     lines = []
-    for r, c in exposed:
-        if grid.row_totals:
-            lines.append([(r, j) for j in range(grid.width)])
-        lines.append([(i, c) for i in range(grid.height)])
-    lines.sort(key=lambda line: _hidden_in(grid, line))
-    if any(_hide_next(grid, line) for line in lines):
+    for u in exposed:
+        mine = [line for line in system.lines if u in line.all]
+        lines += sorted(mine, key=lambda line: not line.is_row)
+    lines.sort(key=lambda line: _hidden_in(system, line))
+    if any(_hide_next(system, line) for line in lines):
         return True
-    shown = [(i, j) for i in range(grid.height) for j in range(grid.width) if grid.shown((i, j))]
+    shown = [u for u in range(len(system.values)) if system.shown(u)]
     if not shown:
         return False
-    grid.hidden[min(shown, key=lambda m: (grid.values[m[0]][m[1]], m))] = COMPLEMENTARY
+    system.hidden[min(shown, key=system.key)] = COMPLEMENTARY
     return True
+
+
+def _run(system: System) -> None:
+    for u, value in enumerate(system.values):
+        if value < THRESHOLD:
+            system.hidden[u] = PRIMARY
+    while True:
+        exposed = pinned(system) or determined(system)
+        if not exposed or not _protect(system, exposed):
+            return
+
+
+def suppress_linked(
+    grids: Sequence[tuple[list[list[int]], bool]], links: Sequence[Link] = ()
+) -> list[dict[Cell, str]]:
+    """The hidden cells of each of ``grids`` (``(values, row_totals)``, values from
+    `with_totals`), protected together: ``links`` name cells ``(table, row, column)`` that
+    publish the same number, which is hidden in all its places or in none."""
+    system = _system(grids, links)
+    _run(system)
+    hidden: list[dict[Cell, str]] = [{} for _ in grids]
+    for u, why in system.hidden.items():
+        for t, r, c in system.places[u]:
+            hidden[t][(r, c)] = why
+    return hidden
+
+
+def suppress(values: list[list[int]], row_totals: bool = True) -> dict[Cell, str]:
+    """The hidden cells of ``values`` (a grid from `with_totals`) and why each is hidden."""
+    return suppress_linked([(values, row_totals)])[0]

@@ -16,6 +16,7 @@ from portal.oversight import charts, figures, lists, outcomes
 from portal.oversight import report as pakt
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
+from portal.oversight.report_pdf import render_report
 from portal.plans.clients import manageable_municipalities
 from portal.security import is_admin, municipality_ids, require, roles_required
 from portal.volunteers import queries as volunteer_queries
@@ -23,15 +24,17 @@ from portal.volunteers.coordination import queue_filters
 
 bp = Blueprint("oversight", __name__)
 
-STAFF = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+STAFF = (Role.COORDINATOR, Role.MANAGER, Role.ADMIN, Role.OFFICE_LEAD)
+#: the roles whose scope the statistics count (admins see everything)
+SCOPED = (Role.COORDINATOR, Role.MANAGER, Role.OFFICE_LEAD)
 
 
 def scope_ids(user: Any) -> set[int] | None:
     """The municipalities whose figures ``user`` sees: admins all (None), coordinators and
-    managers their own."""
+    managers their own, office leads those of their office."""
     if is_admin(user):
         return None
-    return municipality_ids(user, Role.COORDINATOR) | municipality_ids(user, Role.MANAGER)
+    return set().union(*(municipality_ids(user, role) for role in SCOPED))
 
 
 def _period() -> tuple[PeriodForm, Period, bool]:
@@ -44,8 +47,12 @@ def download(sheets: list[Sheet], fmt: str, name: str, what: str, **details: Any
     """An audited file download of ``sheets``."""
     record_export(current_user, what, fmt, **details)
     data, mimetype = render(sheets, fmt)
+    return attachment(data, mimetype, f"{name}.{fmt}")
+
+
+def attachment(data: bytes, mimetype: str, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -67,18 +74,29 @@ def report_sheets(tables: list[pakt.Table]) -> list[Sheet]:
 def report() -> tuple[str, int]:
     form, period, valid = _period()
     tables = pakt.build(period, scope_ids(current_user))
-    page = render_template("oversight/report.html", form=form, period=period, tables=tables)
+    page = render_template(
+        "oversight/report.html",
+        form=form,
+        period=period,
+        tables=tables,
+        legend=pakt.legend(),
+        notes=pakt.notes(),
+    )
     return page, 200 if valid else 400
 
 
-@bp.get("/report.<any(csv, xlsx):fmt>")
+@bp.get("/report.<any(csv, xlsx, pdf):fmt>")
 @roles_required(*STAFF)
 def report_file(fmt: str) -> Response:
     _form, period, valid = _period()
     if not valid:
         abort(400)
-    sheets = report_sheets(pakt.build(period, scope_ids(current_user)))
-    return download(sheets, fmt, f"pakt-{period.slug}", "pakt_report", period=period.slug)
+    tables = pakt.build(period, scope_ids(current_user))
+    name = f"pakt-{period.slug}"
+    if fmt == "pdf":
+        record_export(current_user, "pakt_report", fmt, period=period.slug)
+        return attachment(render_report(period, tables), "application/pdf", f"{name}.pdf")
+    return download(report_sheets(tables), fmt, name, "pakt_report", period=period.slug)
 
 
 def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:
@@ -86,12 +104,13 @@ def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:
     admins, ``?office=``), and the choices offered. Outside the user's scope: 404."""
     ids = scope_ids(user)
     places = pakt.municipalities(ids)
-    offices = offices_of(places) if ids is None else []
+    leads = ids is None or user.has_role(Role.OFFICE_LEAD)
+    offices = offices_of(places) if leads else []
     chosen, office = query_id("municipality"), query_id("office")
     if chosen is not None:
         require(any(m.id == chosen for m in places))
         return {chosen}, places, offices
-    if office is not None and ids is None:
+    if office is not None and leads:
         require(any(o.id == office for o in offices))
         return {m.id for m in places if m.office_id == office}, places, offices
     return ids, places, offices
@@ -107,7 +126,7 @@ def dashboard() -> tuple[str, int]:
     form, period, valid = _period()
     ids, places, offices = dashboard_ids(current_user)
     numbers = figures.figures(period, ids)
-    managing = current_user.has_role(Role.MANAGER, Role.ADMIN)
+    managing = current_user.has_role(Role.MANAGER, Role.ADMIN, Role.OFFICE_LEAD)
     page = render_template(
         "oversight/dashboard.html",
         form=form,
@@ -119,6 +138,7 @@ def dashboard() -> tuple[str, int]:
         offices=offices,
         chosen=query_id("municipality"),
         office=query_id("office"),
+        plans_link=current_user.has_role(Role.MANAGER, Role.ADMIN),
     )
     return page, 200 if valid else 400
 

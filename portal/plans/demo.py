@@ -1,7 +1,11 @@
 """Demo data of this domain, called by `portal.demo.seed` (must be idempotent).
 
-A few clients with integration plans in the offices Gaggenau and Bühl, and open needs that
-volunteers can find on the task board. Public descriptions never identify the client.
+A few hand-written clients with integration plans in the offices Gaggenau and Bühl, and open
+needs that volunteers can find on the task board; then a year of casework drawn from a seeded
+random generator: 76 more households in all 23 municipalities, plans agreed over the past
+year, goals in every area (some achieved, some dropped), steps by clients, managers,
+volunteers and the partners (Jobcenter, Agentur für Arbeit, VHS, Jugendamt), reviews due and
+overdue. Public descriptions never identify the client.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs.models import Need, NeedCategory, NeedStatus
+from portal.plans import demo_history
 from portal.plans.clients import allocate_reference
 from portal.plans.models import (
     Client,
@@ -361,4 +366,5 @@ def seed() -> dict[str, int]:
                     )
                     needs += 1
         db.session.commit()
+    clients += demo_history.seed()
     return {"clients_created": clients, "needs_created": needs}

@@ -334,6 +334,21 @@ def test_grant_another_role(admin_client):
     assert event.object_id == person.id and event.details["office_id"] == office.id
 
 
+def test_grant_the_office_lead_role_from_the_account_page(admin_client):
+    office = factories.office("Bühl")
+    person = factories.user("leitung@example.org")
+    db.session.commit()
+    page = admin_client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert '<option value="office_lead">Leitung der Außenstelle</option>' in page
+    response = admin_client.post(
+        f"/admin/users/{person.id}/roles",
+        data={"role": Role.OFFICE_LEAD, "municipality_id": "", "office_id": office.id},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [(m.role, m.office_id) for m in person.memberships] == [(Role.OFFICE_LEAD, office.id)]
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
@@ -344,6 +359,11 @@ def test_grant_another_role(admin_client):
         ),
         ({"role": Role.COORDINATOR, "municipality_id": "PLACE"}, "role", "bereits vergeben"),
         ({"role": Role.MANAGER}, "office_id", "braucht eine Gemeinde oder Außenstelle"),
+        (
+            {"role": Role.OFFICE_LEAD, "municipality_id": "PLACE"},
+            "office_id",
+            "Die Leitung der Außenstelle gehört zu einer Außenstelle.",
+        ),
     ],
 )
 def test_invalid_grant_is_refused_at_the_field(admin_client, data, field, message):

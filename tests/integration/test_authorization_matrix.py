@@ -2,7 +2,8 @@
 municipality A.
 
 Roles: anonymous; an unverified account (its log-in is refused, so it is anonymous); pending,
-approved and suspended volunteers of A; the coordinators and the managers of A and of B; an admin.
+approved and suspended volunteers of A; the coordinators and the managers of A and of B; the
+office leads of A's office and of B's; an admin.
 GET rules are fetched, POST rules get an empty form (CSRF off, as in the whole suite). The
 outcome expected of each endpoint for each role lives in ``EXPECTED`` below:
 
@@ -52,6 +53,8 @@ ROLES = (
     "coordinator_b",
     "manager_a",
     "manager_b",
+    "lead_a",
+    "lead_b",
     "admin",
 )
 OUTSIDE = ("anonymous", "unverified")
@@ -77,6 +80,7 @@ COORDINATION_OF_A = ("coordinator_a", "admin")
 MANAGEMENT = ("manager_a", "manager_b", "admin")
 MANAGEMENT_OF_A = ("manager_a", "admin")
 ADMIN = ("admin",)
+OFFICE_LEADS = ("lead_a", "lead_b")
 
 #: endpoint → role → outcome (the same for GET and POST of a rule).
 EXPECTED: dict[str, dict[str, str]] = {
@@ -179,10 +183,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "needs.complete": only(*MANAGEMENT_OF_A),
     "needs.release": only(*MANAGEMENT_OF_A),
     "needs.acknowledge": only(*MANAGEMENT_OF_A),
-    # oversight: aggregates for the staff, each for their own municipalities
-    "oversight.report": only(*COORDINATION, *MANAGEMENT),
-    "oversight.report_file": only(*COORDINATION, *MANAGEMENT),
-    "oversight.dashboard": only(*COORDINATION, *MANAGEMENT),
+    # oversight: aggregates for the staff, each for their own municipalities (office leads:
+    # those of their office), and nothing else for the office leads
+    "oversight.report": only(*COORDINATION, *MANAGEMENT, *OFFICE_LEADS),
+    "oversight.report_file": only(*COORDINATION, *MANAGEMENT, *OFFICE_LEADS),
+    "oversight.dashboard": only(*COORDINATION, *MANAGEMENT, *OFFICE_LEADS),
     "oversight.export_volunteers": only(*COORDINATION),
     "oversight.export_needs": only(*MANAGEMENT),
     # the county administration
@@ -220,6 +225,8 @@ EMAILS = {
     "coordinator_b": "koordination.b@example.org",
     "manager_a": "im.a@example.org",
     "manager_b": "im.b@example.org",
+    "lead_a": "leitung.a@example.org",
+    "lead_b": "leitung.b@example.org",
     "admin": "admin@example.org",
 }
 
@@ -313,6 +320,8 @@ def world(app: Flask) -> dict[str, Any]:
     factories.coordinator(a, email=EMAILS["coordinator_a"])
     factories.coordinator(b, email=EMAILS["coordinator_b"])
     factories.admin(email=EMAILS["admin"])
+    for key, office in (("lead_a", office_a), ("lead_b", office_b)):
+        factories.user(EMAILS[key], roles=[(Role.OFFICE_LEAD, None, office.id)])
     approved = factories.volunteer(a, email=EMAILS["approved"])
     factories.volunteer(a, VolunteerStatus.PENDING, email=EMAILS["pending"])
     factories.volunteer(a, VolunteerStatus.SUSPENDED, email=EMAILS["suspended"])

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.oversight import figures, outcomes
 from portal.oversight.periods import Period
+from portal.volunteers.models import VolunteerEvent, VolunteerProfile
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
@@ -70,13 +73,64 @@ def test_figures_equal_the_hand_count(app):
     assert both.median_days_to_claim == 2.0  # 0, 1, 3, 10
 
 
+def _history(home, submitted, status, *changes):
+    profile = fb.profile_of(factories.volunteer(home, status=status))
+    profile.submitted_at = submitted
+    for at, to_status in changes:
+        db.session.add(
+            VolunteerEvent(volunteer=profile, kind="approved", at=at, to_status=to_status)
+        )
+    return profile
+
+
+def test_volunteers_over_time_and_unfilled_needs_by_municipality_equal_the_hand_count(app):
+    places = factories.reference_data()
+    gaggenau, buehl = places["Gaggenau"], places["Bühl"]
+    _history(
+        gaggenau,
+        datetime(2025, 12, 1),
+        "suspended",
+        (datetime(2026, 1, 15), "approved"),
+        (datetime(2026, 3, 10), "suspended"),
+    )
+    _history(gaggenau, datetime(2026, 2, 10), "pending")  # no recorded history
+    _history(
+        gaggenau,
+        datetime(2026, 1, 5),
+        "approved",
+        (datetime(2026, 1, 5), "pending"),
+        (datetime(2026, 2, 20), "approved"),
+    )
+    _history(buehl, datetime(2025, 1, 1), "approved")  # another town hall
+    _history(gaggenau, datetime(2026, 4, 2), "approved")  # applied after the quarter
+    for status, taken, capacity in (("open", 0, 1), ("open", 1, 2), ("open", 1, 1)):
+        need = fb.once_need(gaggenau, capacity=capacity)
+        need.status, need.taken = status, taken
+    fb.once_need(buehl).status = "draft"
+    db.session.commit()
+    numbers = figures.figures(Q1, {gaggenau.id})
+    assert numbers.volunteers_over_time == [
+        ("2026-01", {"pending": 1, "approved": 1, "rejected": 0, "suspended": 0}),
+        ("2026-02", {"pending": 1, "approved": 2, "rejected": 0, "suspended": 0}),
+        ("2026-03", {"pending": 1, "approved": 1, "rejected": 0, "suspended": 1}),
+    ]
+    assert numbers.unfilled_by_municipality == [("Gaggenau", 2)]
+    both = figures.figures(Q1, {gaggenau.id, buehl.id})
+    assert both.unfilled_by_municipality == [("Gaggenau", 2), ("Bühl", 0)]
+    assert [counts["approved"] for _m, counts in both.volunteers_over_time] == [2, 3, 2]
+
+
 def test_dashboard_shows_charts_with_tables_for_the_coordinators_towns_only(app, client, auth):
     places = _world()
     auth.login("k@example.org")
     page = client.get("/oversight/dashboard", query_string=ARGS)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert text.count('role="img"') == 5 and text.count('<details class="chart-data"') == 5
+    assert text.count('role="img"') == 7 and text.count('<details class="chart-data"') == 7
+    assert re.search(
+        r'data-chart="unfilled-places">.*?Gaggenau</th><td class="number">1<', text, re.S
+    )
+    assert 'data-chart="volunteers-time"' in text and "<polyline" in text
     assert re.search(r'data-chart="needs">.*?veröffentlicht</th><td class="number">5<', text, re.S)
     assert "Bühl" not in text
     other = places["Bühl"].id
@@ -105,6 +159,28 @@ def test_dashboard_and_report_queries_do_not_grow_with_the_data(app, client, aut
     with count_queries() as counter:
         client.get("/oversight/report", query_string=ARGS)
     assert counter.count == report_small
+
+
+def test_the_county_dashboard_costs_the_same_at_ten_times_the_data(
+    app, client, auth, count_queries
+):
+    places = _world(1)
+    factories.admin(email="a@example.org")
+    factories.user("lead@example.org", roles=[("office_lead", None, places["Bühl"].office_id)])
+    db.session.commit()
+    costs = {}
+    for email in ("a@example.org", "lead@example.org"):
+        auth.login(email)
+        costs[email] = _queries(client, count_queries)
+        auth.logout()
+    _world_more()
+    for profile in db.session.scalars(select(VolunteerProfile)):
+        db.session.add(VolunteerEvent(volunteer=profile, kind="approved", to_status="approved"))
+    db.session.commit()
+    for email in ("a@example.org", "lead@example.org"):
+        auth.login(email)
+        assert _queries(client, count_queries) == costs[email], email
+        auth.logout()
 
 
 def _world_more():

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
@@ -27,7 +28,8 @@ from portal.oversight.suppression import THRESHOLD
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
-from tests.unit.test_oversight_suppression import _values_per_cell
+from tests.integration.test_documents import check_tagged, structure
+from tests.unit.test_oversight_linked_suppression import solutions
 
 Q1 = date(2026, 2, 10)
 Q2 = date(2026, 4, 5)
@@ -106,7 +108,7 @@ def county(app):
 
 
 RAW = {
-    "overview": [[5, 2, 3], [9, 6, 6], [14, 8, 9]],
+    "overview": [[5, 2, 3, 11, 14], [9, 6, 6, 8, 12], [14, 8, 9, 19, 26]],
     "goals": [[5, 6, 0, 0, 0, 0, 11], [6, 2, 0, 0, 0, 0, 8], [11, 8, 0, 0, 0, 0, 19]],
     "hours": [[8, 0, 6, 0, 0, 0, 14], [10, 0, 2, 0, 0, 0, 12], [18, 0, 8, 0, 0, 0, 26]],
 }
@@ -141,13 +143,19 @@ def test_report_equals_the_hand_count_and_hides_small_cells(county, client, auth
                 assert ((r, c) in table.hidden) >= (value < THRESHOLD), (key, r, c)
     overview = tables["overview"].published()
     assert overview == [
-        ["Bühl", "5", "< 5", "< 5"],
-        ["Gaggenau", "9", "•", "•"],
-        ["Gesamt", "14", "8", "9"],
+        ["Bühl", "5", "< 5", "< 5", "11", "14"],
+        ["Gaggenau", "9", "•", "•", "8", "12"],
+        ["Gesamt", "14", "8", "9", "19", "26"],
     ]
-    goals = tables["goals"]
-    for cell, values in _values_per_cell(goals.values, goals.hidden, True).items():
-        assert len(values) >= 2, cell
+    # the overview's goals and hours are the other tables' row totals: hidden alike, and an
+    # attacker solving all three tables together finds two values for every hidden cell
+    ordered = [tables[k] for k in ("overview", "goals", "hours")]
+    links = [((0, r, c), (t, r, 6)) for t, c in ((1, 3), (2, 4)) for r in range(3)]
+    for (a, ra, ca), (b, rb, cb) in links:
+        assert ordered[a].cell(ra, ca) == ordered[b].cell(rb, cb)
+    grids = [(t.values, t.row_totals) for t in ordered]
+    found = solutions(grids, links, [t.hidden for t in ordered])
+    assert found and all(len(values) >= 2 for values in found.values()), found
 
 
 def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
@@ -157,9 +165,9 @@ def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
     shown = _page_tables(page.get_data(as_text=True))
     assert set(shown) == {"overview", "goals", "hours"}
     assert shown["overview"][1:] == [
-        ["Bühl", "5", "< 5", "< 5"],
-        ["Gaggenau", "9", "•", "•"],
-        ["Gesamt", "14", "8", "9"],
+        ["Bühl", "5", "< 5", "< 5", "11", "14"],
+        ["Gaggenau", "9", "•", "•", "8", "12"],
+        ["Gesamt", "14", "8", "9", "19", "26"],
     ]
 
     csv_file = client.get("/oversight/report.csv", query_string=PERIOD)
@@ -186,6 +194,34 @@ def test_page_csv_and_xlsx_agree_cell_by_cell(county, client, auth):
     assert sorted(e.details["format"] for e in events) == ["csv", "xlsx"]
 
 
+def test_an_office_lead_sees_the_municipalities_of_their_office(county, client, auth):
+    buehl = county["Bühl"]
+    factories.user("leitung@example.org", roles=[("office_lead", None, buehl.office_id)])
+    db.session.commit()
+    auth.login("leitung@example.org")
+    ours = sorted(m.name for m in county.values() if m.office_id == buehl.office_id)
+    rows = _page_tables(client.get("/oversight/report", query_string=PERIOD).get_data(True))
+    assert [r[0] for r in rows["overview"][1:]] == [*ours, "Gesamt"]
+    from portal.oversight import report
+
+    office = {m.id for m in county.values() if m.office_id == buehl.office_id}
+    expected = report.build(report.Period("quarter", 2026, 1), office)[0]
+    assert rows["overview"][1:] == expected.published()
+    assert expected.values[-1][0] == 5  # the people reached in Bühl, the office's only data
+    dashboard = client.get("/oversight/dashboard", query_string=PERIOD)
+    assert dashboard.status_code == 200
+    text = dashboard.get_data(as_text=True)
+    assert "Gaggenau" not in text and 'name="office"' in text
+    assert 'data-table="goals"' in text  # plan outcomes, as counts only
+    outside = client.get(
+        "/oversight/dashboard", query_string={"municipality": county["Gaggenau"].id}
+    )
+    assert outside.status_code == 404
+    start = client.get("/dashboard").get_data(as_text=True)
+    assert "Leitung der Außenstelle" in start and "/oversight/dashboard?office=" in start
+    assert client.get("/plans/").status_code in (403, 404)
+
+
 def test_a_manager_sees_only_their_municipality_and_bad_periods_are_refused(county, client, auth):
     auth.login("m@example.org")
     page = client.get("/oversight/report", query_string=PERIOD).get_data(as_text=True)
@@ -197,3 +233,40 @@ def test_a_manager_sees_only_their_municipality_and_bad_periods_are_refused(coun
     assert (
         client.get("/oversight/report.csv", query_string={**PERIOD, "year": "x"}).status_code == 400
     )
+
+
+def _pdf_lines(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [
+        " ".join(line.split())
+        for page in reader.pages
+        for line in page.extract_text().splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_pdf_prints_the_same_cells_as_the_page_and_the_xlsx(county, client, auth):
+    auth.login("k@example.org")
+    shown = _page_tables(client.get("/oversight/report", query_string=PERIOD).get_data(True))
+    pdf = client.get("/oversight/report.pdf", query_string=PERIOD)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert 'filename="pakt-2026-quarter-1.pdf"' in pdf.headers["Content-Disposition"]
+    reader = check_tagged(pdf.data, "de", "Bericht Pakt für Integration · 1. Quartal 2026")
+    lines = _pdf_lines(pdf.data)
+    book = load_workbook(io.BytesIO(client.get("/oversight/report.xlsx", query_string=PERIOD).data))
+    position = 0
+    for sheet, key in zip(book.worksheets, ("overview", "goals", "hours"), strict=True):
+        cells = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+        assert cells == shown[key]
+        # every body row is one line of the PDF, cell after cell, in the page's order
+        for row in shown[key][1:]:
+            position = lines.index(" ".join(row), position) + 1
+    headers = [th for _d, kind, th in structure(reader) if kind == "TH"]
+    assert len(headers) == sum(len(shown[k][0]) for k in shown)
+    assert "Datenschutz: Werte unter 5" in " ".join(lines)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+    ).all()
+    assert sorted(e.details["format"] for e in events) == ["pdf", "xlsx"]

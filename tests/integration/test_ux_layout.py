@@ -69,6 +69,9 @@ def test_the_public_start_page_says_what_for_whom_how_and_whom_to_ask(app, clien
     for setting in ("OPERATOR_NAME", "OPERATOR_ADDRESS", "OPERATOR_PHONE", "OPERATOR_EMAIL"):
         assert app.config[setting] in html
     assert 'href="/volunteer/signup"' in html
+    # German grammar: "im Landkreis", never "in Landkreis"
+    assert f"im {app.config['OPERATOR_REGION']}" in html
+    assert f"in {app.config['OPERATOR_REGION']}" not in html
 
 
 def test_a_refused_form_shows_a_linked_error_summary_and_fehler_in_the_title(app, client):
