@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.two_factor_views import bp as two_factor_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
+    from portal.consultations.appointment_views import bp as appointments_bp
     from portal.consultations.views import bp as consultations_bp
     from portal.core.views import bp as core_bp
     from portal.legal.views import bp as legal_bp
@@ -166,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(needs_bp, url_prefix="/needs")
     app.register_blueprint(board_bp, url_prefix="/board")
     app.register_blueprint(consultations_bp, url_prefix="/consultations")
+    app.register_blueprint(appointments_bp, url_prefix="/consultations")
     app.register_blueprint(privacy_bp)
 
 

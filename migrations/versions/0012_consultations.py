@@ -43,7 +43,7 @@ def upgrade():
         sa.Column("phone", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('office', 'town_hall')", name=op.f("ck_consultation_place_kind_known")
+            "kind IN ('branch_office', 'town_hall')", name=op.f("ck_consultation_place_kind_known")
         ),
         sa.ForeignKeyConstraint(
             ["municipality_id"],

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class PlaceKind(CodeEnum):
-    OFFICE = "office"
+    BRANCH_OFFICE = "branch_office"
     TOWN_HALL = "town_hall"
 
 

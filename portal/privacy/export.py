@@ -34,6 +34,7 @@ from portal.audit import personal_data as audit_data
 from portal.audit.services import record_about
 from portal.auth import personal_data as account_data
 from portal.auth.models import User
+from portal.consultations import personal_data as consultation_data
 from portal.core import documents as doc
 from portal.core.personal_data import Part, json_value
 from portal.core.time import utcnow
@@ -49,6 +50,7 @@ COLLECTORS: tuple[Callable[[User], list[Part]], ...] = (
     account_data.collect,
     volunteer_data.collect,
     needs_data.collect,
+    consultation_data.collect,
     outbox_data.collect,
     audit_data.collect,
 )

@@ -146,14 +146,14 @@ def test_a_manager_keeps_places_and_hours(app, client, auth):
         "valid_from": "2026-01-07",
         "valid_until": "",
         "booking": "appointment",
-        "slot_minutes": "",
+        "slot_hours": "",
         "languages": ["ar", "uk"],
         "note": "",
     }
     refused = client.post("/consultations/hours/new", data=data)
     assert refused.status_code == 400
     assert "Länge eines Termins" in refused.get_data(as_text=True)
-    response = client.post("/consultations/hours/new", data={**data, "slot_minutes": "30"})
+    response = client.post("/consultations/hours/new", data={**data, "slot_hours": "0,5"})
     assert response.status_code == 302
     hours = db.session.scalars(select(ConsultationHours)).one()
     assert hours.manager_id == w["manager"].id and hours.languages == ["ar", "uk"]
@@ -312,7 +312,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
     w = world()
     db.session.commit()
     auth.login("keller@example.org")
-    path = f"/consultations/clients/{w['person'].id}/visits/new"
+    path = f"/plans/clients/{w['person'].id}/visits/new"
     token = csrf(client, path)
     future = client.post(
         path,
@@ -321,7 +321,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
             "visited_on": (today_local() + timedelta(days=2)).isoformat(),
             "place_type": "home",
             "topics": ["housing"],
-            "duration": "45",
+            "duration": "0,75",
         },
     )
     assert future.status_code == 400
@@ -332,7 +332,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
             "visited_on": today_local().isoformat(),
             "place_type": "shared_accommodation",
             "topics": ["housing", "residence"],
-            "duration": "90",
+            "duration": "1,5",
         },
     )
     assert response.status_code == 302
