@@ -34,7 +34,7 @@ def upgrade():
     op.create_table(
         "consultation_place",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("name", sa.String(length=160), nullable=False),
         sa.Column("municipality_id", sa.Integer(), nullable=False),
         sa.Column("office_id", sa.Integer(), nullable=True),

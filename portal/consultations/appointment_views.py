@@ -173,7 +173,7 @@ def cancel_appointment(appointment_id: int) -> Response:
         flash(_("Termin abgesagt."), "success")
     return redirect(
         url_for(
-            "consultations.occurrence",
+            "appointments.occurrence",
             hours_id=appointment.hours_id,
             on=appointment.on_date.isoformat(),
         )

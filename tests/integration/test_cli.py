@@ -64,7 +64,7 @@ def test_seed_demo_loads_the_demo_county_and_is_idempotent(app, client, auth):
     assert count(Municipality, Municipality.office_id.is_(None)) == 0
     assert count(Membership, Membership.role == Role.ADMIN) == 1
     assert scopes(Role.COORDINATOR) == {"Gaggenau", "Bühl"}
-    assert count(Membership, Membership.role == Role.MANAGER) == 2
+    assert count(Membership, Membership.role == Role.MANAGER) == 3  # Rastatt: consultations
     assert count(VolunteerProfile, VolunteerProfile.status == VolunteerStatus.APPROVED) == 5
     assert count(VolunteerProfile, VolunteerProfile.status == VolunteerStatus.PENDING) == 2
     users = list(db.session.scalars(select(User)))
@@ -96,7 +96,7 @@ def test_seed_demo_if_empty_seeds_an_empty_database(app):
     result = run(app, "seed-demo", "--if-empty")
     assert result.exit_code == 0, result.output
     assert count(Municipality) == 23
-    assert count(User) == 12
+    assert count(User) == 13
 
 
 @pytest.mark.app_config(
@@ -106,7 +106,7 @@ def test_in_production_the_demo_accounts_have_no_password(app, client, auth):
     assert app.config["DEMO_PASSWORDS"] is False
     result = run(app, "seed-demo")
     assert result.exit_code == 0, result.output
-    assert count(User) == 12
+    assert count(User) == 13
     assert count(User, User.password_hash.is_not(None)) == 0
     response = auth.login(f"admin@{DOMAIN}", password=DEMO_PASSWORD)
     assert response.status_code == 400
