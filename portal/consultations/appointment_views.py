@@ -29,8 +29,7 @@ from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.calendar import webcal_url
 from portal.notifications.services import external_url
-from portal.plans import clients as client_records
-from portal.security import may_see_client, require, roles_required
+from portal.security import require, roles_required
 
 bp = Blueprint("appointments", __name__)
 
@@ -88,20 +87,18 @@ def _occurrence_page(
     booking_form: BookingForm | None = None,
     walk_in_form: WalkInForm | None = None,
 ) -> str:
+    if request.method == "GET":  # a refused form shown again is no new look
+        visible = bookings.record_views(current_user, [hours.id], day, "consultation")
     occurrence = queries.occurrence_on(hours, day)
     if occurrence is None:
         abort(404)
     appointments = queries.appointments_on([hours.id], day)
+    if request.method != "GET":
+        visible = set(bookings.visible_clients(current_user, [a.client for a in appointments]))
     counts = queries.walk_ins_on(hours.id, day)
     if walk_in_form is None:
         walk_in_form = WalkInForm(formdata=None, data=counts)
     names = services.sees_client_names(current_user, hours)
-    if names and appointments:
-        for appointment in appointments:
-            if appointment.client is not None:
-                client_records.record_client_view(
-                    current_user, appointment.client, page="consultation"
-                )
     taken = {a.slot_start for a in appointments}
     return render_template(
         "consultations/occurrence.html",
@@ -113,6 +110,7 @@ def _occurrence_page(
         walk_in_form=walk_in_form,
         walk_in_total=sum(counts.values()),
         names=names,
+        visible=visible,
         today=today_local(),
         cancel_form=ActionForm(),
     )
@@ -208,11 +206,9 @@ def day_list() -> str:
     day = _day(raw) if raw else today
     if abs((day - today).days) > MAX_DAYS:
         abort(404)
+    own = queries.hours_ids_of(current_user.id)
+    visible = bookings.record_views(current_user, own, day, "day_list")
     found, booked = queries.day_list(current_user.id, day)
-    for appointments in booked.values():
-        for appointment in appointments:
-            if appointment.client is not None and may_see_client(current_user, appointment.client):
-                client_records.record_client_view(current_user, appointment.client, page="day_list")
     feed = calendar.calendar_token(current_user)
     feed_url = external_url("appointments.calendar_feed", token=feed.token) if feed else None
     return render_template(
@@ -220,6 +216,7 @@ def day_list() -> str:
         day=day,
         occurrences=found,
         booked=booked,
+        visible=visible,
         previous=day - timedelta(days=1),
         following=day + timedelta(days=1),
         feed_url=feed_url,

@@ -8,14 +8,16 @@ takes the acting user, checks what they may do, and is one unit of work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import services as audit
+from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.consultations.models import (
     Appointment,
@@ -172,6 +174,49 @@ def cancel_appointment(actor: User, appointment: Appointment) -> Appointment:
         "appointment.cancelled", actor, appointment, hours.municipality_id, hours_id=hours.id
     )
     return appointment
+
+
+def visible_clients(actor: User, clients: Sequence[Client | None]) -> dict[int, Client]:
+    """The booked clients whose names the actor may read (managers of their municipality)."""
+    return {c.id: c for c in clients if c is not None and may_see_client(actor, c)}
+
+
+def booked_clients(hours_ids: Sequence[int], on: date) -> list[Client]:
+    """The clients booked in these hours on one day (one query)."""
+    if not hours_ids:
+        return []
+    booked = select(Appointment.client_id).where(
+        Appointment.hours_id.in_(hours_ids),
+        Appointment.on_date == on,
+        Appointment.status == AppointmentStatus.BOOKED,
+    )
+    return list(db.session.scalars(select(Client).where(Client.id.in_(booked))))
+
+
+@unit_of_work()
+def record_views(actor: User, hours_ids: Sequence[int], on: date, page: str) -> set[int]:
+    """A page listing the clients booked on a day by name is a look at each of their
+    records: one ``client.viewed`` event per client the actor may see, written in one
+    statement whatever their number. Their ids."""
+    seen = visible_clients(actor, booked_clients(hours_ids, on))
+    if seen:
+        now = utcnow()
+        db.session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "at": now,
+                    "actor_id": actor.id,
+                    "action": "client.viewed",
+                    "object_type": "client",
+                    "object_id": client.id,
+                    "municipality_id": client.municipality_id,
+                    "details": {"page": page},
+                }
+                for client in seen.values()
+            ],
+        )
+    return set(seen)
 
 
 def forget_appointments(client_id: int) -> int:

@@ -214,6 +214,14 @@ def walk_ins_on(hours_id: int, on: date) -> dict[str, int]:
     return {str(topic): int(visitors) for topic, visitors in rows.tuples()}
 
 
+def hours_ids_of(manager_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(ConsultationHours.id).where(ConsultationHours.manager_id == manager_id)
+        )
+    )
+
+
 def day_list(manager_id: int, on: date) -> tuple[list[Occurrence], dict[int, list[Appointment]]]:
     """A manager's consultation hours on one day and the appointments booked in them."""
     hours = hours_in_window(on, on, manager_id=manager_id)
