@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.consultations.models import HomeVisit, WalkInCount
+from portal.core.collation import german_key
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.oversight.periods import Period
@@ -53,7 +54,7 @@ def consultation_counts(period: Period, ids: set[int] | None) -> list[Consultati
         HomeVisit.visited_on, HomeVisit.municipality_id, func.count(HomeVisit.id), period, ids
     )
     rows = []
-    for name, month in sorted(set(walk_ins) | set(visits)):
+    for name, month in sorted(set(walk_ins) | set(visits), key=lambda k: (german_key(k[0]), k[1])):
         year, number = (int(part) for part in month.split("-"))
         rows.append(
             ConsultationRow(

@@ -110,6 +110,13 @@ def test_municipalities_with_hours_leave_out_ended_hours(app):
         "Bühl",
         "Gaggenau",
     ]
+    # in German order: Ötigheim between Muggensturm and Ottersweier, not after Z
+    for town in ("Ötigheim", "Ottersweier", "Muggensturm"):
+        fc.hours(fc.place(factories.reference_data()[town]), w["manager"], 2, date(2026, 1, 7))
+    db.session.commit()
+    assert [m.name for m in queries.municipalities_with_hours(date(2026, 3, 1))] == [
+        "Gaggenau", "Muggensturm", "Ötigheim", "Ottersweier",
+    ]  # fmt: skip
 
 
 # --- keeping places and hours ------------------------------------------------------------------
