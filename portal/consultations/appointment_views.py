@@ -87,14 +87,13 @@ def _occurrence_page(
     booking_form: BookingForm | None = None,
     walk_in_form: WalkInForm | None = None,
 ) -> str:
-    if request.method == "GET":  # a refused form shown again is no new look
-        visible = bookings.record_views(current_user, [hours.id], day, "consultation")
     occurrence = queries.occurrence_on(hours, day)
     if occurrence is None:
         abort(404)
+    if request.method == "GET":  # a refused form shown again is no new look
+        bookings.record_views(current_user, [hours.id], day, "consultation")
     appointments = queries.appointments_on([hours.id], day)
-    if request.method != "GET":
-        visible = set(bookings.visible_clients(current_user, [a.client for a in appointments]))
+    visible = set(bookings.visible_clients(current_user, [a.client for a in appointments]))
     counts = queries.walk_ins_on(hours.id, day)
     if walk_in_form is None:
         walk_in_form = WalkInForm(formdata=None, data=counts)
