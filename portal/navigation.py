@@ -49,7 +49,6 @@ SECTIONS: tuple[NavSection, ...] = (
         (
             NavItem(_l("Zahlen je Gemeinde"), "coordination.overview"),
             NavItem(_l("Ehrenamtliche"), "coordination.queue"),
-            NavItem(_l("Sprechstunden"), "consultations.index"),
         ),
     ),
     NavSection(

@@ -277,6 +277,8 @@ def test_a_coordinator_books_by_reference_and_sees_no_names(app, client, auth):
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
     assert reference in page and "Haidari" not in page
+    # the coordinator finds the hours from the coordination overview
+    assert 'href="/consultations/"' in client.get("/coordination/").get_data(as_text=True)
     # the coordinator cannot open the manager's pages
     assert client.get("/consultations/day").status_code == 403
     assert client.get(f"/consultations/hours/{hours.id}/edit").status_code == 403
