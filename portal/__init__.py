@@ -147,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.two_factor_views import bp as two_factor_bp
     from portal.auth.views import bp as auth_bp
     from portal.board.views import bp as board_bp
+    from portal.consultations.appointment_views import bp as appointments_bp
     from portal.consultations.public_views import bp as consultation_hours_bp
     from portal.consultations.views import bp as consultations_bp
     from portal.conversations.views import bp as conversations_bp
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(board_bp, url_prefix="/board")
     app.register_blueprint(consultations_bp, url_prefix="/consultations")
     app.register_blueprint(consultation_hours_bp, url_prefix="/consultation-hours")
+    app.register_blueprint(appointments_bp, url_prefix="/consultations")
     app.register_blueprint(privacy_bp)
     app.register_blueprint(conversations_bp, url_prefix="/tasks")
     app.register_blueprint(notifications_bp)

@@ -204,11 +204,12 @@ def seed() -> dict[str, int]:
     db.session.commit()
     summary["accounts_created"] = created
     # Each domain adds its own demo data (clients, plans, needs, claims ...).
+    from portal.consultations import demo as consultations_demo
     from portal.needs import demo as board_demo
     from portal.plans import demo as plans_demo
     from portal.volunteers import demo as volunteers_demo
 
-    for domain in (volunteers_demo, plans_demo, board_demo):
+    for domain in (volunteers_demo, plans_demo, board_demo, consultations_demo):
         summary.update(domain.seed())
     db.session.commit()
     return summary

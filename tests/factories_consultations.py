@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from portal.consultations.models import (
@@ -14,11 +14,21 @@ from portal.consultations.models import (
     HomeVisit,
     WalkInCount,
 )
+from portal.consultations.recurrence import is_public_holiday
+from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.plans.models import Client
 
 _seq = itertools.count(1)
+
+
+def next_consultation_day(after: date | None = None, weekday: int | None = None) -> date:
+    """The next day after ``after`` (today) that is no public holiday (and is ``weekday``)."""
+    day = (after or today_local()) + timedelta(days=1)
+    while is_public_holiday(day) or (weekday is not None and day.weekday() != weekday):
+        day += timedelta(days=1)
+    return day
 
 
 def place(municipality_: Municipality, name: str | None = None, **kw: Any) -> ConsultationPlace:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, time, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from portal.auth.models import Membership, Role
+from portal.consultations import calendar as consultation_calendar
 from portal.conversations.models import ConversationMessage
 from portal.core.time import today_local
 from portal.extensions import db
@@ -31,6 +32,7 @@ from portal.notifications.services import queue_email
 from portal.volunteers.models import VolunteerStatus
 from tests import factories
 from tests import factories_board as fb
+from tests import factories_consultations as fc
 from tests import factories_plans as fp
 
 ROLES = {
@@ -81,7 +83,13 @@ def build_world() -> dict[str, list[int] | list[str]]:
     ]
     db.session.add_all(messages)
     db.session.flush()
+    room = fc.place(gaggenau)
+    on = fc.next_consultation_day()
+    hours = fc.hours(room, world["manager"], on.weekday(), date(2025, 1, 6),
+                     booking="appointment", slot_minutes=30)  # fmt: skip
+    appointment = fc.appointment(hours, on, time(9, 0), time(9, 30), client_)
     db.session.commit()
+    manager_token = consultation_calendar.renew_calendar_token(world["manager"]).token
     return {
         "need_id": [once.id, weekly.id, foreign.id],
         "assignment_id": [claim.id],
@@ -96,7 +104,11 @@ def build_world() -> dict[str, list[int] | list[str]]:
         "volunteer_id": [fb.profile_of(applicant).id],
         "user_id": [u.id for u in spares],
         "message_id": [m.id for m in messages],
-        "token": [token, unsubscribe_token(spares[2].id, "announcements")],
+        "token": [token, unsubscribe_token(spares[2].id, "announcements"), manager_token],
+        "place_id": [room.id],
+        "hours_id": [hours.id],
+        "appointment_id": [appointment.id],
+        "on": [on.isoformat(), (on - timedelta(days=7)).isoformat()],
     }
 
 

@@ -34,7 +34,7 @@ def upgrade():
     op.create_table(
         "consultation_place",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("name", sa.String(length=160), nullable=False),
         sa.Column("municipality_id", sa.Integer(), nullable=False),
         sa.Column("office_id", sa.Integer(), nullable=True),
@@ -43,7 +43,7 @@ def upgrade():
         sa.Column("phone", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('office', 'town_hall')", name=op.f("ck_consultation_place_kind_known")
+            "kind IN ('branch_office', 'town_hall')", name=op.f("ck_consultation_place_kind_known")
         ),
         sa.ForeignKeyConstraint(
             ["municipality_id"],

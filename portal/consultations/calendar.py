@@ -83,7 +83,7 @@ def render_feed(user: User, today: date) -> bytes:
             event.add("summary", summary)
             event.add("location", f"{occurrence.place.name}, {occurrence.place.address}")
             link = external_url(
-                "consultations.occurrence",
+                "appointments.occurrence",
                 hours_id=occurrence.hours_id,
                 on=occurrence.on.isoformat(),
             )

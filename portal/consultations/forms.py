@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -15,10 +17,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.consultations.bookings import VisitInput
 from portal.consultations.models import Booking, PlaceKind, Recurrence, Topic
-from portal.consultations.services import HoursInput, PlaceInput, VisitInput
+from portal.consultations.services import HoursInput, PlaceInput
 from portal.core import labels
-from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
+from portal.core.forms import HoursField, MultiCheckboxField, PortalForm, optional_int
 from portal.plans.forms import language_field
 
 _MAX = _l("Höchstens %(max)d Zeichen.")
@@ -92,13 +95,7 @@ class HoursForm(PortalForm):
     booking = RadioField(
         _l("Art der Sprechstunde"), choices=labels.choices("booking"), default=Booking.WALK_IN
     )
-    slot_minutes = IntegerField(
-        _l("Länge eines Termins in Minuten"),
-        validators=[
-            Optional(),
-            NumberRange(min=5, max=240, message=_l("Bitte geben Sie 5 bis 240 Minuten an.")),
-        ],
-    )
+    slot_hours = HoursField(_l("Länge eines Termins in Stunden"), required=False, high=Decimal(4))
     languages = language_field(_l("Angebotene Sprachen"))
     note = TextAreaField(_l("Hinweis"), validators=[Optional(), Length(max=500, message=_MAX)])
 
@@ -112,7 +109,7 @@ class HoursForm(PortalForm):
             valid_until=self.valid_until.data,
             recurrence=self.recurrence.data or "",
             booking=self.booking.data or "",
-            slot_minutes=self.slot_minutes.data,
+            slot_minutes=self.slot_hours.minutes,
             languages=list(self.languages.data or []),
             note=self.note.data or "",
         )
@@ -136,7 +133,7 @@ class BookingForm(PortalForm):
         _l("Klientin oder Klient"), coerce=optional_int, validators=[Optional()]
     )
     reference = StringField(
-        _l("Aktenzeichen der Klientin oder des Klienten"),
+        _l("Aktenzeichen (Klientin oder Klient)"),
         validators=[Optional(), Length(max=20, message=_MAX)],
     )
     need_id = SelectField(_l("Begleitung (Bedarf)"), coerce=optional_int, validators=[Optional()])
@@ -175,18 +172,12 @@ class HomeVisitForm(PortalForm):
     topics = MultiCheckboxField(
         _l("Themen"), choices=labels.choices("consultation_topic"), validators=[Optional()]
     )
-    duration = IntegerField(
-        _l("Dauer in Minuten"),
-        validators=[
-            InputRequired(message=_l("Bitte geben Sie die Dauer an.")),
-            NumberRange(min=1, max=1440, message=_l("Bitte geben Sie 1 bis 1440 Minuten an.")),
-        ],
-    )
+    duration = HoursField(_l("Dauer in Stunden"), high=Decimal(12))
 
     def to_input(self) -> VisitInput:
         return VisitInput(
             visited_on=self.visited_on.data,
             place_type=self.place_type.data or "",
             topics=list(self.topics.data or []),
-            duration_minutes=self.duration.data,
+            duration_minutes=self.duration.minutes,
         )

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class PlaceKind(CodeEnum):
-    OFFICE = "office"
+    BRANCH_OFFICE = "branch_office"
     TOWN_HALL = "town_hall"
 
 
@@ -85,7 +85,7 @@ class ConsultationPlace(Model):
     __table_args__ = (check_in("kind", PlaceKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12), default=PlaceKind.TOWN_HALL)
+    kind: Mapped[str] = mapped_column(String(20), default=PlaceKind.TOWN_HALL)
     name: Mapped[str] = mapped_column(String(160))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     office_id: Mapped[int | None] = mapped_column(

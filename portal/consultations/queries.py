@@ -27,6 +27,7 @@ from portal.consultations.models import (
     WalkInCount,
 )
 from portal.consultations.recurrence import MAX_DAYS, Occurrence, occurrences
+from portal.core.collation import german
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -119,7 +120,7 @@ def municipalities_with_hours(on: date | None = None) -> list[Municipality]:
             select(Municipality)
             .where(running)
             .options(joinedload(Municipality.office))
-            .order_by(Municipality.name)
+            .order_by(german(Municipality.name), Municipality.id)
         )
     )
 
@@ -150,7 +151,7 @@ def hours_stmt(user: Any, *, current_on: date | None = None) -> Select[Any]:
             selectinload(ConsultationHours.language_rows),
         )
         .order_by(
-            Municipality.name,
+            german(Municipality.name),
             ConsultationHours.weekday,
             ConsultationHours.starts_at,
             ConsultationHours.id,
@@ -171,7 +172,7 @@ def places_stmt(user: Any) -> Select[Any]:
         select(ConsultationPlace)
         .join(ConsultationPlace.municipality)
         .options(joinedload(ConsultationPlace.municipality), joinedload(ConsultationPlace.office))
-        .order_by(Municipality.name, ConsultationPlace.name, ConsultationPlace.id)
+        .order_by(german(Municipality.name), german(ConsultationPlace.name), ConsultationPlace.id)
     )
     return scope_to(stmt, ConsultationPlace.municipality_id, managed_municipality_ids(user))
 
@@ -212,6 +213,14 @@ def walk_ins_on(hours_id: int, on: date) -> dict[str, int]:
         )
     )
     return {str(topic): int(visitors) for topic, visitors in rows.tuples()}
+
+
+def hours_ids_of(manager_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(ConsultationHours.id).where(ConsultationHours.manager_id == manager_id)
+        )
+    )
 
 
 def day_list(manager_id: int, on: date) -> tuple[list[Occurrence], dict[int, list[Appointment]]]:

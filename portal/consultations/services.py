@@ -1,24 +1,21 @@
-"""The rules of consultation hours: keeping places and hours, cancelling a date or moving it to
-another room, booking and cancelling appointments, counting walk-ins, recording home visits.
+"""The rules of consultation hours: keeping places and hours, cancelling a date (the people
+booked on it are told) or moving it to another room. Bookings, walk-ins and home visits:
+`portal.consultations.bookings`.
 
 Every function takes the acting user, checks what they may do (`portal.security`), and is one
 unit of work: it commits, or raises a DomainError with the session rolled back.
-
-Booking cannot overbook a slot, also not under concurrent requests (DESIGN.md §5): a partial
-UNIQUE index allows one booked appointment per (hours, date, slot start); the second of two
-bookings of the same slot fails on it and is refused with `CapacityReached`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
 from portal.auth.models import User
@@ -30,33 +27,26 @@ from portal.consultations.models import (
     ConsultationHours,
     ConsultationPlace,
     ExceptionKind,
-    HomeVisit,
     PlaceKind,
     Recurrence,
-    Topic,
-    VisitPlace,
-    WalkInCount,
 )
 from portal.consultations.recurrence import is_occurrence, slot_times
-from portal.core.errors import CapacityReached, InvalidTransition, NotAllowed, ValidationFailed
+from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.labels import LANGUAGES
 from portal.core.time import today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Office
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.models import Assignment, AssignmentStatus, Need
 from portal.notifications.services import queue_email
-from portal.plans.models import Client, ClientStatus
+from portal.plans.models import Client
 from portal.security import (
     may_coordinate_municipality,
     may_manage_municipality,
-    may_manage_need,
-    may_see_client,
 )
 from portal.volunteers.models import VolunteerProfile
 
 NOTE_MAX = 500
-MAX_AHEAD_DAYS = 366
 _EMAIL = re.compile(r"[^\s<>(),;:]+@[^\s<>(),;:]+\.[^\s<>(),;:]+")
 
 
@@ -178,9 +168,9 @@ def _checked_hours(data: HoursInput) -> dict[str, Any]:
     slot = None
     if data.booking == Booking.APPOINTMENT:
         slot = data.slot_minutes
-        if slot is None or not 5 <= slot <= 240:
+        if slot is None or not 15 <= slot <= 240:
             raise ValidationFailed(
-                _("Bitte geben Sie die Länge eines Termins an (5 bis 240 Minuten)."),
+                _("Bitte geben Sie die Länge eines Termins an, zwischen 0,25 und 4 Stunden."),
                 field="slot_minutes",
             )
         if not slot_times(data.starts_at, data.ends_at, slot):
@@ -235,7 +225,7 @@ def save_hours(actor: User, hours: ConsultationHours | None, data: HoursInput) -
     return hours
 
 
-def _check_date(hours: ConsultationHours, on: date | None) -> date:
+def check_date(hours: ConsultationHours, on: date | None) -> date:
     if on is None or not is_occurrence(hours, on):
         raise ValidationFailed(
             _("An diesem Tag findet diese Sprechstunde nicht statt."), field="on_date"
@@ -243,7 +233,7 @@ def _check_date(hours: ConsultationHours, on: date | None) -> date:
     return on
 
 
-def _exception_on(hours: ConsultationHours, on: date) -> ConsultationException | None:
+def exception_on(hours: ConsultationHours, on: date) -> ConsultationException | None:
     return db.session.scalar(
         select(ConsultationException).where(
             ConsultationException.hours_id == hours.id, ConsultationException.on_date == on
@@ -280,14 +270,12 @@ def _client_locale(client: Client) -> str:
 def _volunteers_of(need: Need | None) -> list[User]:
     if need is None:
         return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-            .join(Assignment, Assignment.volunteer_id == VolunteerProfile.id)
-            .where(Assignment.need_id == need.id, Assignment.status == AssignmentStatus.ACTIVE)
-        )
+    claims = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.need_id == need.id, Assignment.status == AssignmentStatus.ACTIVE)
+        .options(joinedload(Assignment.volunteer).joinedload(VolunteerProfile.user))
     )
+    return [claim.volunteer.user for claim in claims]
 
 
 def _tell_cancelled(appointment: Appointment, hours: ConsultationHours, on: date) -> int:
@@ -328,11 +316,11 @@ def cancel_date(actor: User, hours: ConsultationHours, on: date | None, note: st
     through the outbox. How many appointments were cancelled."""
     if not may_keep_hours(actor, hours.municipality_id):
         raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    day = _check_date(hours, on)
+    day = check_date(hours, on)
     if day < today_local():
         raise ValidationFailed(_("Vergangene Termine können nicht abgesagt werden."), "on_date")
     text = _text(note, NOTE_MAX, "note")
-    exception = _exception_on(hours, day)
+    exception = exception_on(hours, day)
     if exception is None:
         exception = ConsultationException(hours_id=hours.id, on_date=day)
         db.session.add(exception)
@@ -365,7 +353,7 @@ def move_date(
     """Hold one date in another room (of a municipality the actor manages)."""
     if not may_keep_hours(actor, hours.municipality_id):
         raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    day = _check_date(hours, on)
+    day = check_date(hours, on)
     place = db.session.get(ConsultationPlace, place_id) if place_id else None
     if (
         place is None
@@ -373,7 +361,7 @@ def move_date(
         or not may_keep_hours(actor, place.municipality_id)
     ):
         raise ValidationFailed(_("Bitte wählen Sie einen anderen Ort."), field="place_id")
-    exception = _exception_on(hours, day)
+    exception = exception_on(hours, day)
     if exception is None:
         exception = ConsultationException(hours_id=hours.id, on_date=day)
         db.session.add(exception)
@@ -400,7 +388,7 @@ def restore_date(actor: User, hours: ConsultationHours, on: date | None) -> None
     """Undo a date's exception: held as usual again (cancelled appointments stay cancelled)."""
     if not may_keep_hours(actor, hours.municipality_id):
         raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    day = _check_date(hours, on)
+    day = check_date(hours, on)
     db.session.execute(
         delete(ConsultationException).where(
             ConsultationException.hours_id == hours.id, ConsultationException.on_date == day
@@ -409,231 +397,3 @@ def restore_date(actor: User, hours: ConsultationHours, on: date | None) -> None
     audit.record_about(
         "consultation_date.restored", actor, hours, hours.municipality_id, on=day.isoformat()
     )
-
-
-# --- appointments ------------------------------------------------------------------------------
-
-
-def _open_date(hours: ConsultationHours, on: date | None) -> date:
-    day = _check_date(hours, on)
-    if day < today_local() or day > today_local() + timedelta(days=MAX_AHEAD_DAYS):
-        raise ValidationFailed(
-            _("Termine lassen sich nur für die kommenden zwölf Monate buchen."), field="on_date"
-        )
-    exception = _exception_on(hours, day)
-    if exception is not None and exception.kind == ExceptionKind.CANCELLED:
-        raise InvalidTransition(_("Die Sprechstunde fällt an diesem Tag aus."), field="on_date")
-    return day
-
-
-def _client_for_booking(
-    actor: User, hours: ConsultationHours, client_id: int | None, reference: str
-) -> Client:
-    """Managers pick a client they may see; coordinators name a client of the hours'
-    manager by the pseudonymous reference (they never see more of it)."""
-    client: Client | None = None
-    if client_id is not None:
-        client = db.session.get(Client, client_id)
-        if client is not None and not may_see_client(actor, client):
-            client = None
-    elif reference.strip():
-        client = db.session.scalar(
-            select(Client).where(Client.reference == reference.strip().upper()[:20])
-        )
-        if client is not None and not (
-            may_see_client(actor, client)
-            or (
-                may_coordinate_municipality(actor, hours.municipality_id)
-                and client.manager_id is not None
-                and client.manager_id == hours.manager_id
-                and client.erased_at is None
-            )
-        ):
-            client = None
-    if client is None or client.status != ClientStatus.ACTIVE or client.erased_at is not None:
-        raise ValidationFailed(
-            _("Bitte wählen Sie eine Klientin oder einen Klienten."),
-            field="client_id" if client_id is not None else "reference",
-        )
-    return client
-
-
-def _need_for_booking(actor: User, need_id: int | None) -> Need | None:
-    if need_id is None:
-        return None
-    need = db.session.get(Need, need_id)
-    if (
-        need is None
-        or not may_manage_need(actor, need)
-        or need.status
-        not in (
-            NeedStatus.OPEN,
-            NeedStatus.FILLED,
-        )
-    ):
-        raise ValidationFailed(_("Diesen Bedarf können Sie nicht verknüpfen."), field="need_id")
-    return need
-
-
-@unit_of_work()
-def book(
-    actor: User,
-    hours: ConsultationHours,
-    on: date | None,
-    slot_start: time | None,
-    *,
-    client_id: int | None = None,
-    reference: str = "",
-    need_id: int | None = None,
-) -> Appointment:
-    """Book a slot for a client. Two bookings of the same slot: one wins, the other is refused
-    with CapacityReached."""
-    if not may_staff_hours(actor, hours):
-        raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    if hours.booking != Booking.APPOINTMENT:
-        raise InvalidTransition(_("Diese Sprechstunde ist ohne Termin."))
-    day = _open_date(hours, on)
-    slots = dict(slot_times(hours.starts_at, hours.ends_at, hours.slot_minutes))
-    if slot_start not in slots:
-        raise ValidationFailed(_("Bitte wählen Sie einen freien Termin."), field="slot_start")
-    client = _client_for_booking(actor, hours, client_id, reference)
-    need = _need_for_booking(actor, need_id)
-    appointment = Appointment(
-        hours_id=hours.id,
-        on_date=day,
-        slot_start=slot_start,
-        slot_end=slots[slot_start],
-        client_id=client.id,
-        need_id=need.id if need is not None else None,
-        booked_by_id=actor.id,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(appointment)
-            db.session.flush()
-    except IntegrityError:
-        raise CapacityReached(_("Dieser Termin ist schon vergeben."), field="slot_start") from None
-    audit.record_about(
-        "appointment.booked",
-        actor,
-        appointment,
-        hours.municipality_id,
-        hours_id=hours.id,
-        on=day.isoformat(),
-        client_id=client.id,
-    )
-    return appointment
-
-
-@unit_of_work()
-def cancel_appointment(actor: User, appointment: Appointment) -> Appointment:
-    hours = appointment.hours
-    if not may_staff_hours(actor, hours):
-        raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise InvalidTransition(_("Dieser Termin ist bereits abgesagt."))
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = utcnow()
-    audit.record_about(
-        "appointment.cancelled", actor, appointment, hours.municipality_id, hours_id=hours.id
-    )
-    return appointment
-
-
-# --- walk-ins ----------------------------------------------------------------------------------
-
-MAX_VISITORS = 500
-
-
-@unit_of_work()
-def record_walk_ins(
-    actor: User, hours: ConsultationHours, on: date | None, counts: dict[str, int | None]
-) -> int:
-    """Set the number of visitors per topic for one date (no names). The total."""
-    if not may_staff_hours(actor, hours):
-        raise NotAllowed(_("Sie betreuen diese Gemeinde nicht."))
-    day = _check_date(hours, on)
-    if day > today_local():
-        raise ValidationFailed(
-            _("Besucherzahlen lassen sich erst am Tag der Sprechstunde erfassen."), "on_date"
-        )
-    existing = {
-        row.topic: row
-        for row in db.session.scalars(
-            select(WalkInCount).where(WalkInCount.hours_id == hours.id, WalkInCount.on_date == day)
-        )
-    }
-    total = 0
-    for topic, value in counts.items():
-        if not Topic.has(topic):
-            raise ValidationFailed(_("Unbekanntes Thema."), field=topic)
-        number = value or 0
-        if not 0 <= number <= MAX_VISITORS:
-            raise ValidationFailed(
-                _("Bitte geben Sie eine Zahl von 0 bis %(max)d an.", max=MAX_VISITORS),
-                field=topic,
-            )
-        row = existing.get(topic)
-        if row is None:
-            if number == 0:
-                continue
-            row = WalkInCount(
-                hours_id=hours.id,
-                on_date=day,
-                municipality_id=hours.municipality_id,
-                topic=topic,
-            )
-            db.session.add(row)
-        row.visitors = number
-        row.recorded_by_id = actor.id
-        total += number
-    audit.record_about(
-        "walk_ins.recorded", actor, hours, hours.municipality_id, on=day.isoformat(), total=total
-    )
-    return total
-
-
-# --- home visits -------------------------------------------------------------------------------
-
-
-@dataclass
-class VisitInput:
-    visited_on: date | None
-    place_type: str
-    topics: list[str]
-    duration_minutes: int | None
-
-
-@unit_of_work()
-def record_home_visit(actor: User, client: Client, data: VisitInput) -> HomeVisit:
-    """A manager of the client's municipality records a visit at home or in an accommodation."""
-    if not may_see_client(actor, client):
-        raise NotAllowed(_("Kein Zugriff."))
-    today = today_local()
-    if data.visited_on is None or data.visited_on > today:
-        raise ValidationFailed(_("Bitte geben Sie ein Datum bis heute an."), field="visited_on")
-    if data.visited_on < today - timedelta(days=3 * 366):
-        raise ValidationFailed(
-            _("Der Besuch liegt mehr als drei Jahre zurück."), field="visited_on"
-        )
-    if not VisitPlace.has(data.place_type):
-        raise ValidationFailed(_("Bitte wählen Sie den Ort."), field="place_type")
-    if not data.topics or any(not Topic.has(t) for t in data.topics):
-        raise ValidationFailed(_("Bitte wählen Sie mindestens ein Thema."), field="topics")
-    if data.duration_minutes is None or not 1 <= data.duration_minutes <= 1440:
-        raise ValidationFailed(_("Bitte geben Sie die Dauer an."), field="duration")
-    visit = HomeVisit(
-        client_id=client.id,
-        municipality_id=client.municipality_id,
-        manager_id=actor.id,
-        visited_on=data.visited_on,
-        place_type=data.place_type,
-        duration_minutes=data.duration_minutes,
-    )
-    visit.topics = data.topics
-    db.session.add(visit)
-    db.session.flush()
-    audit.record_about(
-        "home_visit.recorded", actor, client, client.municipality_id, visit_id=visit.id
-    )
-    return visit

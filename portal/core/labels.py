@@ -221,7 +221,7 @@ REGISTRY: dict[str, dict[Any, Any]] = {
     },
     # consultation hours: where they are held, how often, walk-in or by appointment
     "place_kind": {
-        "office": _l("Außenstelle"),
+        "branch_office": _l("Außenstelle"),
         "town_hall": _l("Rathaus"),
     },
     "recurrence": {

@@ -137,6 +137,28 @@ ACTIVITIES: dict[str, Activity] = {
         retention=_l("mit dem Fall: %(RETENTION_CLOSED_CLIENT_YEARS)s Jahre nach Abschluss"),
         special_categories=True,
     ),
+    "consultations": Activity(
+        name=_l("Sprechstunden, Termine und Hausbesuche"),
+        purpose=_l(
+            "Sprechstunden des Integrationsmanagements veröffentlichen, Termine für begleitete "
+            "Menschen buchen und absagen, Hausbesuche dokumentieren; Besucherzahlen ohne Namen "
+            "für die Statistik."
+        ),
+        legal_basis=_PUBLIC_TASK,
+        subjects=_l(
+            "begleitete Menschen; Integrationsmanagerinnen und Integrationsmanager; "
+            "begleitende Ehrenamtliche (nur über den verknüpften Bedarf)"
+        ),
+        recipients=_l(
+            "zuständige Integrationsmanagerinnen und Integrationsmanager; Koordination der "
+            "Gemeinde (nur Aktenzeichen); begleitende Ehrenamtliche erfahren nur Datum und Ort"
+        ),
+        retention=_l(
+            "Termine und Hausbesuche mit dem Fall: %(RETENTION_CLOSED_CLIENT_YEARS)s Jahre nach "
+            "Abschluss; Besucherzahlen ohne Personenbezug unbefristet"
+        ),
+        special_categories=True,
+    ),
     "mail": Activity(
         name=_l("E-Mail-Benachrichtigungen"),
         purpose=_l(
@@ -200,6 +222,7 @@ _REPORT = _l("Berichte und Hinweise")
 _MESSAGE = _l("Nachrichteninhalte")
 _LOG = _l("Protokolldaten")
 _CERT = _l("Datum und Ergebnis der Einsichtnahme")
+_VISIT = _l("Termine und Besuche")
 
 TABLES: dict[str, TableDeclaration] = {
     "user": TableDeclaration(
@@ -307,6 +330,27 @@ TABLES: dict[str, TableDeclaration] = {
     "audit_event": TableDeclaration(
         "audit", {_LOG: ("at", "actor_id", "action", "object_type", "object_id", "details")}
     ),
+    "consultation_place": TableDeclaration("reference"),
+    "consultation_hours": TableDeclaration("consultations", {_ACCOUNT: ("manager_id",)}),
+    "consultation_language": TableDeclaration("reference"),
+    "consultation_exception": TableDeclaration("consultations", {_LOG: ("created_by_id",)}),
+    "consultation_appointment": TableDeclaration(
+        "consultations",
+        {
+            _VISIT: ("client_id", "on_date", "slot_start", "slot_end", "status", "need_id"),
+            _LOG: ("booked_by_id", "booked_at", "cancelled_at"),
+        },
+    ),
+    "consultation_walk_in": TableDeclaration("consultations", {_LOG: ("recorded_by_id",)}),
+    "home_visit": TableDeclaration(
+        "consultations",
+        {
+            _VISIT: ("client_id", "visited_on", "place_type", "duration_minutes"),
+            _LOG: ("manager_id", "created_at"),
+        },
+    ),
+    "home_visit_topic": TableDeclaration("consultations", {_VISIT: ("code",)}),
+    "manager_calendar_token": TableDeclaration("accounts", {_ACCOUNT: ("user_id", "token")}),
     "municipality": TableDeclaration("reference"),
     "office": TableDeclaration("reference"),
     "reference_counter": TableDeclaration("reference"),

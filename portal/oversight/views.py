@@ -14,6 +14,7 @@ from portal.needs import queries as need_queries
 from portal.needs.forms import NeedFilterForm
 from portal.oversight import charts, figures, lists, outcomes
 from portal.oversight import report as pakt
+from portal.oversight.consultations import consultation_counts
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
 from portal.oversight.report_pdf import render_report
@@ -134,6 +135,7 @@ def dashboard() -> tuple[str, int]:
         figures=numbers,
         charts=charts.dashboard_charts(numbers),
         outcomes=outcomes.outcomes(period, ids) if managing else None,
+        consultations=consultation_counts(period, ids),
         places=places,
         offices=offices,
         chosen=query_id("municipality"),

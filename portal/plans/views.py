@@ -13,6 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
+from portal.consultations import bookings
+from portal.consultations.forms import HomeVisitForm
 from portal.consultations.queries import visits_of
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, PortalForm, attach_error, submit
@@ -331,4 +333,25 @@ def edit_step(step_id: int) -> ResponseReturnValue:
         page=lambda: render_template(
             "plans/step_form.html", form=form, client=client, goal=goal, step=step
         ),
+    )
+
+
+# --- home visits -----------------------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/visits/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def record_visit(client_id: int) -> ResponseReturnValue:
+    """A home visit or a visit at an accommodation, on the client's record."""
+    client = _client_or_404(client_id)
+    form = HomeVisitForm()
+    if request.method == "GET":
+        form.visited_on.data = today_local()
+    return submit(
+        form,
+        lambda: bookings.record_home_visit(current_user, client, form.to_input()),
+        done=_("Hausbesuch eingetragen."),
+        target=url_for("plans.client_detail", client_id=client.id),
+        page=lambda: render_template("consultations/visit_form.html", form=form, client=client),
+        refused=(DomainError,),
     )

@@ -4,15 +4,17 @@ for cases closed long enough ago.
 What goes: the name, the contact details, the household, the languages, the reference
 (RA-2026-0001 is pseudonymous, but the paper file and the partners' letters carry it, so it
 would still identify the person: it becomes ``ERASED-<id>``), the texts of the goals and steps,
-the managers' private notes and meeting points of the client's needs, and every mention of the
-name (and of an e-mail address or phone number in the contact details) in any free text
-(`portal.privacy.redaction`: outbox, audit details, reports, ...).
+the managers' private notes and meeting points of the client's needs, the client's
+appointments in consultation hours, and every mention of the name (and of an e-mail address
+or phone number in the contact details) in any free text (`portal.privacy.redaction`: outbox,
+audit details, reports, ...).
 
 What stays, without text, for the statistics: the record's municipality and dates, each goal's
 area and status, each step's status, who acted and when it was due; completed needs with their
-reports and hours. Unfinished needs are cancelled and their volunteers told, without any word
-about the client. The audit trail gets one ``client.erased`` event with the reason (its words
-naming the client redacted); the details of earlier events about the record are emptied.
+reports and hours; home visits (date, kind of place, topics, duration). Unfinished needs are
+cancelled and their volunteers told, without any word about the client. The audit trail gets
+one ``client.erased`` event with the reason (its words naming the client redacted); the details
+of earlier events about the record are emptied.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from portal.audit import services as audit
+from portal.consultations.bookings import forget_appointments
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local, utcnow
 from portal.core.transaction import unit_of_work
@@ -99,6 +102,7 @@ def _erase(actor: Any, client: Client, reason: str) -> Client:
         .execution_options(synchronize_session=False)
     )
     db.session.execute(delete(ClientLanguage).where(ClientLanguage.client_id == client.id))
+    forget_appointments(client.id)
     audit.scrub_about([("client", client.id)])
     db.session.flush()
     redact_everywhere(needles)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.audit.services import record_about
 from portal.auth.models import User
+from portal.consultations import personal_data as consultation_data
 from portal.core import documents as doc
 from portal.core.errors import NotAllowed, NotFound
 from portal.core.personal_data import Field, Part, json_value
@@ -246,7 +247,12 @@ def gather(client: Client) -> list[Part]:
         .where(IntegrationPlan.client_id == client.id)
     )
     plan_parts, steps = _plan_parts(plan)
-    return [*_client_parts(client), *plan_parts, *_need_parts(steps)]
+    return [
+        *_client_parts(client),
+        *plan_parts,
+        *_need_parts(steps),
+        *consultation_data.client_parts(client),
+    ]
 
 
 def as_json(parts: list[Part]) -> bytes:

@@ -35,6 +35,7 @@ from portal.audit import personal_data as audit_data
 from portal.audit.services import record_about
 from portal.auth import personal_data as account_data
 from portal.auth.models import User
+from portal.consultations import personal_data as consultation_data
 from portal.conversations import personal_data as conversation_data
 from portal.core import documents as doc
 from portal.core.personal_data import Part, json_value
@@ -53,6 +54,7 @@ COLLECTORS: tuple[Callable[[User], list[Part]], ...] = (
     needs_data.collect,
     conversation_data.collect,
     announcement_data.collect,
+    consultation_data.collect,
     outbox_data.collect,
     audit_data.collect,
 )

@@ -39,6 +39,7 @@ NOT_PAGES = {
     "static",
     "core.healthz",
     "board.calendar_feed",
+    "appointments.calendar_feed",
     "board.certificate",
     "privacy.own_data",
     "privacy.client_export",

@@ -18,7 +18,7 @@ A new route without an entry in ``EXPECTED`` fails `test_every_route_has_an_expe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,6 +30,7 @@ from werkzeug.routing import Rule
 from portal.auth import tokens
 from portal.auth.models import Role
 from portal.auth.services import grant_role
+from portal.consultations import calendar as consultation_calendar
 from portal.conversations.models import ConversationMessage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -39,7 +40,9 @@ from portal.notifications.preferences import unsubscribe_token
 from portal.volunteers.models import VolunteerStatus
 from tests import factories
 from tests import factories_board as fb
+from tests import factories_consultations as fc
 from tests import factories_plans as fp
+from tests.factories_consultations import next_consultation_day
 
 OK, DENIED, LOGIN = "ok", "denied", "login"
 
@@ -81,6 +84,7 @@ MANAGEMENT = ("manager_a", "manager_b", "admin")
 MANAGEMENT_OF_A = ("manager_a", "admin")
 ADMIN = ("admin",)
 OFFICE_LEADS = ("lead_a", "lead_b")
+STAFF_OF_A = ("coordinator_a", "manager_a", "admin")
 
 #: endpoint → role → outcome (the same for GET and POST of a rule).
 EXPECTED: dict[str, dict[str, str]] = {
@@ -106,6 +110,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "consultation_hours.municipality": everyone(),
     "consultation_hours.poster_pdf": everyone(),
     "board.calendar_feed": everyone(),  # the secret address is the credential
+    "appointments.calendar_feed": everyone(),
     "two_factor.challenge": everyone(),  # without a pending log-in: back to the log-in page
     "privacy.confirm_erasure": everyone(),  # the e-mailed link and the account's password
     "privacy.erased": everyone(),
@@ -173,6 +178,22 @@ EXPECTED: dict[str, dict[str, str]] = {
     "plans.create_step": only(*MANAGEMENT_OF_A),
     "plans.edit_step": only(*MANAGEMENT_OF_A),
     "privacy.erase_client": only(*MANAGEMENT_OF_A),
+    "plans.record_visit": only(*MANAGEMENT_OF_A),
+    # consultation hours: managers keep them, A's staff book and count in A's hours
+    "consultations.index": only(*COORDINATION, *MANAGEMENT),
+    "consultations.places": only(*MANAGEMENT),
+    "consultations.create_place": only(*MANAGEMENT),
+    "consultations.edit_place": only(*MANAGEMENT_OF_A),
+    "consultations.create_hours": only(*MANAGEMENT),
+    "consultations.edit_hours": only(*MANAGEMENT_OF_A),
+    "consultations.change_date": only(*MANAGEMENT_OF_A),
+    "consultations.hours_detail": only(*STAFF_OF_A),
+    "appointments.occurrence": only(*STAFF_OF_A),
+    "appointments.book": only(*STAFF_OF_A),
+    "appointments.walk_ins": only(*STAFF_OF_A),
+    "appointments.cancel_appointment": only(*STAFF_OF_A),
+    "appointments.day_list": only(*MANAGEMENT),
+    "appointments.renew_calendar": only("manager_a", "manager_b"),
     "needs.index": only(*MANAGEMENT),
     "needs.create": only(*MANAGEMENT),
     "needs.reports": only(*MANAGEMENT),
@@ -279,12 +300,17 @@ def _arguments(world: dict[str, Any]) -> dict[str, Any]:
         "email_id": world["email"],
         "message_id": world["message"],
         "filename": "css/portal.css",
+        "place_id": world["place"],
+        "hours_id": world["hours"],
+        "appointment_id": world["appointment"],
+        "on": world["on"],
     }
 
 
 def _token_for(endpoint: str, world: dict[str, Any]) -> str:
     return {
         "board.calendar_feed": world["calendar_token"],
+        "appointments.calendar_feed": world["manager_calendar_token"],
         "auth.verify_email": world["verify_token"],
         "auth.reset_password": world["reset_token"],
         "auth.accept_invitation": world["invitation_token"],
@@ -345,6 +371,11 @@ def world(app: Flask) -> dict[str, Any]:
         need_id=need.id, author_id=approved.id, author_role="volunteer", body="Eine Frage"
     )
     db.session.add(message)
+    place = fc.place(a)
+    on = next_consultation_day()
+    hours = fc.hours(place, manager_a, on.weekday(), date(2025, 1, 6), booking="appointment",
+                     slot_minutes=30)  # fmt: skip
+    appointment = fc.appointment(hours, on, time(9, 0), time(9, 30), client)
     db.session.commit()
     return {
         "municipality": a.id,
@@ -362,6 +393,11 @@ def world(app: Flask) -> dict[str, Any]:
         "message": message.id,
         "unsubscribe_token": unsubscribe_token(approved.id, "announcements"),
         "calendar_token": renew_calendar_token(approved).token,
+        "manager_calendar_token": consultation_calendar.renew_calendar_token(manager_a).token,
+        "place": place.id,
+        "hours": hours.id,
+        "appointment": appointment.id,
+        "on": on.isoformat(),
         "verify_token": tokens.make_token(tokens.VERIFY, uid=unverified.id, email=unverified.email),
         "reset_token": tokens.make_token(tokens.RESET, uid=approved.id, st=approved.session_token),
         "invitation_token": tokens.make_token(

@@ -110,6 +110,13 @@ def test_municipalities_with_hours_leave_out_ended_hours(app):
         "Bühl",
         "Gaggenau",
     ]
+    # in German order: Ötigheim between Muggensturm and Ottersweier, not after Z
+    for town in ("Ötigheim", "Ottersweier", "Muggensturm"):
+        fc.hours(fc.place(factories.reference_data()[town]), w["manager"], 2, date(2026, 1, 7))
+    db.session.commit()
+    assert [m.name for m in queries.municipalities_with_hours(date(2026, 3, 1))] == [
+        "Gaggenau", "Muggensturm", "Ötigheim", "Ottersweier",
+    ]  # fmt: skip
 
 
 # --- keeping places and hours ------------------------------------------------------------------
@@ -146,14 +153,14 @@ def test_a_manager_keeps_places_and_hours(app, client, auth):
         "valid_from": "2026-01-07",
         "valid_until": "",
         "booking": "appointment",
-        "slot_minutes": "",
+        "slot_hours": "",
         "languages": ["ar", "uk"],
         "note": "",
     }
     refused = client.post("/consultations/hours/new", data=data)
     assert refused.status_code == 400
     assert "Länge eines Termins" in refused.get_data(as_text=True)
-    response = client.post("/consultations/hours/new", data={**data, "slot_minutes": "30"})
+    response = client.post("/consultations/hours/new", data={**data, "slot_hours": "0,5"})
     assert response.status_code == 302
     hours = db.session.scalars(select(ConsultationHours)).one()
     assert hours.manager_id == w["manager"].id and hours.languages == ["ar", "uk"]
@@ -270,6 +277,8 @@ def test_a_coordinator_books_by_reference_and_sees_no_names(app, client, auth):
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
     assert reference in page and "Haidari" not in page
+    # the coordinator finds the hours from the coordination overview
+    assert 'href="/consultations/"' in client.get("/coordination/").get_data(as_text=True)
     # the coordinator cannot open the manager's pages
     assert client.get("/consultations/day").status_code == 403
     assert client.get(f"/consultations/hours/{hours.id}/edit").status_code == 403
@@ -312,7 +321,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
     w = world()
     db.session.commit()
     auth.login("keller@example.org")
-    path = f"/consultations/clients/{w['person'].id}/visits/new"
+    path = f"/plans/clients/{w['person'].id}/visits/new"
     token = csrf(client, path)
     future = client.post(
         path,
@@ -321,7 +330,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
             "visited_on": (today_local() + timedelta(days=2)).isoformat(),
             "place_type": "home",
             "topics": ["housing"],
-            "duration": "45",
+            "duration": "0,75",
         },
     )
     assert future.status_code == 400
@@ -332,7 +341,7 @@ def test_a_home_visit_is_recorded_on_the_client_record(app, client, auth):
             "visited_on": today_local().isoformat(),
             "place_type": "shared_accommodation",
             "topics": ["housing", "residence"],
-            "duration": "90",
+            "duration": "1,5",
         },
     )
     assert response.status_code == 302
@@ -375,3 +384,145 @@ def test_the_day_list_and_the_calendar_feed(app, client, auth):
     assert any(s.startswith("Sprechstunde Rathaus Gaggenau") for s in summaries)
     assert b"Haidari" not in response.data and b"0151" not in response.data
     assert client.get("/consultations/calendar/wrong.ics").status_code == 404
+
+
+# --- bounded queries ---------------------------------------------------------------------------
+
+
+def _statements(count_queries, client, path: str) -> int:
+    with count_queries() as counted:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return counted.count
+
+
+def test_the_staff_pages_issue_as_many_statements_for_many_rows_as_for_few(
+    app, client, auth, count_queries
+):
+    w = world()
+    day = next_weekday(2)
+    appointment_hours = fc.hours(
+        w["room"], w["manager"], 2, date(2026, 1, 7), booking="appointment", slot_minutes=15
+    )
+    clients = [
+        fp.client(w["gaggenau"], name=f"Familie {i}", manager_=w["manager"]) for i in range(12)
+    ]
+    db.session.commit()
+    auth.login("keller@example.org")
+    slots = [time(9 + i // 4, 15 * (i % 4)) for i in range(12)]
+
+    def add_hours(n: int) -> None:
+        for i in range(n):
+            fc.hours(fc.place(w["gaggenau"]), w["manager"], i % 5, date(2026, 1, 5),
+                     languages=("de", "ar", "uk")[: 1 + i % 3])  # fmt: skip
+
+    def book(first: int, last: int) -> None:
+        for i in range(first, last):
+            end = (
+                time(slots[i].hour, slots[i].minute + 15) if i % 4 != 3 else time(slots[i].hour + 1)
+            )
+            fc.appointment(appointment_hours, day, slots[i], end, clients[i])
+
+    pages = [
+        "/consultations/",
+        "/consultations/places",
+        f"/consultations/hours/{appointment_hours.id}/on/{day.isoformat()}",
+        f"/consultations/day?on={day.isoformat()}",
+    ]
+    add_hours(3)
+    book(0, 3)
+    db.session.commit()
+    for path in pages:
+        client.get(path)  # warm caches
+    db.session.commit()
+    few = [_statements(count_queries, client, path) for path in pages]
+    add_hours(27)
+    book(3, 12)
+    db.session.commit()
+    many = [_statements(count_queries, client, path) for path in pages]
+    assert few == many
+    assert max(many) <= 16
+
+
+# --- oversight figures -------------------------------------------------------------------------
+
+
+def test_walk_ins_and_home_visits_count_per_municipality_and_month(app, client, auth):
+    from portal.oversight.consultations import consultation_counts
+    from portal.oversight.periods import Period
+
+    w = world()
+    factories.coordinator(w["buehl"], email="rathaus.buehl@example.org")
+    hours = fc.hours(w["room"], w["manager"], 0, date(2026, 1, 5))
+    buehl_hours = fc.hours(fc.place(w["buehl"]), w["other_manager"], 1, date(2026, 1, 6))
+    fc.walk_in(hours, date(2026, 3, 2), "work", 4)
+    fc.walk_in(hours, date(2026, 3, 2), "housing", 2)
+    fc.walk_in(hours, date(2026, 4, 13), "residence", 3)
+    fc.walk_in(buehl_hours, date(2026, 3, 3), "work", 5)
+    fc.home_visit(w["person"], w["manager"], date(2026, 3, 20))
+    fc.home_visit(w["person"], w["manager"], date(2026, 3, 27))
+    fc.walk_in(hours, date(2025, 12, 29), "work", 9)  # outside the period
+    db.session.commit()
+    year = Period("year", 2026, 1)
+    rows = [
+        (r.municipality, r.month, r.walk_ins, r.home_visits)
+        for r in consultation_counts(year, None)
+    ]
+    assert rows == [("Bühl", 3, 5, 0), ("Gaggenau", 3, 6, 2), ("Gaggenau", 4, 3, 0)]
+    assert [r.municipality for r in consultation_counts(year, {w["buehl"].id})] == ["Bühl"]
+    # the dashboard shows them, a coordinator only their own municipality
+    auth.login("rathaus.buehl@example.org")
+    page = client.get("/oversight/dashboard?kind=year&year=2026&number=1").get_data(as_text=True)
+    assert 'data-table="consultations"' in page
+    section = page.split('data-table="consultations"')[1].split("</table>")[0]
+    assert "Bühl" in section and "Gaggenau" not in section
+
+
+# --- erasure and cancelling one appointment ----------------------------------------------------
+
+
+def test_erasing_a_client_removes_their_appointments_and_keeps_anonymous_visits(app):
+    from portal.privacy.client_erasure import erase_client
+    from tests.column_scan import find_person
+
+    w = world()
+    hours = fc.hours(
+        w["room"], w["manager"], 1, date(2026, 1, 6), booking="appointment", slot_minutes=30
+    )
+    day = next_weekday(1)
+    fc.appointment(hours, day, time(9, 0), time(9, 30), w["person"])
+    fc.home_visit(w["person"], w["manager"], today_local() - timedelta(days=3))
+    db.session.commit()
+    erase_client(w["manager"], w["person"], "Auf Wunsch der Familie")
+    assert db.session.scalars(select(Appointment)).all() == []
+    visit = db.session.scalars(select(HomeVisit)).one()
+    assert visit.client.erased_at is not None and visit.client.name == ""
+    assert find_person(["Haidari"], ["haidari@example.net"]) == []
+
+
+def test_cancelling_one_appointment_frees_its_slot(app, client, auth):
+    w = world()
+    hours = fc.hours(
+        w["room"], w["manager"], 1, date(2026, 1, 6), booking="appointment", slot_minutes=30
+    )
+    day = next_weekday(1)
+    booked = fc.appointment(hours, day, time(9, 0), time(9, 30), w["person"])
+    db.session.commit()
+    auth.login("keller@example.org")
+    path = f"/consultations/hours/{hours.id}/on/{day.isoformat()}"
+    token = csrf(client, path)
+    response = client.post(
+        f"/consultations/appointments/{booked.id}/cancel", data={"csrf_token": token}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Appointment, booked.id).status == "cancelled"
+    again = client.post(
+        path + "/book",
+        data={"csrf_token": token, "slot_start": "09:00", "client_id": w["person"].id},
+    )
+    assert again.status_code == 302
+    events = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("appointment.%"))
+    ).all()
+    assert sorted(events) == ["appointment.booked", "appointment.cancelled"]
