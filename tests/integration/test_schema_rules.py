@@ -25,10 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from portal.announcements.models import Announcement
 from portal.auth.security_models import TwoFactorPolicy
 from portal.auth.services import find_user_by_email
+from portal.conversations.models import ConversationMessage
 from portal.extensions import NAMING_CONVENTION, db
 from portal.needs.models import NeedLanguage
+from portal.notifications.models import DigestItem, NotificationPreference
 from portal.notifications.services import queue_email
 from portal.plans.models import ClientLanguage
 from portal.volunteers.models import (
@@ -197,6 +200,17 @@ def one_of_everything(app) -> dict[str, Any]:
     fc.home_visit(person, world["manager"], date(2026, 9, 2))
     queue_email("lena@example.org", "verify_email", user=world["volunteer"], link="x")
     db.session.add(TwoFactorPolicy(role="manager", required=True))
+    db.session.flush()
+    db.session.add_all(
+        [
+            ConversationMessage(
+                need_id=need.id, author_id=world["manager"].id, author_role="manager", body="Hallo"
+            ),
+            Announcement(sender_role="coordinator", subject="Info", body="Text"),
+            NotificationPreference(user_id=world["volunteer"].id, kind="reminders", mode="never"),
+            DigestItem(user_id=world["volunteer"].id, kind="task_messages", title="Hallo"),
+        ]
+    )
     db.session.commit()
     return world
 
