@@ -5,6 +5,7 @@ Revision ID: 0011
 Revises: 0010
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
@@ -30,5 +31,6 @@ def upgrade():
 
 def downgrade():
     for table in TABLES:
-        op.execute(f"DELETE FROM {table} WHERE role = 'office_lead'")
+        rows = sa.table(table, sa.column("role"))
+        op.execute(rows.delete().where(rows.c.role == "office_lead"))
     _roles(OLD)

@@ -5,9 +5,8 @@ Revision ID: 0013
 Revises: 0010
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"

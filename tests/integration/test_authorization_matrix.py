@@ -486,7 +486,7 @@ def test_every_route_has_an_expected_outcome(app):
 
 def test_the_matrix_figures():
     """The size of the matrix (reported in the closing note): requests × roles."""
-    assert len(ROLES) == 10
+    assert len(ROLES) == 12
     assert len(CASES) >= 100
     assert len(CASES) * len(ROLES) >= 1000
 
