@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -28,7 +27,7 @@ from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
-from portal.core.http import private_file, safe_next_url
+from portal.core.http import ical_response, private_file, safe_next_url
 from portal.core.pagination import page_number, paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -266,16 +265,9 @@ def certificate() -> Any:
 
 
 @bp.get("/calendar/<token>.ics")
-def calendar_feed(token: str) -> Response:
+def calendar_feed(token: str) -> WerkzeugResponse:
     """The volunteer's upcoming appointments; the secret token is the only credential."""
-    body = calendar.feed_for_token(token)
-    if body is None:
-        abort(404)
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"},
-    )
+    return ical_response(calendar.feed_for_token(token))
 
 
 @bp.post("/calendar/renew")

@@ -25,6 +25,7 @@ from portal.consultations.views import MANAGERS, STAFF, hours_or_404
 from portal.core.errors import DomainError
 from portal.core.formatting import format_span
 from portal.core.forms import EARLIEST, LATEST, ActionForm, attach_error, form_status
+from portal.core.http import ical_response
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.calendar import webcal_url
@@ -227,14 +228,7 @@ def day_list() -> str:
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
     """A manager's hours and bookings; the secret token is the only credential."""
-    body = calendar.feed_for_token(token)
-    if body is None:
-        abort(404)
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"},
-    )
+    return ical_response(calendar.feed_for_token(token))
 
 
 @bp.post("/calendar/renew")

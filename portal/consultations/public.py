@@ -10,7 +10,6 @@ nothing from elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +25,7 @@ from portal.consultations.queries import upcoming
 from portal.consultations.recurrence import Occurrence
 from portal.core.collation import german
 from portal.core.labels import label
-from portal.core.pagination import MAX_PAGE
+from portal.core.pagination import MAX_PAGE, ListPage
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 
@@ -36,32 +35,6 @@ DATES_PER_PAGE = 20
 #: how far ahead a poster looks (the next three months)
 POSTER_DAYS = 92
 OSM_SEARCH = "https://www.openstreetmap.org/search"
-
-
-@dataclass(frozen=True)
-class DatesPage:
-    """One page of dates (the attributes the pager macro reads)."""
-
-    items: Sequence[Occurrence]
-    page: int
-    pages: int
-    more: bool = False
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def with_hours_stmt(on: date) -> Select[Any]:
@@ -85,7 +58,7 @@ def municipality_or_404(municipality_id: int) -> Municipality:
     return db.get_or_404(Municipality, municipality_id)
 
 
-def dates_page(municipality_id: int, start: date, page: int) -> DatesPage:
+def dates_page(municipality_id: int, start: date, page: int) -> ListPage:
     """The dates of the next `PAGE_DAYS` days, `DATES_PER_PAGE` at a time (404 beyond the
     last page). The window is bounded, so are the rows; three queries whatever the page."""
     found = upcoming(municipality_id, start, PAGE_DAYS)
@@ -93,7 +66,7 @@ def dates_page(municipality_id: int, start: date, page: int) -> DatesPage:
     if page > min(pages, MAX_PAGE):
         abort(404)
     first = (page - 1) * DATES_PER_PAGE
-    return DatesPage(found[first : first + DATES_PER_PAGE], page, pages)
+    return ListPage(found[first : first + DATES_PER_PAGE], page, DATES_PER_PAGE, len(found))
 
 
 def map_url(address: str, municipality: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import abort
 from werkzeug.wrappers import Response
 
 
@@ -33,4 +34,16 @@ def private_file(body: bytes, mimetype: str, filename: str, *, inline: bool = Fa
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+def ical_response(body: str | bytes | None) -> Response:
+    """An iCalendar feed reached by a secret token (the only credential): 404 for an unknown
+    token, never cached or indexed."""
+    if body is None:
+        abort(404)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"},
     )

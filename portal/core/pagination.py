@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, request
@@ -61,3 +63,34 @@ def count_upto(stmt: Select[Any], limit: int) -> int:
     """The rows of ``stmt``, counted up to ``limit`` + 1 (a start page's "more than 100")."""
     sub = stmt.options(lazyload("*")).limit(limit + 1).subquery()
     return int(db.session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+@dataclass
+class ListPage:
+    """What the `pager` macro needs, for a page the board query computed."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+    more: bool = False  # more than `total` (counting stopped there)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
+from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.board_order import Period
@@ -82,37 +83,6 @@ class BoardEntry:
     score: int
     reasons: list[str] = field(default_factory=list)
     claimed: bool = False
-
-
-@dataclass
-class ListPage:
-    """What the `pager` macro needs, for a page the board query computed."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-    more: bool = False  # more than `total` (counting stopped there)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 REASONS = ("language", "interest", "availability", "home")
