@@ -16,12 +16,14 @@ had already chosen its language before the error.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, Domain, _get_current_context, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, Domain, _get_current_context, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 
 #: The pages anyone reaches without logging in (with the e-mailed links that lead to them):
@@ -89,26 +91,74 @@ class RequestDomain(Domain):
     `refresh` still switch them."""
 
     def get_translations(self) -> Any:
+        found = _kept_translations()
+        if found is not None:
+            return found
         ctx = _get_current_context()
         if ctx is None:
             return super().get_translations()
-        found = getattr(ctx, "portal_translations", None)
-        if found is not None and found[0] is getattr(ctx, "babel_locale", None):
-            return found[1]
         translations = super().get_translations()
         ctx.portal_translations = (get_locale(), translations)
         return translations
 
 
+def _kept_translations() -> Any:
+    """The translations `RequestDomain` keeps for this request's current locale, or None:
+    a few attribute reads instead of Flask-Babel's several context look-ups per string."""
+    namespace = g.__dict__.get("_flask_babel") if has_app_context() else None
+    if namespace is None:
+        return None
+    kept = namespace.__dict__.get("portal_translations")
+    if kept is None or kept[0] is not namespace.__dict__.get("babel_locale"):
+        return None
+    return kept[1]
+
+
+def translations() -> Any:
+    """The request's translations (what `_()` in a template asks)."""
+    found = _kept_translations()
+    return found if found is not None else get_translations()
+
+
+@pass_context
+def template_gettext(context: Any, string: str, **variables: Any) -> Any:
+    """``{{ _("…") }}`` and ``gettext`` in templates: Jinja's own newstyle gettext (the result
+    is Markup where the template escapes, and ``%`` formatting always applies), in one call
+    instead of three wrapped ones."""
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalog is ours; Jinja does the same
+    return text % variables
+
+
+@pass_context
+def template_ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> Any:
+    """``{{ ngettext("…", "…", n) }}`` in templates, as `template_gettext`."""
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalog is ours; Jinja does the same
+    return text % variables
+
+
 def install_request_domain(app: Flask, babel: Babel) -> None:
-    """Use `RequestDomain` for the default domain (after `babel.init_app`)."""
+    """Use `RequestDomain` for the default domain (after `babel.init_app`), and let templates
+    reach its translations directly."""
     babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )
 
 
 def text_direction(locale: Any) -> str:
     """``rtl`` for a script written right to left (Arabic, Farsi), else ``ltr``."""
+    return _direction_of(str(locale))
+
+
+@lru_cache(maxsize=64)
+def _direction_of(locale: str) -> str:
     try:
-        order = Locale.parse(str(locale)).character_order
+        order = Locale.parse(locale).character_order
     except (ValueError, TypeError, UnknownLocaleError):
         return "ltr"
     return "rtl" if order == "right-to-left" else "ltr"

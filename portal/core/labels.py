@@ -4,7 +4,7 @@ lists the same terms. A code value is looked up by its kind:
 
     label("category", "tutoring")  -> "Lernhilfe und Nachhilfe" / "Tutoring and homework help"
     choices("need_status")          -> [SelectChoice("draft", "Entwurf"), ...] for a SelectField
-    labels_for("language")          -> {"de": "Deutsch", ...}, resolved once per request
+    labels_for("language")          -> {"de": "Deutsch", ...}, translated once per language
 
 The German terms are gender-fair in one form throughout ("Ehrenamtliche", "Klientinnen und
 Klienten"). Keys are the stored codes (StrEnum members compare equal to their strings).
@@ -12,9 +12,11 @@ Klienten"). Keys are the stored codes (StrEnum members compare equal to their st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
@@ -276,19 +278,22 @@ def source_text(text: Any) -> str:
     return str(args[0]) if args else str(text)
 
 
-def labels_for(kind: str) -> dict[Any, str]:
-    """Every label of ``kind`` as plain strings in the current locale, translated once per
-    request (a list of 25 cards asks this dict, not the catalog, for each label)."""
+_TRANSLATED: dict[tuple[str, str], Mapping[Any, str]] = {}
+"""Every kind's labels in every language, translated once per process (the catalogs do not
+change while it runs): a list of 25 cards asks this dict, not the catalog, for each label."""
+
+
+def labels_for(kind: str) -> Mapping[Any, str]:
+    """Every label of ``kind`` as plain strings in the current locale (a `force_locale` block,
+    such as a mail in its recipient's language, gets that language's)."""
     if not has_request_context():
         return {code: str(text) for code, text in REGISTRY[kind].items()}
-    # Keyed by the locale object itself (``is``): no string is built per label, and a message
-    # rendered under `force_locale` (another object) gets its own labels.
-    cache: dict[str, tuple[Any, dict[Any, str]]] = g.setdefault("_labels", {})
-    locale = get_locale()
-    entry = cache.get(kind)
-    if entry is None or entry[0] is not locale:
-        entry = cache[kind] = (locale, {code: str(text) for code, text in REGISTRY[kind].items()})
-    return entry[1]
+    key = (kind, str(get_locale()))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        translated = {code: str(text) for code, text in REGISTRY[kind].items()}
+        found = _TRANSLATED[key] = MappingProxyType(translated)
+    return found
 
 
 def label(kind: str, value: Any) -> str:
