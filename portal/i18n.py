@@ -102,6 +102,14 @@ class RequestDomain(Domain):
         return translations
 
 
+def current_locale() -> Any:
+    """Flask-Babel's `get_locale` (the same object), found with a few attribute reads once the
+    request has chosen its locale."""
+    namespace = g.__dict__.get("_flask_babel") if has_app_context() else None
+    locale = namespace.__dict__.get("babel_locale") if namespace is not None else None
+    return locale if locale is not None else get_locale()
+
+
 def _kept_translations() -> Any:
     """The translations `RequestDomain` keeps for this request's current locale, or None:
     a few attribute reads instead of Flask-Babel's several context look-ups per string."""
@@ -118,6 +126,20 @@ def translations() -> Any:
     """The request's translations (what `_()` in a template asks)."""
     found = _kept_translations()
     return found if found is not None else get_translations()
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's `gettext` (same result), for code that formats many strings per page: the
+    schedule of each of a board's cards."""
+    text: str = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's `ngettext` (same result), as `gettext`."""
+    variables.setdefault("num", num)
+    text: str = translations().ungettext(singular, plural, num)
+    return text % variables
 
 
 @pass_context

@@ -22,6 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.auth.models import Role
+from portal.board.cards import cards_of
 from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
 from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
@@ -62,7 +63,12 @@ def index() -> Any:
     filters = form.filters()
     page = matching.board(profile, filters, page=page_number(), per_page=_per_page())
     return render_template(
-        "board/index.html", form=form, page=page, profile=profile, filters=filters
+        "board/index.html",
+        form=form,
+        page=page,
+        cards=cards_of(page.items),
+        profile=profile,
+        filters=filters,
     ), 400 if form.errors else 200
 
 

@@ -18,20 +18,21 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import format_date as babel_format_date
-from flask_babel import format_decimal, get_locale
-from flask_babel import gettext as _
+from flask_babel import format_decimal
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from portal.core.labels import label, labels_for
 from portal.core.time import to_local
+from portal.i18n import current_locale
+from portal.i18n import gettext as _
 
 # A weekly need without a duration lasts an hour (as portal.needs.schedule assumes).
 DEFAULT_MINUTES = 60
 
 
 def _is_german() -> bool:
-    locale = get_locale()
+    locale = current_locale()
     return locale is None or locale.language == "de"
 
 

@@ -19,8 +19,10 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, TypeVar
 
+from babel import support
 from flask import flash, g, redirect
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -40,12 +42,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import Length, StopValidation
 from wtforms.widgets import Select, html_params
 
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.formatting import hours_number
 from portal.core.inputs import MAX_ID, parse_id
+from portal.i18n import current_locale
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -138,6 +142,9 @@ class PortalForm(FlaskForm):
             field.validators = [*rules_for(field), *field.validators]
             return field
 
+        def get_translations(self, form: Any) -> Any:
+            return wtforms_translations(str(current_locale()))
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
@@ -145,6 +152,13 @@ class PortalForm(FlaskForm):
         if not valid:
             mark_failed()
         return valid
+
+
+@lru_cache(maxsize=16)
+def wtforms_translations(locale: str) -> Any:
+    """WTForms' own messages ("Not a valid choice.") in ``locale``, read once per process:
+    Flask-WTF reads the catalog from disk for every request."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def mark_failed() -> None:

@@ -17,9 +17,10 @@ from types import MappingProxyType
 from typing import Any
 
 from flask import has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
+
+from portal.i18n import current_locale
 
 # Languages are ISO 639 codes: 639-1 where one exists, else 639-3 (prs = Dari, kmr =
 # Kurmanji), so that a need asking for a language matches the volunteers who speak it.
@@ -288,7 +289,7 @@ def labels_for(kind: str) -> Mapping[Any, str]:
     such as a mail in its recipient's language, gets that language's)."""
     if not has_request_context():
         return {code: str(text) for code, text in REGISTRY[kind].items()}
-    key = (kind, str(get_locale()))
+    key = (kind, str(current_locale()))
     found = _TRANSLATED.get(key)
     if found is None:
         translated = {code: str(text) for code, text in REGISTRY[kind].items()}
