@@ -43,6 +43,10 @@ LAST_SEEN = "last_seen"
 SIGNED_UP = "signed_up"
 MUST_ENROL = "must_enrol"
 PENDING_SECONDS = 300
+ACTIVITY_STEP = 15
+"""Seconds: the session's time of the last activity moves on in steps of this length, so that
+a page opened within them leaves the session cookie as it is (no new cookie to sign and send
+for every page). The idle sign-out may come that much earlier."""
 PENDING_TRIES = 5
 
 #: Reachable before the second factor is set up, and not counted as activity.
@@ -166,6 +170,13 @@ def _idle_too_long() -> bool:
     return not isinstance(last, int | float) or now() - last > idle_seconds()
 
 
+def _note_activity() -> None:
+    last = session.get(LAST_SEEN)
+    moment = now()
+    if not isinstance(last, int | float) or not 0 <= moment - last < ACTIVITY_STEP:
+        session[LAST_SEEN] = moment
+
+
 def check_request() -> Response | None:
     """Before every request: the idle time of staff sessions and the pending enrolment. A request
     that matches no route is left alone: its error page asks the database nothing."""
@@ -178,7 +189,7 @@ def check_request() -> Response | None:
         flash(_("Sie wurden nach längerer Inaktivität abgemeldet."), "info")
         back = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.login", next=safe_next_url(back)))
-    session[LAST_SEEN] = now()
+    _note_activity()
     if session.get(MUST_ENROL) and request.endpoint not in ENROL_ENDPOINTS:
         return redirect(url_for("two_factor.setup"))
     if notice.must_acknowledge(current_user) and request.endpoint not in ACKNOWLEDGE_ENDPOINTS:

@@ -183,3 +183,22 @@ def test_the_idle_time_is_a_setting_and_volunteers_keep_their_session(
     assert "data-idle-seconds" not in page and "idle-timeout.js" not in page
     clock(600)
     assert signed_in(other)
+
+
+def test_pages_within_the_activity_step_leave_the_session_cookie_alone(app, client, manager, clock):
+    log_in(client, "im@example.org")
+    clock(1)
+    first = client.get("/needs/")
+    assert "Set-Cookie" in first.headers  # a minute later: the activity moves on
+    clock(signin.ACTIVITY_STEP / 60 / 2)
+    again = client.get("/needs/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    clock(signin.ACTIVITY_STEP / 60)
+    assert "Set-Cookie" in client.get("/needs/").headers
+    # the activity still counts: 29 idle minutes later the session holds (limit 30)
+    clock(29)
+    assert client.get("/needs/").status_code == 200
+    clock(29)
+    assert client.get("/needs/").status_code == 200
+    clock(31)
+    assert client.get("/needs/").status_code == 302
