@@ -268,3 +268,22 @@ def test_the_start_pages_read_by_index_at_30000_rows(county):
         for concerns in (False, True):
             stmt = queries.manager_reports_stmt(user, True, concerns)
             assert_indexed(partial(count_upto, stmt, COUNTED), "report", watched)
+
+
+def test_psycopg_keeps_the_board_statements_converted(county):
+    """psycopg rewrites placeholders before every run of a statement longer than its own limit
+    (4 KB, 50 parameters) unless `portal.core.prepared` raised that limit: the second page
+    finds both statements converted."""
+    from psycopg import _queries
+
+    wide = county["profile"]
+    board(wide, BoardFilters(sort="fit"))  # loads the profile
+    with captured() as statements:
+        board(wide, BoardFilters(sort="fit"))
+    assert len(statements) == 2
+    assert max(len(statement) for statement, _ in statements) > 4096
+    before = _queries._query2pg.cache_info()
+    board(wide, BoardFilters(sort="fit"))
+    after = _queries._query2pg.cache_info()
+    assert after.misses == before.misses
+    assert after.hits >= before.hits + 2
