@@ -40,9 +40,11 @@ def keep_converted_statements() -> None:
     QUERY_CACHE_PARAMETERS parameters (its limits are module settings, read at every run)."""
     from psycopg import _queries
 
-    limits = (("MAX_CACHED_STATEMENT_LENGTH", QUERY_CACHE_LENGTH),)
-    limits += (("MAX_CACHED_STATEMENT_PARAMS", QUERY_CACHE_PARAMETERS),)
-    for name, value in limits:
+    limits = {
+        "MAX_CACHED_STATEMENT_LENGTH": QUERY_CACHE_LENGTH,
+        "MAX_CACHED_STATEMENT_PARAMS": QUERY_CACHE_PARAMETERS,
+    }
+    for name, value in limits.items():
         setattr(_queries, name, max(int(getattr(_queries, name)), value))
 
 
