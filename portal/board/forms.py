@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
@@ -27,6 +28,7 @@ from portal.core import labels
 from portal.core.forms import HoursField, PortalForm, StaticSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
+from portal.i18n import current_locale
 from portal.municipalities.options import catalogue
 from portal.needs.matching import BoardFilters
 
@@ -202,3 +204,31 @@ class CertificateForm(PortalForm):
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("Das Enddatum liegt vor dem Anfangsdatum."))
+
+
+RENDERED_LIMIT = 256
+_rendered: dict[tuple[Any, ...], Markup] = {}
+
+
+def filters_html(form: BoardFilterForm) -> Markup:
+    """The board's filter form as HTML (templates/board/_filters.html). A form without errors
+    looks the same for the same language, municipalities (and their names) and query, so each
+    process keeps the latest RENDERED_LIMIT of them: rendering its eight fields cost more than
+    the page's 25 cards."""
+    if form.errors:
+        return Markup(render_template("board/_filters.html", form=form))  # noqa: S704 - a template
+    places = form.municipality.places
+    key = (
+        str(current_locale()),
+        request.script_root,
+        catalogue(places).version,
+        places,
+        tuple(request.args.items(multi=True)),
+    )
+    found = _rendered.get(key)
+    if found is None:
+        found = Markup(render_template("board/_filters.html", form=form))  # noqa: S704 - a template
+        if len(_rendered) >= RENDERED_LIMIT:
+            _rendered.pop(next(iter(_rendered)), None)
+        _rendered[key] = found
+    return found

@@ -23,7 +23,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.auth.models import Role
 from portal.board.cards import cards_of
-from portal.board.forms import BoardFilterForm, CertificateForm, ClaimForm, ReportForm
+from portal.board.forms import (
+    BoardFilterForm,
+    CertificateForm,
+    ClaimForm,
+    ReportForm,
+    filters_html,
+)
 from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
@@ -64,7 +70,7 @@ def index() -> Any:
     page = matching.board(profile, filters, page=page_number(), per_page=_per_page())
     return render_template(
         "board/index.html",
-        form=form,
+        filters_form=filters_html(form),
         page=page,
         cards=cards_of(page.items),
         profile=profile,

@@ -47,6 +47,11 @@ class Catalogue:
     html: dict[int, str]  # id -> '<option value="id">name</option>', escaped
     every: str  # the options of all municipalities (a volunteer who helps everywhere)
 
+    @property
+    def version(self) -> tuple[int, float]:
+        """Differs between any two catalogues of a process (names may differ)."""
+        return (self.generation, self.built)
+
     def fresh(self, now: float) -> bool:
         return self.generation == _generation and now - self.built < MAX_AGE_SECONDS
 

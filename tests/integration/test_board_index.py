@@ -271,3 +271,42 @@ def test_the_board_statements_do_not_grow_with_the_municipalities_a_volunteer_he
     page = client.get("/board/").get_data(as_text=True)
     assert page.count("<option") >= 60 + 2  # every place is still offered in the filter
     assert '<option value="">Alle</option>' in page
+
+
+def test_the_filter_form_is_rendered_once_per_language_places_and_query(world, client, auth, app):
+    from flask import template_rendered
+
+    rendered: list[str] = []
+
+    def note(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    def forms() -> int:
+        return rendered.count("board/_filters.html")
+
+    template_rendered.connect(note, app)
+    try:
+        auth.login("lena@example.org")
+        first = [client.get("/board/?sort=fit").get_data(as_text=True) for _ in range(3)]
+        assert forms() == 1 and first[1] == first[2]  # (the first page greets)
+        assert '<option selected value="fit">' in first[2]
+        client.get("/board/?sort=date")
+        assert forms() == 2
+        # a renamed municipality shows at once in the process that renamed it
+        world["gaggenau"].name = "Gaggenau-Neu"
+        db.session.commit()
+        assert "Gaggenau-Neu" in client.get("/board/?sort=fit").get_data(as_text=True)
+        assert forms() == 3
+        # a refused filter is never kept: its message shows every time
+        for _ in range(2):
+            refused = client.get("/board/?municipality=999999")
+            assert refused.status_code == 400
+            assert 'aria-invalid="true"' in refused.get_data(as_text=True)
+        assert forms() == 5
+        # another language, another form
+        world["volunteer"].locale = "en"
+        db.session.commit()
+        english = client.get("/board/?sort=fit").get_data(as_text=True)
+        assert forms() == 6 and "Sort by" in english
+    finally:
+        template_rendered.disconnect(note, app)
