@@ -1,4 +1,5 @@
-"""PostgreSQL: keep psycopg's prepared statements from one request to the next.
+"""PostgreSQL: keep psycopg's prepared statements from one request to the next, and let a page
+view read without BEGIN and COMMIT.
 
 psycopg prepares a statement on the server once it has run a few times on a connection, so that
 PostgreSQL plans it once (planning the board's page statement costs more than running it). But
@@ -15,17 +16,29 @@ keep huge one-off statements out of memory). The board's page statement is 15 KB
 parameters, built once per filter shape and run on every page, and rewriting it cost 0.3 ms of
 a request's CPU; `keep_prepared_statements` raises those limits. The cache stays an LRU of 128
 statements, so it holds at most 128 x QUERY_CACHE_LENGTH bytes per process.
+
+A page view that only reads needs no transaction: PostgreSQL (READ COMMITTED) gives every
+statement its own snapshot inside a transaction too. So a transaction that a request begins
+outside a unit of work runs in autocommit mode, saving the BEGIN and COMMIT round trips
+(`read_without_transactions`). At the first statement that writes or locks (anything but a
+plain SELECT), or any statement inside a unit of work or `writing()` block, the connection
+leaves autocommit mode before the statement runs: psycopg sends BEGIN, and what follows
+commits or rolls back together as before.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from portal.core.transaction import wants_write_lock
+
 WROTE = "portal_wrote"
+LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 QUERY_CACHE_LENGTH = 65536
 QUERY_CACHE_PARAMETERS = 1000
 
@@ -72,3 +85,25 @@ def keep_prepared_statements(engine: Engine) -> None:
             rollback(dbapi_connection)
 
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
+def _only_reads(statement: str) -> bool:
+    """A plain SELECT: it neither writes nor takes row locks."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not any(
+        clause in statement for clause in LOCKING
+    )
+
+
+def read_without_transactions(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def choose_mode(conn: Any) -> None:
+        raw = conn.connection.dbapi_connection
+        reading = has_request_context() and not wants_write_lock()
+        if raw.autocommit != reading and raw.info.transaction_status == TransactionStatus.IDLE:
+            raw.autocommit = reading
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_for_writes(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        raw = cursor.connection
+        if raw.autocommit and (wants_write_lock() or not _only_reads(statement)):
+            raw.autocommit = False  # psycopg sends BEGIN before this statement

@@ -1,0 +1,86 @@
+"""PostgreSQL: a page view reads without BEGIN and COMMIT, and leaves autocommit mode at its
+first statement that writes or locks (portal.core.prepared.read_without_transactions). On
+SQLite these tests skip: its transactions are set up in portal.configure_sqlite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, func, select
+
+from portal.auth.models import User
+from portal.core.transaction import unit_of_work
+from portal.extensions import db
+from portal.municipalities.models import Municipality
+from tests import factories
+from tests import factories_board as fb
+
+
+@pytest.fixture
+def postgresql(app, database):
+    if database.kind != "postgresql":
+        pytest.skip("PostgreSQL's connection modes")
+    return app
+
+
+@contextmanager
+def after_each_statement() -> Iterator[list[tuple[str, TransactionStatus]]]:
+    """(first word, the connection's transaction state) after every statement."""
+    seen: list[tuple[str, TransactionStatus]] = []
+
+    def after(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        state = TransactionStatus(cursor.connection.info.transaction_status)
+        seen.append((statement.split(None, 1)[0].upper(), state))
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+
+
+def test_a_page_view_reads_outside_a_transaction(postgresql, client, auth):
+    fb.county()
+    db.session.commit()
+    auth.login("lena@example.org")
+    with after_each_statement() as seen:
+        assert client.get("/board/").status_code == 200
+    assert len(seen) >= 3
+    assert {state for _word, state in seen} == {TransactionStatus.IDLE}  # nothing left open
+
+
+def test_writes_after_reads_in_a_request_are_one_transaction(postgresql):
+    places = factories.reference_data()
+    db.session.commit()
+    with postgresql.test_request_context("/"), after_each_statement() as seen:
+        db.session.remove()
+        assert db.session.scalar(select(func.count()).select_from(Municipality)) == len(places)
+        db.session.add(Municipality(name="Erstort", ags="08216991"))
+        db.session.flush()  # the INSERT begins the transaction
+        db.session.add(Municipality(name="Zweitort", ags="08216992"))
+        db.session.flush()
+        db.session.rollback()
+    assert [state for _word, state in seen] == [
+        TransactionStatus.IDLE,
+        TransactionStatus.INTRANS,
+        TransactionStatus.INTRANS,
+    ]
+    names = db.session.scalars(select(Municipality.name)).all()
+    assert "Erstort" not in names and "Zweitort" not in names
+
+
+def test_a_locking_read_and_a_unit_of_work_run_in_a_transaction(postgresql):
+    factories.reference_data()
+    fb.county()
+    db.session.commit()
+    with postgresql.test_request_context("/"), after_each_statement() as seen:
+        db.session.remove()
+        db.session.execute(select(User.id).limit(1).with_for_update()).all()
+        db.session.rollback()
+        with unit_of_work():
+            db.session.scalar(select(func.count()).select_from(User))  # a plain read
+    assert [state for _word, state in seen] == [TransactionStatus.INTRANS] * 2
