@@ -79,11 +79,16 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":
             from portal.core.collation import detect_postgresql
-            from portal.core.prepared import keep_prepared_statements, read_without_transactions
+            from portal.core.prepared import (
+                keep_prepared_statements,
+                ping_idle_connections,
+                read_without_transactions,
+            )
 
             detect_postgresql(db.engine)
             keep_prepared_statements(db.engine)
             read_without_transactions(db.engine)
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -44,13 +44,20 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             f"PORTAL_ENV={portal_env!r} is not a known profile; use one of: {', '.join(PROFILES)}."
         )
     default_db = "sqlite:///" + str(Path(instance_path) / "portal.db")
+    database_url = str(
+        overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL") or default_db
+    )
     cfg: dict[str, Any] = {
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
         # hide_parameters: database errors (and their log records) never show the values of a
-        # statement, which may be e-mail addresses, names or tokens.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # statement, which may be e-mail addresses, names or tokens. PostgreSQL pings only
+        # connections that rested in the pool (portal.core.prepared.ping_idle_connections).
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": not database_url.startswith("postgresql"),
+            "hide_parameters": True,
+        },
         # An explicit database: DATABASE_URL in the environment or a URI passed to create_app.
         "DATABASE_URL_SET": bool(
             env.get("DATABASE_URL") or overrides.get("SQLALCHEMY_DATABASE_URI")

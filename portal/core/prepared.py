@@ -24,20 +24,29 @@ outside a unit of work runs in autocommit mode, saving the BEGIN and COMMIT roun
 plain SELECT), or any statement inside a unit of work or `writing()` block, the connection
 leaves autocommit mode before the statement runs: psycopg sends BEGIN, and what follows
 commits or rolls back together as before.
+
+SQLAlchemy's ``pool_pre_ping`` asks the server before every checkout whether the connection is
+alive: one round trip per request. `ping_idle_connections` asks only for a connection that has
+rested in the pool longer than PING_AFTER_SECONDS (or is new); one returned a moment ago is as
+alive as its last statement showed. A dead connection is replaced, as with the pre-ping.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import has_request_context
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from portal.core.transaction import wants_write_lock
 
 WROTE = "portal_wrote"
+RETURNED = "portal_returned"
+PING_AFTER_SECONDS = 1.0
 LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 QUERY_CACHE_LENGTH = 65536
 QUERY_CACHE_PARAMETERS = 1000
@@ -107,3 +116,22 @@ def read_without_transactions(engine: Engine) -> None:
         raw = cursor.connection
         if raw.autocommit and (wants_write_lock() or not _only_reads(statement)):
             raw.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Instead of ``pool_pre_ping`` (which config.py turns off for PostgreSQL)."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_rested(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(RETURNED)
+        if since is not None and time.monotonic() - since < PING_AFTER_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the connection did not answer") from exc

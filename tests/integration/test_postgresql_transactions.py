@@ -84,3 +84,34 @@ def test_a_locking_read_and_a_unit_of_work_run_in_a_transaction(postgresql):
         with unit_of_work():
             db.session.scalar(select(func.count()).select_from(User))  # a plain read
     assert [state for _word, state in seen] == [TransactionStatus.INTRANS] * 2
+
+
+def test_only_a_rested_connection_is_pinged_and_a_dead_one_is_replaced(postgresql, monkeypatch):
+    import psycopg
+
+    from portal.core import prepared
+
+    pings: list[int] = []
+    dialect = db.engine.dialect
+    ping = dialect.do_ping
+
+    def counted(connection: Any) -> bool:
+        pings.append(1)
+        return bool(ping(connection))
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+
+    def backend() -> int:
+        pid = db.session.scalar(select(func.pg_backend_pid()))
+        db.session.remove()  # back to the pool
+        return int(pid)
+
+    first = backend()
+    pings.clear()
+    assert backend() == first and pings == []  # back a moment ago: no round trip to ask
+    monkeypatch.setattr(prepared, "PING_AFTER_SECONDS", 0.0)
+    assert backend() == first and pings == [1]  # rested: asked
+    url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+    assert backend() != first  # the dead connection was replaced, the statement ran
