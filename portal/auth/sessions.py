@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, Select, String, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
@@ -62,6 +64,21 @@ def start(user: User, remember: bool = False) -> str:
     return secret
 
 
+@cache
+def _signed_in_user() -> Select[Any]:
+    """The user of a session with their roles (every page asks for them), built once: every
+    request runs it."""
+    return (
+        select(User, LoginSession.expires_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .options(joinedload(User.memberships))
+        .where(
+            User.id == bindparam("user_id", type_=Integer),
+            LoginSession.token_hash == bindparam("token_hash", type_=String),
+        )
+    )
+
+
 def user_for_login_id(login_id: str) -> User | None:
     """The user a session or remember-me cookie signs in, or None when it no longer counts."""
     uid, _, rest = login_id.partition(":")
@@ -69,17 +86,8 @@ def user_for_login_id(login_id: str) -> User | None:
     user_id = parse_id(uid)
     if user_id is None or not (token and secret):
         return None
-    # the roles come in the same statement: every page asks for them
-    rows = (
-        db.session.execute(
-            select(User, LoginSession.expires_at)
-            .join(LoginSession, LoginSession.user_id == User.id)
-            .options(joinedload(User.memberships))
-            .where(User.id == user_id, LoginSession.token_hash == digest(secret))
-        )
-        .unique()
-        .all()
-    )
+    parameters = {"user_id": user_id, "token_hash": digest(secret)}
+    rows = db.session.execute(_signed_in_user(), parameters).unique().all()
     if not rows:
         return None
     user, expires_at = rows[0]
