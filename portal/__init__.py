@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -206,6 +206,7 @@ def register_template_helpers(app: Flask) -> None:
         public = is_public_page()
         return {
             "current_user": current_user,  # a proxy: the user is loaded only when used
+            "endpoint": request.endpoint if has_request_context() else None,  # looked up once
             "error_page": error_page,
             "navigation": [] if error_page else navigation_for(current_user),
             "current_locale": locale,
