@@ -22,10 +22,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import html_params
 
 from portal.core import labels
-from portal.core.forms import HoursField, PortalForm, StaticSelect
+from portal.core.forms import HoursField, PortalForm, StaticSelect, html_params
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.i18n import current_locale
