@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
-from portal.core.pagination import count_upto
+from portal.core.pagination import count_upto, counts_upto
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.needs import queries as needs
@@ -123,21 +123,24 @@ def manager_work(user: Any) -> dict[str, Any]:
         needs.NeedFilters(status=NeedStatus.OPEN, date_from=today, date_to=soon, unclaimed=True),
     )
     reviews = plans.plans_due_for_review(user)
+    counted = counts_upto(
+        [
+            reviews,
+            plans.overdue_steps(user),
+            needs.manager_reports_stmt(user, True, True),
+            needs.manager_reports_stmt(user, True),
+            unclaimed,
+        ],
+        COUNTED,
+    )
     return {
         "reviews": list(db.session.scalars(reviews.limit(PREVIEW)).unique()),
-        "reviews_total": Figure(_bounded(reviews), url_for("plans.start") + "#reviews-heading"),
-        "overdue": Figure(
-            _bounded(plans.overdue_steps(user)), url_for("plans.start") + "#overdue-heading"
-        ),
-        "concerns": Figure(
-            _bounded(needs.manager_reports_stmt(user, True, True)),
-            url_for("needs.reports", concerns=1),
-        ),
-        "to_acknowledge": Figure(
-            _bounded(needs.manager_reports_stmt(user, True)), url_for("needs.reports")
-        ),
+        "reviews_total": Figure(counted[0], url_for("plans.start") + "#reviews-heading"),
+        "overdue": Figure(counted[1], url_for("plans.start") + "#overdue-heading"),
+        "concerns": Figure(counted[2], url_for("needs.reports", concerns=1)),
+        "to_acknowledge": Figure(counted[3], url_for("needs.reports")),
         "unclaimed": Figure(
-            _bounded(unclaimed),
+            counted[4],
             url_for(
                 "needs.index",
                 status=NeedStatus.OPEN,

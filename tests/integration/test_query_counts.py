@@ -157,3 +157,19 @@ def test_the_data_export_issues_as_many_statements_for_30_tasks_as_for_3(
     many = statements(count_queries, lambda: client.get(path))
     assert few == many
     assert many <= 30
+
+
+def test_the_managers_start_page_counts_its_figures_in_one_statement(
+    world, client, auth, count_queries
+):
+    """Reviews due, overdue steps, concerns, reports to acknowledge and unclaimed needs: five
+    bounded counts, one statement (plus the user, the reviews' preview and the navigation)."""
+    auth.login("keller@example.org")
+    claimed_needs_with_reports(world, 3)
+    client.get("/dashboard")
+    db.session.commit()
+    with count_queries() as counted:
+        assert client.get("/dashboard").status_code == 200
+    counts = [s for s in counted.statements if "count(*)" in s.lower()]
+    assert len(counts) == 1, counts
+    assert counted.count <= 5
