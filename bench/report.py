@@ -90,18 +90,18 @@ def _page_row(label: str, r: dict[str, Any]) -> str:
 
 
 BEFORE = Path(__file__).resolve().parent / "results-before.json"
-"""An earlier run to compare the board pages with (kept when a change to the board is measured)."""
+"""An earlier run to compare with (kept when a change to the pages is measured)."""
 
 
 def _before_after(results: dict[str, Any]) -> list[str]:
-    """Board pages: ratio and CPU per request (app + db) of the earlier run and of this one."""
+    """Every page: ratio and CPU per request (app + db) of the earlier run and of this one."""
     if not BEFORE.exists():
         return []
     import json
 
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
     lines = [
-        "## Board before and after",
+        "## Before and after",
         "",
         f"Before: the run of {before.get('started', '?')} (bench/results-before.json); after: "
         "this run. Ratio = the page's req/s / the baseline's in the same interleaved pair; CPU "
@@ -113,7 +113,7 @@ def _before_after(results: dict[str, Any]) -> list[str]:
     for size, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
         old_pages = before.get("sizes", {}).get(size, {}).get("pages", {})
         for label, r in entry.get("pages", {}).items():
-            if not label.startswith("board") or "portal" not in r:
+            if "portal" not in r:
                 continue
             old = old_pages.get(label, {})
             old_ratio = old.get("ratio", "-")
