@@ -79,7 +79,7 @@ def register_extensions(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":
             from portal.core.collation import detect_postgresql
-            from portal.core.prepared import (
+            from portal.core.postgresql import (
                 keep_prepared_statements,
                 ping_idle_connections,
                 read_without_transactions,

@@ -53,7 +53,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
         # hide_parameters: database errors (and their log records) never show the values of a
         # statement, which may be e-mail addresses, names or tokens. PostgreSQL pings only
-        # connections that rested in the pool (portal.core.prepared.ping_idle_connections).
+        # connections that rested in the pool (portal.core.postgresql.ping_idle_connections).
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": not database_url.startswith("postgresql"),
             "hide_parameters": True,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
-from portal.core.prepared import note_raw_write
+from portal.core.postgresql import note_raw_write
 from portal.extensions import db
 
 BATCH = 5000
@@ -43,7 +43,7 @@ class BulkWriter:
     def _copy(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
         names = ", ".join(f'"{c}"' for c in columns)
         driver = self.connection.connection.driver_connection
-        note_raw_write(driver)  # a failure must roll the COPY back (portal.core.prepared)
+        note_raw_write(driver)  # a failure must roll the COPY back (portal.core.postgresql)
         cursor = driver.cursor()  # type: ignore[union-attr]
         count = 0
         with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:

@@ -1,5 +1,5 @@
 """PostgreSQL: a page view reads without BEGIN and COMMIT, and leaves autocommit mode at its
-first statement that writes or locks (portal.core.prepared.read_without_transactions). On
+first statement that writes or locks (portal.core.postgresql.read_without_transactions). On
 SQLite these tests skip: its transactions are set up in portal.configure_sqlite."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_a_locking_read_and_a_unit_of_work_run_in_a_transaction(postgresql):
 def test_only_a_rested_connection_is_pinged_and_a_dead_one_is_replaced(postgresql, monkeypatch):
     import psycopg
 
-    from portal.core import prepared
+    from portal.core import postgresql
 
     pings: list[int] = []
     dialect = db.engine.dialect
@@ -109,7 +109,7 @@ def test_only_a_rested_connection_is_pinged_and_a_dead_one_is_replaced(postgresq
     first = backend()
     pings.clear()
     assert backend() == first and pings == []  # back a moment ago: no round trip to ask
-    monkeypatch.setattr(prepared, "PING_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(postgresql, "PING_AFTER_SECONDS", 0.0)
     assert backend() == first and pings == [1]  # rested: asked
     url = db.engine.url.set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:

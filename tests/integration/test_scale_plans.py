@@ -272,7 +272,7 @@ def test_the_start_pages_read_by_index_at_30000_rows(county):
 
 def test_psycopg_keeps_the_board_statements_converted(county):
     """psycopg rewrites placeholders before every run of a statement longer than its own limit
-    (4 KB, 50 parameters) unless `portal.core.prepared` raised that limit: the second page
+    (4 KB, 50 parameters) unless `portal.core.postgresql` raised that limit: the second page
     finds both statements converted."""
     from psycopg import _queries
 

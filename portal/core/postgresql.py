@@ -1,5 +1,6 @@
-"""PostgreSQL: keep psycopg's prepared statements from one request to the next, and let a page
-view read without BEGIN and COMMIT.
+"""How the portal uses its PostgreSQL connections: psycopg's prepared statements kept from one
+request to the next, page views reading without BEGIN and COMMIT, pings only for connections that
+rested.
 
 psycopg prepares a statement on the server once it has run a few times on a connection, so that
 PostgreSQL plans it once (planning the board's page statement costs more than running it). But
