@@ -91,7 +91,7 @@ def register_extensions(app: Flask) -> None:
             ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    from portal.core.forms import install_html_params
+    from portal.core.widgets import install_html_params
 
     install_html_params()
     mail.init_app(app)

@@ -24,9 +24,10 @@ from wtforms.validators import (
 )
 
 from portal.core import labels
-from portal.core.forms import HoursField, PortalForm, StaticSelect, html_params
+from portal.core.forms import HoursField, PortalForm, StaticSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
+from portal.core.widgets import html_params
 from portal.i18n import current_locale
 from portal.municipalities.options import catalogue
 from portal.needs.matching import BoardFilters

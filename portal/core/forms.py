@@ -29,7 +29,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import (
     DateTimeField,
     Field,
@@ -42,16 +42,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms import widgets as wtforms_widgets
 from wtforms.i18n import messages_path
 from wtforms.validators import Length, StopValidation
 from wtforms.widgets import Select
-from wtforms.widgets import core as widgets_core
-from wtforms.widgets.core import clean_key
 
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.formatting import hours_number
 from portal.core.inputs import MAX_ID, parse_id
+from portal.core.widgets import html_params
 from portal.i18n import current_locale
 
 EARLIEST = date(1900, 1, 1)
@@ -155,35 +153,6 @@ class PortalForm(FlaskForm):
         if not valid:
             mark_failed()
         return valid
-
-
-def html_params(**kwargs: Any) -> Markup:
-    """WTForms' `html_params` with the same output (attributes sorted by name, ``True`` bare,
-    ``False`` left out, values escaped with ``"`` as ``&quot;``), built with plain strings:
-    WTForms formats each attribute through `Markup.format`, and a filter form's fields spent
-    a millisecond there (`install_html_params`)."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        name = clean_key(key)
-        if value is True:
-            params.append(str(escape(name)))
-        elif value is not False:
-            params.append(f'{escape(name)}="{str(escape(value)).replace(QUOTE, "&quot;")}"')
-    return Markup(" ".join(params))  # noqa: S704 - every part escaped above
-
-
-QUOTE = '"'
-_WTFORMS_HTML_PARAMS = widgets_core.html_params
-
-
-def install_html_params() -> None:
-    """Let WTForms' widgets and labels build their attributes with `html_params` (module
-    settings of WTForms: `widgets.core.html_params`, `widgets.html_params` and the widgets'
-    own copies). tests/unit/test_form_rendering.py compares both on every kind of value."""
-    widgets_core.html_params = html_params
-    wtforms_widgets.html_params = html_params
-    for widget in (widgets_core.Input, widgets_core.Button):
-        widget.html_params = staticmethod(html_params)
 
 
 @lru_cache(maxsize=16)

@@ -1,4 +1,4 @@
-"""`portal.core.forms.html_params` gives WTForms' own output, and the app's widgets use it."""
+"""`portal.core.widgets.html_params` gives WTForms' own output, and the app's widgets use it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wtforms import Form, SelectField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import core
 
-from portal.core import forms
+from portal.core import widgets as ours
 
 KEYS = st.sampled_from(
     ["id", "name", "class_", "for_", "data_need_id", "aria_describedby", "required", "value"]
@@ -28,22 +28,21 @@ VALUES = st.one_of(
 
 @given(st.dictionaries(KEYS, VALUES, max_size=6))
 def test_the_same_attributes_as_wtforms(attributes: dict[str, Any]) -> None:
-    ours = forms.html_params(**attributes)
-    theirs = forms._WTFORMS_HTML_PARAMS(**attributes)
-    assert isinstance(ours, Markup)
-    assert ours == theirs
+    built = ours.html_params(**attributes)
+    assert isinstance(built, Markup)
+    assert built == ours._WTFORMS_HTML_PARAMS(**attributes)
 
 
 def test_lazy_texts_render_alike(app) -> None:
     with app.test_request_context("/"):
         text = lazy_gettext("Gemeinde")
-        assert forms.html_params(title=text) == forms._WTFORMS_HTML_PARAMS(title=text)
+        assert ours.html_params(title=text) == ours._WTFORMS_HTML_PARAMS(title=text)
 
 
 def test_the_app_renders_wtforms_widgets_with_it(app) -> None:
-    assert core.html_params is forms.html_params
-    assert widgets.html_params is forms.html_params
-    assert core.Input.html_params is forms.html_params
+    assert core.html_params is ours.html_params
+    assert widgets.html_params is ours.html_params
+    assert core.Input.html_params is ours.html_params
 
     class Sample(Form):
         name = StringField("Name")
