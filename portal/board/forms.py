@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -207,17 +208,26 @@ class CertificateForm(PortalForm):
 
 
 RENDERED_LIMIT = 256
-_rendered: dict[tuple[Any, ...], Markup] = {}
 
 
-def filters_html(form: BoardFilterForm) -> Markup:
-    """The board's filter form as HTML (templates/board/_filters.html). A form without errors
-    looks the same for the same language, municipalities (and their names) and query, so each
-    process keeps the latest RENDERED_LIMIT of them: rendering its eight fields cost more than
-    the page's 25 cards."""
-    if form.errors:
-        return Markup(render_template("board/_filters.html", form=form))  # noqa: S704 - a template
-    places = form.municipality.places
+@dataclass(frozen=True)
+class FilterChoice:
+    """What the board's query asks for, and its filter form as HTML."""
+
+    filters: BoardFilters
+    html: Markup
+    refused: bool
+
+
+_chosen: dict[tuple[Any, ...], FilterChoice] = {}
+
+
+def board_filters(places: frozenset[int]) -> FilterChoice:
+    """The volunteer's filters from the request's query (`BoardFilterForm`) and the filter form
+    as HTML (templates/board/_filters.html). A valid query gives the same for the same language,
+    municipalities (and their names) and query, so each process keeps the latest
+    RENDERED_LIMIT of them: building, checking and rendering the form's eight fields cost more
+    than the page's 25 cards. A refused query is checked and rendered every time."""
     key = (
         str(current_locale()),
         request.script_root,
@@ -225,10 +235,16 @@ def filters_html(form: BoardFilterForm) -> Markup:
         places,
         tuple(request.args.items(multi=True)),
     )
-    found = _rendered.get(key)
-    if found is None:
-        found = Markup(render_template("board/_filters.html", form=form))  # noqa: S704 - a template
-        if len(_rendered) >= RENDERED_LIMIT:
-            _rendered.pop(next(iter(_rendered)), None)
-        _rendered[key] = found
-    return found
+    found = _chosen.get(key)
+    if found is not None:
+        return replace(found, filters=replace(found.filters))  # the filters are the caller's
+    form = BoardFilterForm(request.args)
+    form.set_places(places)
+    filters = form.filters()
+    html = Markup(render_template("board/_filters.html", form=form))  # noqa: S704 - a template
+    choice = FilterChoice(filters, html, refused=bool(form.errors))
+    if not choice.refused:
+        if len(_chosen) >= RENDERED_LIMIT:
+            _chosen.pop(next(iter(_chosen)), None)
+        _chosen[key] = choice
+    return choice

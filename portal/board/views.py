@@ -24,11 +24,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal.auth.models import Role
 from portal.board.cards import cards_of
 from portal.board.forms import (
-    BoardFilterForm,
     CertificateForm,
     ClaimForm,
     ReportForm,
-    filters_html,
+    board_filters,
 )
 from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
@@ -64,18 +63,16 @@ def index() -> Any:
         profile = found[0] if found else None
         return render_template("board/not_approved.html", profile=profile), 403
     profile, places = found
-    form = BoardFilterForm(request.args)
-    form.set_places(places)
-    filters = form.filters()
-    page = matching.board(profile, filters, page=page_number(), per_page=_per_page())
+    chosen = board_filters(places)
+    page = matching.board(profile, chosen.filters, page=page_number(), per_page=_per_page())
     return render_template(
         "board/index.html",
-        filters_form=filters_html(form),
+        filters_form=chosen.html,
         page=page,
         cards=cards_of(page.items),
         profile=profile,
-        filters=filters,
-    ), 400 if form.errors else 200
+        filters=chosen.filters,
+    ), 400 if chosen.refused else 200
 
 
 def _per_page() -> int:
