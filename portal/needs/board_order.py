@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    case,
     cast,
     extract,
     func,
@@ -120,59 +121,68 @@ class Period:
             clauses.append(Need.first_on <= bindparam("period_last", type_=Date))
         return clauses
 
-    def running(self, offset: int) -> list[Any] | None:
-        """Stream B<offset>: weekly needs already running whose next appointment is ``offset``
-        days after the first day of the period (None when that day is not in the period)."""
-        if offset not in self.offsets:
-            return None
+    def weekdays(self) -> list[Any]:
+        """The bind parameters of the weekdays whose running appointments lie in the period."""
+        return [
+            bindparam(f"period_weekday{offset}", type_=Integer)
+            for offset in self.offsets
+            if offset < 7
+        ]
+
+    def running(self) -> list[Any]:
+        """Stream B: weekly needs already running that have an appointment in the period (on
+        one of its weekdays, before their last day; today's only if not over, unless a week
+        later lies in the period too)."""
+        first = bindparam("period_first", type_=Date)
         clauses = [
             Need.schedule_kind == ScheduleKind.WEEKLY,
-            Need.weekday == bindparam(f"period_weekday{offset}", type_=Integer),
-            or_(Need.first_on.is_(None), Need.first_on <= bindparam("period_first", type_=Date)),
-            or_(
-                Need.ends_on.is_(None), Need.ends_on >= bindparam(f"period_day{offset}", type_=Date)
-            ),
+            Need.weekday.in_(self.weekdays()),
+            or_(Need.first_on.is_(None), Need.first_on <= first),
+            or_(Need.ends_on.is_(None), day_seconds(Need.ends_on) >= self._running_day()),
         ]
-        if self.today_over and offset == 0:
-            clauses.append(~self._over())
-        if offset == 7:
-            clauses.append(self._over())
+        if self.today_over:
+            today = Need.weekday != bindparam("period_weekday0", type_=Integer)
+            # today's appointment, if not over; else a week later, if in the period
+            clauses.append(
+                or_(today, ~self._over() if 7 not in self.offsets else self._over().is_not(None))
+            )
         return clauses
 
-    def has_day(self) -> Any:
-        """Whether a need has an appointment in the period (the union of the streams)."""
-        streams = [and_(*self.dated())]
-        for offset in self.offsets:
-            clauses = self.running(offset)
-            if clauses is not None:
-                streams.append(and_(*clauses))
-        return or_(*streams)
+    def _running_day(self) -> Any:
+        """The day (seconds since 1970) of a running weekly need's next appointment: its
+        weekday's from the first day of the period on, a week later for today's that is over."""
+        first = bindparam("period_key0", type_=BigInteger)
+        weekday = bindparam("period_weekday0", type_=Integer)
+        days = (Need.weekday - weekday + 7) % 7
+        if self.today_over:
+            days = days + case((and_(Need.weekday == weekday, self._over()), 7), else_=0)
+        return first + days * DAY
 
 
-def window(conditions: list[Any], period: Period, limit: Any) -> Subquery:
-    """``(id, key)`` of the first ``limit`` needs meeting ``conditions`` by next appointment
-    (fewer rows are read than ``limit`` times the number of streams, never the whole table);
-    ``limit`` is a number or a bind parameter."""
+def window(
+    conditions: list[Any], period: Period, limit: Any, columns: tuple[Any, ...] = ()
+) -> Subquery:
+    """``(id, key, *columns)`` of the first ``limit`` needs meeting ``conditions`` by next
+    appointment (at most ``limit`` dated needs in index order, and the running weekly needs of
+    the period's weekdays that have started: never the whole table); ``limit`` is a number or a
+    bind parameter."""
     tod = func.coalesce(time_seconds(Need.time_of_day), 0)
     dated = (
-        select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"))
+        select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"), *columns)
         .where(*conditions, *period.dated())
         .order_by(Need.first_on, Need.time_of_day, Need.id)
         .limit(limit)
         .subquery("dated")
     )
-    parts = [select(dated.c.id, dated.c.key)]
-    for offset in period.offsets:
-        clauses = period.running(offset)
-        if clauses is None:
-            continue
-        day = bindparam(f"period_key{offset}", type_=BigInteger)
-        stream = (
-            select(Need.id.label("id"), (day + tod).label("key"))
-            .where(*conditions, *clauses)
-            .order_by(Need.time_of_day, Need.id)
+    parts = [select(*dated.c)]
+    if period.weekdays():
+        key = (period._running_day() + tod).label("key")
+        running = (
+            select(Need.id.label("id"), key, *columns)
+            .where(*conditions, *period.running())
+            .order_by(key, Need.id)
             .limit(limit)
-            .subquery(f"weekly{offset}")
+            .subquery("running")
         )
-        parts.append(select(stream.c.id, stream.c.key))
+        parts.append(select(*running.c))
     return union_all(*parts).subquery("upcoming")

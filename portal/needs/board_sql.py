@@ -21,10 +21,14 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    join,
     literal,
     or_,
     select,
+    true,
+    tuple_,
 )
+from sqlalchemy.sql import Subquery
 
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
@@ -69,17 +73,6 @@ def _part_of_day(column: Any) -> Any:
     )
 
 
-@dataclass
-class _Fit:
-    """SQL expressions: how a need fits one volunteer (flags and the score 0..100)."""
-
-    language: Any
-    interest: Any
-    availability: Any
-    home: Any
-    score: Any
-
-
 def found(stmt: Select[Any]) -> Any:
     """Whether ``stmt`` finds a row, as a one-row probe per need. (PostgreSQL may answer an
     ``EXISTS`` for all needs at once by hashing the whole link table, whose cost grows with the
@@ -93,39 +86,77 @@ HOME = bindparam("home", type_=Integer)
 one statement object serves every volunteer (see `_statements`)."""
 
 
-def fit() -> _Fit:
-    """How a need fits the volunteer `VOLUNTEER` (whose home is `HOME`)."""
-    spoken = found(
-        select(NeedLanguage.need_id)
-        .join(VolunteerLanguage, VolunteerLanguage.code == NeedLanguage.code)
-        .where(NeedLanguage.need_id == Need.id, VolunteerLanguage.volunteer_id == VOLUNTEER)
+def _spoken() -> Select[Any]:
+    return select(VolunteerLanguage.code).where(VolunteerLanguage.volunteer_id == VOLUNTEER)
+
+
+def _interests() -> Select[Any]:
+    return select(VolunteerInterest.category).where(VolunteerInterest.volunteer_id == VOLUNTEER)
+
+
+def _slots() -> Select[Any]:
+    return select(VolunteerAvailability.weekday, VolunteerAvailability.part_of_day).where(
+        VolunteerAvailability.volunteer_id == VOLUNTEER
     )
-    any_wanted = found(select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id))
-    interest = found(
-        select(VolunteerInterest.volunteer_id).where(
-            VolunteerInterest.volunteer_id == VOLUNTEER,
-            VolunteerInterest.category == Need.category,
+
+
+def _days() -> Select[Any]:
+    return select(VolunteerAvailability.weekday).where(
+        VolunteerAvailability.volunteer_id == VOLUNTEER
+    )
+
+
+def in_slot(weekday: Any, time_of_day: Any) -> Any:
+    """Whether the volunteer is available on that weekday at that part of the day. The
+    volunteer's rows are one uncorrelated subquery (read once per statement, then a lookup),
+    not a probe per need."""
+    return and_(time_of_day.is_not(None), tuple_(weekday, _part_of_day(time_of_day)).in_(_slots()))
+
+
+def scored(rows: Any) -> Subquery:
+    """``rows`` (a subquery of narrow need rows: id, key, category, weekday, time_of_day,
+    municipality_id) with how each fits the volunteer `VOLUNTEER` (whose home is `HOME`): the
+    score 0..100 and its reasons, computed once per row. The volunteer's languages, interests
+    and times are uncorrelated subqueries (each read once per statement, then a lookup); the
+    need's languages are one lookup per need, which gives the language points directly:
+    `FIT_LANGUAGE` when the volunteer speaks one of them, none when not, half when the need
+    asks for no language."""
+    c = rows.c
+    language_points = (
+        select(
+            func.coalesce(
+                func.max(case((NeedLanguage.code.in_(_spoken()), FIT_LANGUAGE), else_=literal(0))),
+                FIT_LANGUAGE // 2,
+            )
         )
+        .where(NeedLanguage.need_id == c.id)
+        .scalar_subquery()
     )
-    same_day = and_(
-        VolunteerAvailability.volunteer_id == VOLUNTEER,
-        VolunteerAvailability.weekday == Need.weekday,
+    flags = select(
+        c.id,
+        c.key,
+        language_points.label("points"),
+        c.category.in_(_interests()).label("interest"),
+        in_slot(c.weekday, c.time_of_day).label("availability"),
+        c.weekday.in_(_days()).label("day"),
+        (c.municipality_id == HOME).label("home"),
     )
-    slot = found(
-        select(VolunteerAvailability.volunteer_id).where(
-            same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day)
-        )
-    )
-    day = found(select(VolunteerAvailability.volunteer_id).where(same_day))
-    availability = and_(Need.time_of_day.is_not(None), slot)
-    home = Need.municipality_id == HOME
+    f = flags.subquery("flags")
     score = (
-        case((spoken, FIT_LANGUAGE), (~any_wanted, FIT_LANGUAGE // 2), else_=0)
-        + case((interest, FIT_INTEREST), else_=0)
-        + case((availability, FIT_AVAILABILITY), (day, FIT_AVAILABILITY // 3), else_=0)
-        + case((home, FIT_HOME), else_=0)
+        f.c.points
+        + case((f.c.interest, FIT_INTEREST), else_=0)
+        + case((f.c.availability, FIT_AVAILABILITY), (f.c.day, FIT_AVAILABILITY // 3), else_=0)
+        + case((f.c.home, FIT_HOME), else_=0)
     )
-    return _Fit(spoken, interest, availability, home, score)
+    return select(
+        f.c.id,
+        f.c.key,
+        score.label("score"),
+        (f.c.points == FIT_LANGUAGE).label("language"),
+        f.c.interest,
+        f.c.availability,
+        f.c.home,
+    ).subquery("scored")
 
 
 def _not_ended() -> Any:
@@ -255,60 +286,49 @@ def conditions_of(shape: Shape) -> list[Any]:
     if shape.weekday:
         conditions.append(Need.weekday == bindparam("weekday", type_=Integer))
     if shape.fits:
-        conditions.append(fit().availability)
+        conditions.append(in_slot(Need.weekday, Need.time_of_day))
     return conditions
 
 
-def count_statement(conditions: list[Any], period: Period) -> Select[Any]:
-    """How many needs the board holds, counted up to `COUNT_LIMIT` + 1."""
-    # read from the latest first day down (the index's order): needs whose day has passed
-    # (and that nobody closed) come last, so the count stops before reaching them
-    found = (
-        select(Need.id)
-        .where(*conditions, period.has_day())
-        .order_by(Need.first_on.desc())
-        .limit(bindparam("count_limit", type_=Integer))
-    )
-    return select(func.count()).select_from(found.subquery())
-
-
 def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Select[Any]:
-    """A page of cards: the next needs in index order (`board_order.window`), ranked on narrow
-    rows, then joined to what their cards show (the page's own rows only)."""
-    fits = fit()
+    """The page of cards and the bounded count, in one statement: the first ``count_limit``
+    needs in index order (`board_order.window`) are read once, as narrow rows; their number is
+    the count, and the page is ranked among them (by date, or by fit among the first
+    ``fit_window``), then joined to what its cards show (the page's own rows only). The count
+    comes in every row, and in a row of its own when the page has no cards."""
+    limit = bindparam("count_limit", type_=Integer)
+    columns = (Need.category, Need.weekday, Need.time_of_day, Need.municipality_id)
+    upcoming = window(conditions, period, limit, columns)
+    candidates = (
+        select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(limit).cte("candidates")
+    )
     per_page = bindparam("per_page", type_=Integer)
     offset = bindparam("offset", type_=Integer)
+    by_date = (candidates.c.key, candidates.c.id)
     if shape.by_fit:
-        fit_window = bindparam("fit_window", type_=Integer)
-        upcoming = window(conditions, period, fit_window)
-        candidates = (
-            select(upcoming.c.id, upcoming.c.key)
-            .order_by(upcoming.c.key, upcoming.c.id)
-            .limit(fit_window)
-            .subquery("candidates")
+        # the score of each need of the pool, from its narrow row
+        pool = (
+            select(*candidates.c)
+            .order_by(*by_date)
+            .limit(bindparam("fit_window", type_=Integer))
+            .subquery("pool")
         )
-        # each candidate's score, looked up by its id (a join could hash the whole table)
-        score = (
-            select(fits.score).where(Need.id == candidates.c.id).scalar_subquery().label("score")
-        )
+        rated = scored(pool)
         ranked = (
-            select(candidates.c.id, candidates.c.key, score)
-            .order_by(score.desc(), candidates.c.key, candidates.c.id)
+            select(*rated.c)
+            .order_by(rated.c.score.desc(), rated.c.key, rated.c.id)
             .limit(per_page)
             .offset(offset)
             .subquery("ranked")
         )
         page_order: tuple[Any, ...] = (ranked.c.score.desc(), ranked.c.key, ranked.c.id)
     else:
-        upcoming = window(conditions, period, bindparam("window", type_=Integer))
-        ranked = (
-            select(upcoming.c.id, upcoming.c.key)
-            .order_by(upcoming.c.key, upcoming.c.id)
-            .limit(per_page)
-            .offset(offset)
-            .subquery("ranked")
+        # the page by date, then the score of its needs only
+        ranked = scored(
+            select(*candidates.c).order_by(*by_date).limit(per_page).offset(offset).subquery()
         )
         page_order = (ranked.c.key, ranked.c.id)
+    counted = select(func.count().label("counted")).select_from(candidates).subquery("counted")
     claimed = found(
         select(Assignment.id).where(
             Assignment.need_id == Need.id,
@@ -326,38 +346,37 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
         .where(NeedLanguage.need_id == Need.id)
         .scalar_subquery()
     )
+    cards = join(Need, ranked, ranked.c.id == Need.id).outerjoin(
+        Municipality, Municipality.id == Need.municipality_id
+    )
     return (
         select(
+            counted.c.counted,
             *CARD_COLUMNS,
             Municipality.name.label("municipality_name"),
             languages.label("languages"),
-            fits.score.label("score"),
-            fits.language.label("language"),
-            fits.interest.label("interest"),
-            fits.availability.label("availability"),
-            fits.home.label("home"),
+            ranked.c.score,
+            ranked.c.language,
+            ranked.c.interest,
+            ranked.c.availability,
+            ranked.c.home,
             claimed.label("claimed"),
         )
-        .join(ranked, ranked.c.id == Need.id)
-        .outerjoin(Municipality, Municipality.id == Need.municipality_id)
+        .select_from(counted.outerjoin(cards, true()))
         .order_by(*page_order)
     )
 
 
-_STATEMENTS: dict[Shape, tuple[Select[Any], Select[Any]]] = {}
-"""The count and page statements of every shape seen, built once per process: building the
-expression tree of a page cost more than running it. They hold no values (bind parameters
-only), and SQLAlchemy keeps each one's compiled form."""
+_STATEMENTS: dict[Shape, Select[Any]] = {}
+"""The page statement of every shape seen, built once per process: building the expression
+tree of a page cost more than running it. They hold no values (bind parameters only), and
+SQLAlchemy keeps each one's compiled form."""
 
 
-def statements(shape: Shape, period: Period) -> tuple[Select[Any], Select[Any]]:
+def statement(shape: Shape, period: Period) -> Select[Any]:
     found = _STATEMENTS.get(shape)
     if found is None:
         if len(_STATEMENTS) >= 1024:  # at most 2**9 shapes x period kinds; never grows unbounded
             _STATEMENTS.clear()
-        conditions = conditions_of(shape)
-        found = _STATEMENTS[shape] = (
-            count_statement(conditions, period),
-            page_statement(shape, conditions, period),
-        )
+        found = _STATEMENTS[shape] = page_statement(shape, conditions_of(shape), period)
     return found

@@ -27,7 +27,7 @@ from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.board_order import Period
-from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statements
+from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
 from portal.volunteers.models import VolunteerProfile
 
 FAR_FUTURE = datetime(9999, 12, 31)
@@ -106,7 +106,7 @@ def _params(
         "home": profile.home_municipality_id,
         "now": now,
         "today": today,
-        "count_limit": COUNT_LIMIT + 1,
+        "count_limit": max(COUNT_LIMIT + 1, FIT_WINDOW),
         "fit_window": FIT_WINDOW,
         **period.params(),
         **range_params(filters.date_from, filters.date_to),
@@ -133,26 +133,34 @@ def board(
     profile: VolunteerProfile, filters: BoardFilters, page: int = 1, per_page: int = 25
 ) -> ListPage:
     """Open needs of the volunteer's municipalities that still have an appointment in the
-    period, filtered, ranked and paginated in SQL: two statements (the bounded count, and the
-    page with what its cards show, languages included)."""
+    period, filtered, ranked and paginated in SQL: one statement (the bounded count, and the
+    page with what its cards show, languages included); a second one only when the page asked
+    for lies beyond the last."""
     now, today = utcnow(), today_local()
     period = Period(now, max(filters.date_from or today, today), filters.date_to)
-    shape = Shape.of(filters, period)
-    count_statement, page_statement = statements(shape, period)
+    page_statement = statement(Shape.of(filters, period), period)
     params = _params(profile, filters, period, now, today)
     connection = db.session.connection()
 
-    counted = connection.execute(count_statement, params).scalar() or 0
+    def run(number: int) -> tuple[int, list[Any]]:
+        offset = (number - 1) * per_page
+        # never past the needs counted (the statement reads one more, to know there are more)
+        params.update(per_page=min(per_page, COUNT_LIMIT - offset), offset=offset)
+        rows = connection.execute(page_statement, params).all()
+        return rows[0].counted, [row for row in rows if row.id is not None]
+
+    page = max(1, min(page, math.ceil(COUNT_LIMIT / per_page)))
+    counted, rows = run(page)
     total = min(counted, COUNT_LIMIT)
-    page = max(1, min(page, math.ceil(total / per_page) or 1))
-    offset = (page - 1) * per_page
-    params.update(per_page=per_page, offset=offset, window=offset + per_page)
-    rows = connection.execute(page_statement, params).all()
+    last = math.ceil(total / per_page) or 1
+    if page > last:
+        page = last
+        counted, rows = run(page)
 
     items = []
     for row in rows:
         need = BoardNeed(  # type: ignore[call-arg]
-            *row[: len(CARD_COLUMNS)],
+            *row[1 : len(CARD_COLUMNS) + 1],
             Place(row.municipality_id, row.municipality_name),
             _languages(row.languages),
         )

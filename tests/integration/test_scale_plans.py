@@ -48,7 +48,7 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
     found: list[tuple[str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             found.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", before)
