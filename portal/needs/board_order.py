@@ -3,19 +3,20 @@ index ranges, so that a page costs the same whether 100 or 200,000 needs are ope
 
 A need's place on the board is its next appointment from the first day of the period ``W``
 (today, or a later "from" day). That key is not a stored column (it moves with the clock), but
-every need falls into one of a few streams whose order *is* an index order:
+every need falls into one of two streams:
 
 - dated needs (stream ``A``): one-off needs, and weekly needs whose first day lies after ``W``.
   Their next appointment is their first one: ``first_on`` + ``time_of_day``, read in the order
-  of ``ix_need_board_first`` (status, first_on, time_of_day, id).
-- running weekly needs (streams ``B0`` … ``B7``): their next appointment is the first of their
-  weekday from ``W`` on, so the weekday of ``W`` comes first (today: only those not yet over),
-  then the next day's, …, then today's that are already over (a week later). Within a weekday
-  they run in ``ix_need_board_weekly`` order (status, kind, weekday, time_of_day, id).
+  of ``ix_need_board_first`` (status, first_on, time_of_day, id), at most ``limit`` of them.
+- running weekly needs (stream ``B``): those that have started by ``W``, of the weekdays that
+  lie in the period, read by ``ix_need_board_running`` (status, kind, weekday, first_on; a
+  range: the ones that have not started are not read). Their next appointment is the first of
+  their weekday from ``W`` on (today's only if not yet over, else a week later), computed from
+  the weekday, and the first ``limit`` of them by it are kept.
 
-Each stream reads at most ``limit`` rows in its index order; their union, sorted by the key,
-holds the first ``limit`` needs of the board. The key is the local wall-clock time of the next
-appointment in seconds since 1970, computed alike on SQLite and PostgreSQL.
+The union of both, sorted by the key, holds the first ``limit`` needs of the board. The key is
+the local wall-clock time of the next appointment in seconds since 1970, computed alike on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

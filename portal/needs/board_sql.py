@@ -1,6 +1,6 @@
 """The SQL of the volunteers' task board (`portal.needs.matching` runs it): how a need fits a
-volunteer (the score and its reasons), the filters, and the bounded count and the page, built
-once per process for each combination of filters (`statements`). The statements hold no values:
+volunteer (the score and its reasons), the filters, and the page with its bounded count, built
+once per process for each combination of filters (`statement`). The statements hold no values:
 the volunteer, the day, the filters go in as bind parameters (`portal.needs.matching._params`).
 """
 
@@ -83,7 +83,7 @@ def found(stmt: Select[Any]) -> Any:
 VOLUNTEER = bindparam("volunteer", type_=Integer)
 HOME = bindparam("home", type_=Integer)
 """The volunteer's profile id and home municipality: the board's statements hold no values, so
-one statement object serves every volunteer (see `_statements`)."""
+one statement object serves every volunteer (see `statement`)."""
 
 
 def _spoken() -> Select[Any]:

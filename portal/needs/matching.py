@@ -2,12 +2,13 @@
 they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
 `volunteer_language`, `volunteer_interest`, `volunteer_availability`).
 
-A page costs two statements whatever the number of needs: a bounded count (it stops after
-`COUNT_LIMIT` + 1) and the page (the next needs read in index order, see `board_order`, ranked
-on narrow rows; the page's needs joined to them with their municipality, languages, the reasons
-they fit and whether the volunteer holds them). Both are built once per process for each
-combination of filters and hold bind parameters only (`portal.needs.board_sql`); the cards are rows
-(`BoardNeed`), not mapped objects.
+A page costs one statement whatever the number of needs: the first `COUNT_LIMIT` + 1 needs in
+index order (see `board_order`) are read once, as narrow rows; their number is the bounded
+count, and the page is ranked among them (by date, or by fit among the first `FIT_WINDOW`), then
+joined to what its cards show (municipality, languages, the reasons they fit and whether the
+volunteer holds them). The statement is built once per process for each combination of filters
+and holds bind parameters only (`portal.needs.board_sql`); the cards are rows (`BoardNeed`), not
+mapped objects.
 
 Sorting "by date" means by the next appointment: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
