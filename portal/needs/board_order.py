@@ -161,29 +161,49 @@ class Period:
 
 
 def window(
-    conditions: list[Any], period: Period, limit: Any, columns: tuple[Any, ...] = ()
+    conditions: list[Any],
+    period: Period,
+    limit: Any,
+    columns: tuple[Any, ...] = (),
+    scopes: tuple[tuple[list[Any], bool], ...] = (([], True),),
 ) -> Subquery:
     """``(id, key, *columns)`` of the first ``limit`` needs meeting ``conditions`` by next
-    appointment (at most ``limit`` dated needs in index order, and the running weekly needs of
-    the period's weekdays that have started: never the whole table); ``limit`` is a number or a
-    bind parameter."""
+    appointment; ``limit`` is a number or a bind parameter. The needs are read once for each of
+    ``scopes``: further clauses (ways to read the same needs, of which the statement runs the
+    one whose condition holds), and whether to read them in index order: at most ``limit``
+    dated needs, and the running weekly needs of the period's weekdays that have started (never
+    the whole table); or else all of them at once (a few municipalities' needs, read by
+    municipality), to be sorted."""
     tod = func.coalesce(time_seconds(Need.time_of_day), 0)
-    dated = (
-        select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"), *columns)
-        .where(*conditions, *period.dated())
-        .order_by(Need.first_on, Need.time_of_day, Need.id)
-        .limit(limit)
-        .subquery("dated")
-    )
-    parts = [select(*dated.c)]
-    if period.weekdays():
-        key = (period._running_day() + tod).label("key")
-        running = (
-            select(Need.id.label("id"), key, *columns)
-            .where(*conditions, *period.running())
-            .order_by(key, Need.id)
+    dated_key = day_seconds(Need.first_on) + tod
+    parts = []
+    for number, (scope, in_index_order) in enumerate(scopes):
+        if not in_index_order:
+            clauses, key = and_(*period.dated()), dated_key
+            if period.weekdays():
+                key = case((clauses, dated_key), else_=period._running_day() + tod)
+                clauses = or_(clauses, and_(*period.running()))
+            every = select(Need.id.label("id"), key.label("key"), *columns).where(
+                *conditions, *scope, clauses
+            )
+            parts.append(select(*every.subquery(f"every{number}").c))
+            continue
+        dated = (
+            select(Need.id.label("id"), dated_key.label("key"), *columns)
+            .where(*conditions, *scope, *period.dated())
+            .order_by(Need.first_on, Need.time_of_day, Need.id)
             .limit(limit)
-            .subquery("running")
+            .subquery(f"dated{number}")
         )
-        parts.append(select(*running.c))
+        parts.append(select(*dated.c))
+        if period.weekdays():
+            running_key = (period._running_day() + tod).label("key")
+            running = (
+                select(Need.id.label("id"), running_key, *columns)
+                .where(*conditions, *scope, *period.running())
+                .order_by(running_key, Need.id)
+                .limit(limit)
+                .subquery(f"running{number}")
+            )
+            parts.append(select(*running.c))
     return union_all(*parts).subquery("upcoming")

@@ -47,6 +47,7 @@ from portal.volunteers.models import (
     VolunteerAvailability,
     VolunteerInterest,
     VolunteerLanguage,
+    volunteer_municipality,
 )
 
 if TYPE_CHECKING:
@@ -265,6 +266,28 @@ class Shape:
         )
 
 
+NARROW = bindparam("narrow", type_=Integer)
+"""A volunteer who helps in fewer municipalities than this (home included or not) has the
+board's needs read by municipality; one who helps in more, in date order."""
+
+
+def scopes() -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
+    """Two ways to read the needs of the municipalities the volunteer helps in, each with the
+    condition under which the statement runs it (an uncorrelated subquery: read once, at most
+    `NARROW` rows of the link table). Read in date order (``ix_need_board_first``), the needs of
+    a few municipalities among many are far apart: a volunteer who helps in a few has them read
+    by municipality (``ix_need_board``: all of theirs, then sorted), one who helps in many (a
+    county, the state) in date order, up to the window."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == VOLUNTEER
+    )
+    many = further.limit(1).offset(NARROW - 1).exists()
+    # (the conditions hold the scope as well, as a filter)
+    in_date_order = [many]
+    by_municipality = [Need.municipality_id.in_(further.union_all(select(HOME))), ~many]
+    return (in_date_order, True), (by_municipality, False)
+
+
 def conditions_of(shape: Shape) -> list[Any]:
     conditions = [
         Need.status == NeedStatus.OPEN,
@@ -298,7 +321,7 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
     comes in every row, and in a row of its own when the page has no cards."""
     limit = bindparam("count_limit", type_=Integer)
     columns = (Need.category, Need.weekday, Need.time_of_day, Need.municipality_id)
-    upcoming = window(conditions, period, limit, columns)
+    upcoming = window(conditions, period, limit, columns, scopes())
     candidates = (
         select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(limit).cte("candidates")
     )

@@ -98,6 +98,11 @@ cost stays the same however many needs are open; a need further ahead than that 
 the volunteer narrows the filters (place, category, period)."""
 
 
+NARROW_SCOPE = 20
+"""A volunteer who helps in fewer municipalities than this has the board's needs read by
+municipality, else in date order (`portal.needs.board_sql.scopes`)."""
+
+
 def _params(
     profile: VolunteerProfile, filters: BoardFilters, period: Period, now: datetime, today: date
 ) -> dict[str, Any]:
@@ -109,6 +114,7 @@ def _params(
         "today": today,
         "count_limit": max(COUNT_LIMIT + 1, FIT_WINDOW),
         "fit_window": FIT_WINDOW,
+        "narrow": NARROW_SCOPE,
         **period.params(),
         **range_params(filters.date_from, filters.date_to),
     }
