@@ -356,7 +356,9 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
         select(Assignment.id).where(
             Assignment.need_id == Need.id,
             Assignment.volunteer_id == VOLUNTEER,
-            Assignment.status == AssignmentStatus.ACTIVE,
+            # written out, not a parameter: the partial index uq_assignment_active answers it
+            # in the plan PostgreSQL keeps for the statement (one for every volunteer)
+            Assignment.status == literal(AssignmentStatus.ACTIVE.value, literal_execute=True),
         )
     )
     # the wanted languages as "code:position,..." (sorted by position in Python)
