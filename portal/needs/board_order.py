@@ -122,6 +122,12 @@ class Period:
             clauses.append(Need.first_on <= bindparam("period_last", type_=Date))
         return clauses
 
+    def has_day(self) -> Any:
+        """Whether a need has an appointment in the period (in either stream)."""
+        if not self.weekdays():
+            return and_(*self.dated())
+        return or_(and_(*self.dated()), and_(*self.running()))
+
     def weekdays(self) -> list[Any]:
         """The bind parameters of the weekdays whose running appointments lie in the period."""
         return [

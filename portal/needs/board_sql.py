@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Integer,
@@ -28,7 +29,10 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
@@ -283,9 +287,45 @@ def scopes() -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
     )
     many = further.limit(1).offset(NARROW - 1).exists()
     # (the conditions hold the scope as well, as a filter)
-    in_date_order = [many]
-    by_municipality = [Need.municipality_id.in_(further.union_all(select(HOME))), ~many]
-    return (in_date_order, True), (by_municipality, False)
+    return ([many], True), ([by_municipality(), ~many], False)
+
+
+class _AmongPlaces(ColumnElement[bool]):
+    """``column`` is one of the ids ``places`` selects; on PostgreSQL ``= ANY(ARRAY(...))``:
+    the ids are read once, then the needs of each are looked up in an index (as a semi-join,
+    the planner may instead hash the ids and scan the whole table)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's declaration)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("places", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, places: Any) -> None:
+        self.column = column
+        self.places = places
+
+
+@compiles(_AmongPlaces)
+def _among_places(element: _AmongPlaces, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.places), **kw))
+
+
+@compiles(_AmongPlaces, "postgresql")
+def _among_places_postgresql(element: _AmongPlaces, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    places = compiler.process(element.places, **kw)
+    return f"{column} = ANY(ARRAY({places}))"
+
+
+def by_municipality() -> Any:
+    """The volunteer's municipalities read first, then their needs municipality by
+    municipality from ``ix_need_board`` (not a filter on needs read otherwise)."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == VOLUNTEER
+    )
+    return _AmongPlaces(Need.municipality_id, further.union_all(select(HOME)))
 
 
 def conditions_of(shape: Shape) -> list[Any]:
@@ -314,16 +354,20 @@ def conditions_of(shape: Shape) -> list[Any]:
 
 
 def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Select[Any]:
-    """The page of cards and the bounded count, in one statement: the first ``count_limit``
-    needs in index order (`board_order.window`) are read once, as narrow rows; their number is
-    the count, and the page is ranked among them (by date, or by fit among the first
-    ``fit_window``), then joined to what its cards show (the page's own rows only). The count
-    comes in every row, and in a row of its own when the page has no cards."""
+    """The page of cards and the bounded count, in one statement. By fit, the first
+    ``count_limit`` needs in index order (`board_order.window`) are read once, as narrow rows:
+    their number is the count, and the first ``fit_window`` of them are ranked. By date, the
+    page's needs are the first ``window`` in index order, and the count reads up to
+    ``count_limit`` needs municipality by municipality (in date order a county's needs among
+    the state's would be far apart). The page is then joined to what its cards show (its own
+    rows only). The count comes in every row, and in a row of its own when the page has no
+    cards."""
     limit = bindparam("count_limit", type_=Integer)
     columns = (Need.category, Need.weekday, Need.time_of_day, Need.municipality_id)
-    upcoming = window(conditions, period, limit, columns, scopes())
+    read = limit if shape.by_fit else bindparam("window", type_=Integer)
+    upcoming = window(conditions, period, read, columns, scopes())
     candidates = (
-        select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(limit).cte("candidates")
+        select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(read).cte("candidates")
     )
     per_page = bindparam("per_page", type_=Integer)
     offset = bindparam("offset", type_=Integer)
@@ -351,7 +395,16 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             select(*candidates.c).order_by(*by_date).limit(per_page).offset(offset).subquery()
         )
         page_order = (ranked.c.key, ranked.c.id)
-    counted = select(func.count().label("counted")).select_from(candidates).subquery("counted")
+    if shape.by_fit:
+        counting: Any = candidates
+    else:
+        counting = (
+            select(Need.id)
+            .where(*conditions, by_municipality(), period.has_day())
+            .limit(limit)
+            .subquery("found")
+        )
+    counted = select(func.count().label("counted")).select_from(counting).subquery("counted")
     claimed = found(
         select(Assignment.id).where(
             Assignment.need_id == Need.id,

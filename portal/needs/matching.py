@@ -152,7 +152,8 @@ def board(
     def run(number: int) -> tuple[int, list[Any]]:
         offset = (number - 1) * per_page
         # never past the needs counted (the statement reads one more, to know there are more)
-        params.update(per_page=min(per_page, COUNT_LIMIT - offset), offset=offset)
+        shown = min(per_page, COUNT_LIMIT - offset)
+        params.update(per_page=shown, offset=offset, window=offset + shown)
         rows = connection.execute(page_statement, params).all()
         return rows[0].counted, [row for row in rows if row.id is not None]
 
