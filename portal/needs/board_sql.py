@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Subquery
@@ -282,10 +283,7 @@ def scopes() -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
     a few municipalities among many are far apart: a volunteer who helps in a few has them read
     by municipality (``ix_need_board``: all of theirs, then sorted), one who helps in many (a
     county, the state) in date order, up to the window."""
-    further = select(volunteer_municipality.c.municipality_id).where(
-        volunteer_municipality.c.volunteer_id == VOLUNTEER
-    )
-    many = further.limit(1).offset(NARROW - 1).exists()
+    many = _helps_in_at_least(NARROW)
     # (the conditions hold the scope as well, as a filter)
     return ([many], True), ([by_municipality(), ~many], False)
 
@@ -317,6 +315,15 @@ def _among_places_postgresql(element: _AmongPlaces, compiler: Any, **kw: Any) ->
     column = compiler.process(element.column, **kw)
     places = compiler.process(element.places, **kw)
     return f"{column} = ANY(ARRAY({places}))"
+
+
+def _helps_in_at_least(number: Any) -> Any:
+    """Whether the volunteer helps in at least ``number`` further municipalities (reads at most
+    that many rows of the link table, once per statement)."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == VOLUNTEER
+    )
+    return further.limit(1).offset(number - 1).exists()
 
 
 def by_municipality() -> Any:
@@ -398,12 +405,25 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
     if shape.by_fit:
         counting: Any = candidates
     else:
-        counting = (
+        # by municipality for a few dozen (one index range each), else in date order (where
+        # the state's needs lie close together); the statement runs one of the two
+        many = _helps_in_at_least(bindparam("count_narrow", type_=Integer))
+        few = (
             select(Need.id)
-            .where(*conditions, by_municipality(), period.has_day())
+            .where(*conditions, by_municipality(), period.has_day(), ~many)
             .limit(limit)
-            .subquery("found")
+            .subquery("few")
         )
+        # from the latest day down: needs whose day has passed (and that nobody closed) come
+        # last, so the count stops before reaching them
+        in_date_order = (
+            select(Need.id)
+            .where(*conditions, period.has_day(), many)
+            .order_by(Need.first_on.desc())
+            .limit(limit)
+            .subquery("in_date_order")
+        )
+        counting = union_all(select(few.c.id), select(in_date_order.c.id)).subquery("found")
     counted = select(func.count().label("counted")).select_from(counting).subquery("counted")
     claimed = found(
         select(Assignment.id).where(

@@ -103,6 +103,11 @@ NARROW_SCOPE = 20
 municipality, else in date order (`portal.needs.board_sql.scopes`)."""
 
 
+COUNT_NARROW = 100
+"""By date, the board counts the needs of a volunteer who helps in fewer municipalities than
+this municipality by municipality, else in date order (`portal.needs.board_sql`)."""
+
+
 def _params(
     profile: VolunteerProfile, filters: BoardFilters, period: Period, now: datetime, today: date
 ) -> dict[str, Any]:
@@ -115,6 +120,7 @@ def _params(
         "count_limit": max(COUNT_LIMIT + 1, FIT_WINDOW),
         "fit_window": FIT_WINDOW,
         "narrow": NARROW_SCOPE,
+        "count_narrow": COUNT_NARROW,
         **period.params(),
         **range_params(filters.date_from, filters.date_to),
     }

@@ -230,6 +230,7 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
 
     if read == "in date order":  # as for a volunteer who helps in many municipalities
         monkeypatch.setattr(matching, "NARROW_SCOPE", 1)
+        monkeypatch.setattr(matching, "COUNT_NARROW", 1)
     profile = world["profile"]
     profile.municipalities.append(world["buehl"])
     profile.languages = {"de": "native", "fa": "good"}
