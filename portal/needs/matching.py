@@ -2,13 +2,16 @@
 they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
 `volunteer_language`, `volunteer_interest`, `volunteer_availability`).
 
-A page costs one statement whatever the number of needs: the first `COUNT_LIMIT` + 1 needs in
-index order (see `board_order`) are read once, as narrow rows; their number is the bounded
-count, and the page is ranked among them (by date, or by fit among the first `FIT_WINDOW`), then
-joined to what its cards show (municipality, languages, the reasons they fit and whether the
-volunteer holds them). The statement is built once per process for each combination of filters
-and holds bind parameters only (`portal.needs.board_sql`); the cards are rows (`BoardNeed`), not
-mapped objects.
+A page costs one statement whatever the number of needs. By fit, the first `COUNT_LIMIT` + 1
+needs in index order (see `board_order`) are read once, as narrow rows: their number is the
+bounded count, and the first `FIT_WINDOW` of them are ranked. By date, the page's needs are the
+next ones in index order, and the bounded count reads the volunteer's municipalities one by one
+(or, for one who helps in very many, in date order). A volunteer who helps in a few
+municipalities has their needs read by municipality rather than in date order
+(`NARROW_SCOPE`). The page is then joined to what its cards show (municipality, languages, the
+reasons they fit and whether the volunteer holds them). The statement is built once per process
+for each combination of filters and holds bind parameters only (`portal.needs.board_sql`), so
+PostgreSQL keeps one plan for it; the cards are rows (`BoardNeed`), not mapped objects.
 
 Sorting "by date" means by the next appointment: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
