@@ -320,13 +320,13 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             .offset(offset)
             .subquery("ranked")
         )
-        page_order: tuple[Any, ...] = (ranked.c.score.desc(), ranked.c.key, ranked.c.id)
+        by_fit = True
     else:
         # the page by date, then the score of its needs only
         ranked = scored(
             select(*candidates.c).order_by(*by_date).limit(per_page).offset(offset).subquery()
         )
-        page_order = (ranked.c.key, ranked.c.id)
+        by_fit = False
     if shape.by_fit:
         counting: Any = candidates
     else:
@@ -354,7 +354,7 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
     cards = join(Need, ranked, ranked.c.id == Need.id).outerjoin(
         Municipality, Municipality.id == Need.municipality_id
     )
-    return (
+    page = (
         select(
             counted.c.counted,
             *CARD_COLUMNS,
@@ -366,10 +366,16 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             ranked.c.availability,
             ranked.c.home,
             claimed.label("claimed"),
+            ranked.c.key,
         )
         .select_from(counted.outerjoin(cards, true()))
-        .order_by(*page_order)
+        .add_cte(candidates, nest_here=True)
+        .subquery("page")
     )
+    # the statement starts with SELECT, not WITH: a transaction that only read keeps its
+    # prepared statements (`portal.core.prepared`)
+    order = (page.c.score.desc(),) if by_fit else ()
+    return select(*page.c).order_by(*order, page.c.key, page.c.id)
 
 
 _STATEMENTS: dict[Shape, Select[Any]] = {}

@@ -103,12 +103,12 @@ the volunteer narrows the filters (place, category, period)."""
 
 NARROW_SCOPE = 20
 """A volunteer who helps in fewer municipalities than this has the board's needs read by
-municipality, else in date order (`portal.needs.board_sql.scopes`)."""
+municipality, else in date order (`portal.needs.board_scope.scopes`)."""
 
 
 COUNT_NARROW = 100
 """By date, the board counts the needs of a volunteer who helps in fewer municipalities than
-this municipality by municipality, else in date order (`portal.needs.board_sql`)."""
+this municipality by municipality, else in date order (`portal.needs.board_scope`)."""
 
 
 def _params(
