@@ -3,19 +3,20 @@ index ranges, so that a page costs the same whether 100 or 200,000 needs are ope
 
 A need's place on the board is its next appointment from the first day of the period ``W``
 (today, or a later "from" day). That key is not a stored column (it moves with the clock), but
-every need falls into one of a few streams whose order *is* an index order:
+every need falls into one of two streams:
 
 - dated needs (stream ``A``): one-off needs, and weekly needs whose first day lies after ``W``.
   Their next appointment is their first one: ``first_on`` + ``time_of_day``, read in the order
-  of ``ix_need_board_first`` (status, first_on, time_of_day, id).
-- running weekly needs (streams ``B0`` … ``B7``): their next appointment is the first of their
-  weekday from ``W`` on, so the weekday of ``W`` comes first (today: only those not yet over),
-  then the next day's, …, then today's that are already over (a week later). Within a weekday
-  they run in ``ix_need_board_weekly`` order (status, kind, weekday, time_of_day, id).
+  of ``ix_need_board_first`` (status, first_on, time_of_day, id), at most ``limit`` of them.
+- running weekly needs (stream ``B``): those that have started by ``W``, of the weekdays that
+  lie in the period, read by ``ix_need_board_running`` (status, kind, weekday, first_on; a
+  range: the ones that have not started are not read). Their next appointment is the first of
+  their weekday from ``W`` on (today's only if not yet over, else a week later), computed from
+  the weekday, and the first ``limit`` of them by it are kept.
 
-Each stream reads at most ``limit`` rows in its index order; their union, sorted by the key,
-holds the first ``limit`` needs of the board. The key is the local wall-clock time of the next
-appointment in seconds since 1970, computed alike on SQLite and PostgreSQL.
+The union of both, sorted by the key, holds the first ``limit`` needs of the board. The key is
+the local wall-clock time of the next appointment in seconds since 1970, computed alike on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    case,
     cast,
     extract,
     func,
@@ -120,59 +122,94 @@ class Period:
             clauses.append(Need.first_on <= bindparam("period_last", type_=Date))
         return clauses
 
-    def running(self, offset: int) -> list[Any] | None:
-        """Stream B<offset>: weekly needs already running whose next appointment is ``offset``
-        days after the first day of the period (None when that day is not in the period)."""
-        if offset not in self.offsets:
-            return None
+    def has_day(self) -> Any:
+        """Whether a need has an appointment in the period (in either stream)."""
+        if not self.weekdays():
+            return and_(*self.dated())
+        return or_(and_(*self.dated()), and_(*self.running()))
+
+    def weekdays(self) -> list[Any]:
+        """The bind parameters of the weekdays whose running appointments lie in the period."""
+        return [
+            bindparam(f"period_weekday{offset}", type_=Integer)
+            for offset in self.offsets
+            if offset < 7
+        ]
+
+    def running(self) -> list[Any]:
+        """Stream B: weekly needs already running that have an appointment in the period (on
+        one of its weekdays, before their last day; today's only if not over, unless a week
+        later lies in the period too)."""
+        first = bindparam("period_first", type_=Date)
         clauses = [
             Need.schedule_kind == ScheduleKind.WEEKLY,
-            Need.weekday == bindparam(f"period_weekday{offset}", type_=Integer),
-            or_(Need.first_on.is_(None), Need.first_on <= bindparam("period_first", type_=Date)),
-            or_(
-                Need.ends_on.is_(None), Need.ends_on >= bindparam(f"period_day{offset}", type_=Date)
-            ),
+            Need.weekday.in_(self.weekdays()),
+            or_(Need.first_on.is_(None), Need.first_on <= first),
+            or_(Need.ends_on.is_(None), day_seconds(Need.ends_on) >= self._running_day()),
         ]
-        if self.today_over and offset == 0:
-            clauses.append(~self._over())
-        if offset == 7:
-            clauses.append(self._over())
+        if self.today_over:
+            today = Need.weekday != bindparam("period_weekday0", type_=Integer)
+            # today's appointment, if not over; else a week later, if in the period
+            clauses.append(
+                or_(today, ~self._over() if 7 not in self.offsets else self._over().is_not(None))
+            )
         return clauses
 
-    def has_day(self) -> Any:
-        """Whether a need has an appointment in the period (the union of the streams)."""
-        streams = [and_(*self.dated())]
-        for offset in self.offsets:
-            clauses = self.running(offset)
-            if clauses is not None:
-                streams.append(and_(*clauses))
-        return or_(*streams)
+    def _running_day(self) -> Any:
+        """The day (seconds since 1970) of a running weekly need's next appointment: its
+        weekday's from the first day of the period on, a week later for today's that is over."""
+        first = bindparam("period_key0", type_=BigInteger)
+        weekday = bindparam("period_weekday0", type_=Integer)
+        days = (Need.weekday - weekday + 7) % 7
+        if self.today_over:
+            days = days + case((and_(Need.weekday == weekday, self._over()), 7), else_=0)
+        return first + days * DAY
 
 
-def window(conditions: list[Any], period: Period, limit: Any) -> Subquery:
-    """``(id, key)`` of the first ``limit`` needs meeting ``conditions`` by next appointment
-    (fewer rows are read than ``limit`` times the number of streams, never the whole table);
-    ``limit`` is a number or a bind parameter."""
+def window(
+    conditions: list[Any],
+    period: Period,
+    limit: Any,
+    columns: tuple[Any, ...] = (),
+    scopes: tuple[tuple[list[Any], bool], ...] = (([], True),),
+) -> Subquery:
+    """``(id, key, *columns)`` of the first ``limit`` needs meeting ``conditions`` by next
+    appointment; ``limit`` is a number or a bind parameter. The needs are read once for each of
+    ``scopes``: further clauses (ways to read the same needs, of which the statement runs the
+    one whose condition holds), and whether to read them in index order: at most ``limit``
+    dated needs, and the running weekly needs of the period's weekdays that have started (never
+    the whole table); or else all of them at once (a few municipalities' needs, read by
+    municipality), to be sorted."""
     tod = func.coalesce(time_seconds(Need.time_of_day), 0)
-    dated = (
-        select(Need.id.label("id"), (day_seconds(Need.first_on) + tod).label("key"))
-        .where(*conditions, *period.dated())
-        .order_by(Need.first_on, Need.time_of_day, Need.id)
-        .limit(limit)
-        .subquery("dated")
-    )
-    parts = [select(dated.c.id, dated.c.key)]
-    for offset in period.offsets:
-        clauses = period.running(offset)
-        if clauses is None:
+    dated_key = day_seconds(Need.first_on) + tod
+    parts = []
+    for number, (scope, in_index_order) in enumerate(scopes):
+        if not in_index_order:
+            clauses, key = and_(*period.dated()), dated_key
+            if period.weekdays():
+                key = case((clauses, dated_key), else_=period._running_day() + tod)
+                clauses = or_(clauses, and_(*period.running()))
+            every = select(Need.id.label("id"), key.label("key"), *columns).where(
+                *conditions, *scope, clauses
+            )
+            parts.append(select(*every.subquery(f"every{number}").c))
             continue
-        day = bindparam(f"period_key{offset}", type_=BigInteger)
-        stream = (
-            select(Need.id.label("id"), (day + tod).label("key"))
-            .where(*conditions, *clauses)
-            .order_by(Need.time_of_day, Need.id)
+        dated = (
+            select(Need.id.label("id"), dated_key.label("key"), *columns)
+            .where(*conditions, *scope, *period.dated())
+            .order_by(Need.first_on, Need.time_of_day, Need.id)
             .limit(limit)
-            .subquery(f"weekly{offset}")
+            .subquery(f"dated{number}")
         )
-        parts.append(select(stream.c.id, stream.c.key))
+        parts.append(select(*dated.c))
+        if period.weekdays():
+            running_key = (period._running_day() + tod).label("key")
+            running = (
+                select(Need.id.label("id"), running_key, *columns)
+                .where(*conditions, *scope, *period.running())
+                .order_by(running_key, Need.id)
+                .limit(limit)
+                .subquery(f"running{number}")
+            )
+            parts.append(select(*running.c))
     return union_all(*parts).subquery("upcoming")

@@ -1,6 +1,6 @@
 """The SQL of the volunteers' task board (`portal.needs.matching` runs it): how a need fits a
-volunteer (the score and its reasons), the filters, and the bounded count and the page, built
-once per process for each combination of filters (`statements`). The statements hold no values:
+volunteer (the score and its reasons), the filters, and the page with its bounded count, built
+once per process for each combination of filters (`statement`). The statements hold no values:
 the volunteer, the day, the filters go in as bind parameters (`portal.needs.matching._params`).
 """
 
@@ -21,15 +21,20 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    join,
     literal,
     or_,
     select,
+    true,
+    tuple_,
 )
+from sqlalchemy.sql import Subquery
 
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period, window
+from portal.needs.board_scope import HOME, VOLUNTEER, count_by_date, scopes
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -69,17 +74,6 @@ def _part_of_day(column: Any) -> Any:
     )
 
 
-@dataclass
-class _Fit:
-    """SQL expressions: how a need fits one volunteer (flags and the score 0..100)."""
-
-    language: Any
-    interest: Any
-    availability: Any
-    home: Any
-    score: Any
-
-
 def found(stmt: Select[Any]) -> Any:
     """Whether ``stmt`` finds a row, as a one-row probe per need. (PostgreSQL may answer an
     ``EXISTS`` for all needs at once by hashing the whole link table, whose cost grows with the
@@ -87,45 +81,77 @@ def found(stmt: Select[Any]) -> Any:
     return stmt.with_only_columns(literal(1)).limit(1).scalar_subquery().is_not(None)
 
 
-VOLUNTEER = bindparam("volunteer", type_=Integer)
-HOME = bindparam("home", type_=Integer)
-"""The volunteer's profile id and home municipality: the board's statements hold no values, so
-one statement object serves every volunteer (see `_statements`)."""
+def _spoken() -> Select[Any]:
+    return select(VolunteerLanguage.code).where(VolunteerLanguage.volunteer_id == VOLUNTEER)
 
 
-def fit() -> _Fit:
-    """How a need fits the volunteer `VOLUNTEER` (whose home is `HOME`)."""
-    spoken = found(
-        select(NeedLanguage.need_id)
-        .join(VolunteerLanguage, VolunteerLanguage.code == NeedLanguage.code)
-        .where(NeedLanguage.need_id == Need.id, VolunteerLanguage.volunteer_id == VOLUNTEER)
+def _interests() -> Select[Any]:
+    return select(VolunteerInterest.category).where(VolunteerInterest.volunteer_id == VOLUNTEER)
+
+
+def _slots() -> Select[Any]:
+    return select(VolunteerAvailability.weekday, VolunteerAvailability.part_of_day).where(
+        VolunteerAvailability.volunteer_id == VOLUNTEER
     )
-    any_wanted = found(select(NeedLanguage.need_id).where(NeedLanguage.need_id == Need.id))
-    interest = found(
-        select(VolunteerInterest.volunteer_id).where(
-            VolunteerInterest.volunteer_id == VOLUNTEER,
-            VolunteerInterest.category == Need.category,
+
+
+def _days() -> Select[Any]:
+    return select(VolunteerAvailability.weekday).where(
+        VolunteerAvailability.volunteer_id == VOLUNTEER
+    )
+
+
+def in_slot(weekday: Any, time_of_day: Any) -> Any:
+    """Whether the volunteer is available on that weekday at that part of the day. The
+    volunteer's rows are one uncorrelated subquery (read once per statement, then a lookup),
+    not a probe per need."""
+    return and_(time_of_day.is_not(None), tuple_(weekday, _part_of_day(time_of_day)).in_(_slots()))
+
+
+def scored(rows: Any) -> Subquery:
+    """``rows`` (a subquery of narrow need rows: id, key, category, weekday, time_of_day,
+    municipality_id) with how each fits the volunteer `VOLUNTEER` (whose home is `HOME`): the
+    score 0..100 and its reasons, computed once per row. The volunteer's languages, interests
+    and times are uncorrelated subqueries (each read once per statement, then a lookup); the
+    need's languages are one lookup per need, which gives the language points directly:
+    `FIT_LANGUAGE` when the volunteer speaks one of them, none when not, half when the need
+    asks for no language."""
+    c = rows.c
+    language_points = (
+        select(
+            func.coalesce(
+                func.max(case((NeedLanguage.code.in_(_spoken()), FIT_LANGUAGE), else_=literal(0))),
+                FIT_LANGUAGE // 2,
+            )
         )
+        .where(NeedLanguage.need_id == c.id)
+        .scalar_subquery()
     )
-    same_day = and_(
-        VolunteerAvailability.volunteer_id == VOLUNTEER,
-        VolunteerAvailability.weekday == Need.weekday,
+    flags = select(
+        c.id,
+        c.key,
+        language_points.label("points"),
+        c.category.in_(_interests()).label("interest"),
+        in_slot(c.weekday, c.time_of_day).label("availability"),
+        c.weekday.in_(_days()).label("day"),
+        (c.municipality_id == HOME).label("home"),
     )
-    slot = found(
-        select(VolunteerAvailability.volunteer_id).where(
-            same_day, VolunteerAvailability.part_of_day == _part_of_day(Need.time_of_day)
-        )
-    )
-    day = found(select(VolunteerAvailability.volunteer_id).where(same_day))
-    availability = and_(Need.time_of_day.is_not(None), slot)
-    home = Need.municipality_id == HOME
+    f = flags.subquery("flags")
     score = (
-        case((spoken, FIT_LANGUAGE), (~any_wanted, FIT_LANGUAGE // 2), else_=0)
-        + case((interest, FIT_INTEREST), else_=0)
-        + case((availability, FIT_AVAILABILITY), (day, FIT_AVAILABILITY // 3), else_=0)
-        + case((home, FIT_HOME), else_=0)
+        f.c.points
+        + case((f.c.interest, FIT_INTEREST), else_=0)
+        + case((f.c.availability, FIT_AVAILABILITY), (f.c.day, FIT_AVAILABILITY // 3), else_=0)
+        + case((f.c.home, FIT_HOME), else_=0)
     )
-    return _Fit(spoken, interest, availability, home, score)
+    return select(
+        f.c.id,
+        f.c.key,
+        score.label("score"),
+        (f.c.points == FIT_LANGUAGE).label("language"),
+        f.c.interest,
+        f.c.availability,
+        f.c.home,
+    ).subquery("scored")
 
 
 def _not_ended() -> Any:
@@ -255,65 +281,64 @@ def conditions_of(shape: Shape) -> list[Any]:
     if shape.weekday:
         conditions.append(Need.weekday == bindparam("weekday", type_=Integer))
     if shape.fits:
-        conditions.append(fit().availability)
+        conditions.append(in_slot(Need.weekday, Need.time_of_day))
     return conditions
 
 
-def count_statement(conditions: list[Any], period: Period) -> Select[Any]:
-    """How many needs the board holds, counted up to `COUNT_LIMIT` + 1."""
-    # read from the latest first day down (the index's order): needs whose day has passed
-    # (and that nobody closed) come last, so the count stops before reaching them
-    found = (
-        select(Need.id)
-        .where(*conditions, period.has_day())
-        .order_by(Need.first_on.desc())
-        .limit(bindparam("count_limit", type_=Integer))
-    )
-    return select(func.count()).select_from(found.subquery())
-
-
 def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Select[Any]:
-    """A page of cards: the next needs in index order (`board_order.window`), ranked on narrow
-    rows, then joined to what their cards show (the page's own rows only)."""
-    fits = fit()
+    """The page of cards and the bounded count, in one statement. By fit, the first
+    ``count_limit`` needs in index order (`board_order.window`) are read once, as narrow rows:
+    their number is the count, and the first ``fit_window`` of them are ranked. By date, the
+    page's needs are the first ``window`` in index order, and the count reads up to
+    ``count_limit`` needs municipality by municipality (in date order a county's needs among
+    the state's would be far apart). The page is then joined to what its cards show (its own
+    rows only). The count comes in every row, and in a row of its own when the page has no
+    cards."""
+    limit = bindparam("count_limit", type_=Integer)
+    columns = (Need.category, Need.weekday, Need.time_of_day, Need.municipality_id)
+    read = limit if shape.by_fit else bindparam("window", type_=Integer)
+    upcoming = window(conditions, period, read, columns, scopes())
+    candidates = (
+        select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(read).cte("candidates")
+    )
     per_page = bindparam("per_page", type_=Integer)
     offset = bindparam("offset", type_=Integer)
+    by_date = (candidates.c.key, candidates.c.id)
     if shape.by_fit:
-        fit_window = bindparam("fit_window", type_=Integer)
-        upcoming = window(conditions, period, fit_window)
-        candidates = (
-            select(upcoming.c.id, upcoming.c.key)
-            .order_by(upcoming.c.key, upcoming.c.id)
-            .limit(fit_window)
-            .subquery("candidates")
+        # the score of each need of the pool, from its narrow row
+        pool = (
+            select(*candidates.c)
+            .order_by(*by_date)
+            .limit(bindparam("fit_window", type_=Integer))
+            .subquery("pool")
         )
-        # each candidate's score, looked up by its id (a join could hash the whole table)
-        score = (
-            select(fits.score).where(Need.id == candidates.c.id).scalar_subquery().label("score")
-        )
+        rated = scored(pool)
         ranked = (
-            select(candidates.c.id, candidates.c.key, score)
-            .order_by(score.desc(), candidates.c.key, candidates.c.id)
+            select(*rated.c)
+            .order_by(rated.c.score.desc(), rated.c.key, rated.c.id)
             .limit(per_page)
             .offset(offset)
             .subquery("ranked")
         )
-        page_order: tuple[Any, ...] = (ranked.c.score.desc(), ranked.c.key, ranked.c.id)
+        by_fit = True
     else:
-        upcoming = window(conditions, period, bindparam("window", type_=Integer))
-        ranked = (
-            select(upcoming.c.id, upcoming.c.key)
-            .order_by(upcoming.c.key, upcoming.c.id)
-            .limit(per_page)
-            .offset(offset)
-            .subquery("ranked")
+        # the page by date, then the score of its needs only
+        ranked = scored(
+            select(*candidates.c).order_by(*by_date).limit(per_page).offset(offset).subquery()
         )
-        page_order = (ranked.c.key, ranked.c.id)
+        by_fit = False
+    if shape.by_fit:
+        counting: Any = candidates
+    else:
+        counting = count_by_date(conditions, period, limit)
+    counted = select(func.count().label("counted")).select_from(counting).subquery("counted")
     claimed = found(
         select(Assignment.id).where(
             Assignment.need_id == Need.id,
             Assignment.volunteer_id == VOLUNTEER,
-            Assignment.status == AssignmentStatus.ACTIVE,
+            # written out, not a parameter: the partial index uq_assignment_active answers it
+            # in the plan PostgreSQL keeps for the statement (one for every volunteer)
+            Assignment.status == literal(AssignmentStatus.ACTIVE.value, literal_execute=True),
         )
     )
     # the wanted languages as "code:position,..." (sorted by position in Python)
@@ -326,38 +351,43 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
         .where(NeedLanguage.need_id == Need.id)
         .scalar_subquery()
     )
-    return (
+    cards = join(Need, ranked, ranked.c.id == Need.id).outerjoin(
+        Municipality, Municipality.id == Need.municipality_id
+    )
+    page = (
         select(
+            counted.c.counted,
             *CARD_COLUMNS,
             Municipality.name.label("municipality_name"),
             languages.label("languages"),
-            fits.score.label("score"),
-            fits.language.label("language"),
-            fits.interest.label("interest"),
-            fits.availability.label("availability"),
-            fits.home.label("home"),
+            ranked.c.score,
+            ranked.c.language,
+            ranked.c.interest,
+            ranked.c.availability,
+            ranked.c.home,
             claimed.label("claimed"),
+            ranked.c.key,
         )
-        .join(ranked, ranked.c.id == Need.id)
-        .outerjoin(Municipality, Municipality.id == Need.municipality_id)
-        .order_by(*page_order)
+        .select_from(counted.outerjoin(cards, true()))
+        .add_cte(candidates, nest_here=True)
+        .subquery("page")
     )
+    # the statement starts with SELECT, not WITH: a transaction that only read keeps its
+    # prepared statements (`portal.core.prepared`)
+    order = (page.c.score.desc(),) if by_fit else ()
+    return select(*page.c).order_by(*order, page.c.key, page.c.id)
 
 
-_STATEMENTS: dict[Shape, tuple[Select[Any], Select[Any]]] = {}
-"""The count and page statements of every shape seen, built once per process: building the
-expression tree of a page cost more than running it. They hold no values (bind parameters
-only), and SQLAlchemy keeps each one's compiled form."""
+_STATEMENTS: dict[Shape, Select[Any]] = {}
+"""The page statement of every shape seen, built once per process: building the expression
+tree of a page cost more than running it. They hold no values (bind parameters only), and
+SQLAlchemy keeps each one's compiled form."""
 
 
-def statements(shape: Shape, period: Period) -> tuple[Select[Any], Select[Any]]:
+def statement(shape: Shape, period: Period) -> Select[Any]:
     found = _STATEMENTS.get(shape)
     if found is None:
         if len(_STATEMENTS) >= 1024:  # at most 2**9 shapes x period kinds; never grows unbounded
             _STATEMENTS.clear()
-        conditions = conditions_of(shape)
-        found = _STATEMENTS[shape] = (
-            count_statement(conditions, period),
-            page_statement(shape, conditions, period),
-        )
+        found = _STATEMENTS[shape] = page_statement(shape, conditions_of(shape), period)
     return found

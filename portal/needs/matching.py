@@ -2,12 +2,16 @@
 they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
 `volunteer_language`, `volunteer_interest`, `volunteer_availability`).
 
-A page costs two statements whatever the number of needs: a bounded count (it stops after
-`COUNT_LIMIT` + 1) and the page (the next needs read in index order, see `board_order`, ranked
-on narrow rows; the page's needs joined to them with their municipality, languages, the reasons
-they fit and whether the volunteer holds them). Both are built once per process for each
-combination of filters and hold bind parameters only (`portal.needs.board_sql`); the cards are rows
-(`BoardNeed`), not mapped objects.
+A page costs one statement whatever the number of needs. By fit, the first `COUNT_LIMIT` + 1
+needs in index order (see `board_order`) are read once, as narrow rows: their number is the
+bounded count, and the first `FIT_WINDOW` of them are ranked. By date, the page's needs are the
+next ones in index order, and the bounded count reads the volunteer's municipalities one by one
+(or, for one who helps in very many, in date order). A volunteer who helps in a few
+municipalities has their needs read by municipality rather than in date order
+(`NARROW_SCOPE`). The page is then joined to what its cards show (municipality, languages, the
+reasons they fit and whether the volunteer holds them). The statement is built once per process
+for each combination of filters and holds bind parameters only (`portal.needs.board_sql`), so
+PostgreSQL keeps one plan for it; the cards are rows (`BoardNeed`), not mapped objects.
 
 Sorting "by date" means by the next appointment: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
@@ -27,7 +31,7 @@ from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.board_order import Period
-from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statements
+from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
 from portal.volunteers.models import VolunteerProfile
 
 FAR_FUTURE = datetime(9999, 12, 31)
@@ -97,6 +101,16 @@ cost stays the same however many needs are open; a need further ahead than that 
 the volunteer narrows the filters (place, category, period)."""
 
 
+NARROW_SCOPE = 20
+"""A volunteer who helps in fewer municipalities than this has the board's needs read by
+municipality, else in date order (`portal.needs.board_scope.scopes`)."""
+
+
+COUNT_NARROW = 100
+"""By date, the board counts the needs of a volunteer who helps in fewer municipalities than
+this municipality by municipality, else in date order (`portal.needs.board_scope`)."""
+
+
 def _params(
     profile: VolunteerProfile, filters: BoardFilters, period: Period, now: datetime, today: date
 ) -> dict[str, Any]:
@@ -106,8 +120,10 @@ def _params(
         "home": profile.home_municipality_id,
         "now": now,
         "today": today,
-        "count_limit": COUNT_LIMIT + 1,
+        "count_limit": max(COUNT_LIMIT + 1, FIT_WINDOW),
         "fit_window": FIT_WINDOW,
+        "narrow": NARROW_SCOPE,
+        "count_narrow": COUNT_NARROW,
         **period.params(),
         **range_params(filters.date_from, filters.date_to),
     }
@@ -133,26 +149,35 @@ def board(
     profile: VolunteerProfile, filters: BoardFilters, page: int = 1, per_page: int = 25
 ) -> ListPage:
     """Open needs of the volunteer's municipalities that still have an appointment in the
-    period, filtered, ranked and paginated in SQL: two statements (the bounded count, and the
-    page with what its cards show, languages included)."""
+    period, filtered, ranked and paginated in SQL: one statement (the bounded count, and the
+    page with what its cards show, languages included); a second one only when the page asked
+    for lies beyond the last."""
     now, today = utcnow(), today_local()
     period = Period(now, max(filters.date_from or today, today), filters.date_to)
-    shape = Shape.of(filters, period)
-    count_statement, page_statement = statements(shape, period)
+    page_statement = statement(Shape.of(filters, period), period)
     params = _params(profile, filters, period, now, today)
     connection = db.session.connection()
 
-    counted = connection.execute(count_statement, params).scalar() or 0
+    def run(number: int) -> tuple[int, list[Any]]:
+        offset = (number - 1) * per_page
+        # never past the needs counted (the statement reads one more, to know there are more)
+        shown = min(per_page, COUNT_LIMIT - offset)
+        params.update(per_page=shown, offset=offset, window=offset + shown)
+        rows = connection.execute(page_statement, params).all()
+        return rows[0].counted, [row for row in rows if row.id is not None]
+
+    page = max(1, min(page, math.ceil(COUNT_LIMIT / per_page)))
+    counted, rows = run(page)
     total = min(counted, COUNT_LIMIT)
-    page = max(1, min(page, math.ceil(total / per_page) or 1))
-    offset = (page - 1) * per_page
-    params.update(per_page=per_page, offset=offset, window=offset + per_page)
-    rows = connection.execute(page_statement, params).all()
+    last = math.ceil(total / per_page) or 1
+    if page > last:
+        page = last
+        counted, rows = run(page)
 
     items = []
     for row in rows:
         need = BoardNeed(  # type: ignore[call-arg]
-            *row[: len(CARD_COLUMNS)],
+            *row[1 : len(CARD_COLUMNS) + 1],
             Place(row.municipality_id, row.municipality_name),
             _languages(row.languages),
         )

@@ -224,7 +224,13 @@ def _random_needs(world, rng: random.Random, n: int) -> None:
     db.session.commit()
 
 
-def test_the_sql_ranking_agrees_with_the_former_python_rules(world):
+@pytest.mark.parametrize("read", ["by municipality", "in date order"])
+def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkeypatch):
+    from portal.needs import matching
+
+    if read == "in date order":  # as for a volunteer who helps in many municipalities
+        monkeypatch.setattr(matching, "NARROW_SCOPE", 1)
+        monkeypatch.setattr(matching, "COUNT_NARROW", 1)
     profile = world["profile"]
     profile.municipalities.append(world["buehl"])
     profile.languages = {"de": "native", "fa": "good"}

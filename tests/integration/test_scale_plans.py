@@ -48,7 +48,7 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
     found: list[tuple[str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             found.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", before)
@@ -176,6 +176,25 @@ def test_the_board_does_not_read_weekly_needs_that_have_not_started(county):
         # the bounded count (up to 501 rows) and the page's next needs by date; never the
         # 10,000 open weekly needs
         assert need_rows_read(run) < 2_500, filters
+
+
+def test_a_volunteer_of_a_few_municipalities_has_the_board_read_by_municipality(county):
+    """Read in date order, the needs of one municipality among 23 are far apart (the window of
+    501 would walk some 11,000 needs): for a volunteer who helps in a few municipalities the
+    board reads theirs by municipality."""
+    scale_data.insert_needs(30_000)
+    scale_data.analyze()
+    narrow = county["narrow"]
+    at_home = db.session.scalar(
+        text("SELECT count(*) FROM need WHERE status = 'open' AND municipality_id = :home"),
+        {"home": narrow.home_municipality_id},
+    )
+    for filters in [BoardFilters(), BoardFilters(sort="fit")]:
+        run = partial(board, narrow, filters, page=1, per_page=25)
+        assert run().more, filters
+        # its own municipality's needs (and the bounded count's 501 by date, and the 25
+        # cards), not the 11,000 walked in date order
+        assert need_rows_read(run) < at_home + 501 + 100, filters
 
 
 def paged(stmt: Any, number: int = 1) -> Callable[[], Any]:

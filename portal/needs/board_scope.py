@@ -1,0 +1,111 @@
+"""Which needs of the board lie where the volunteer helps, and how to read them: by
+municipality for a volunteer who helps in a few, in date order for one who helps in many (a
+county, the state). Both ways are in the board's statement, each behind an uncorrelated
+condition on the link table (read once), so that one plan serves every volunteer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, Integer, bindparam, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from portal.needs.board_order import Period
+from portal.needs.models import Need
+from portal.volunteers.models import volunteer_municipality
+
+VOLUNTEER = bindparam("volunteer", type_=Integer)
+HOME = bindparam("home", type_=Integer)
+"""The volunteer's profile id and home municipality: the board's statements hold no values, so
+one statement object serves every volunteer (see `portal.needs.board_sql.statement`)."""
+
+
+NARROW = bindparam("narrow", type_=Integer)
+"""A volunteer who helps in fewer municipalities than this (home included or not) has the
+board's needs read by municipality; one who helps in more, in date order."""
+
+
+def scopes() -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
+    """Two ways to read the needs of the municipalities the volunteer helps in, each with the
+    condition under which the statement runs it (an uncorrelated subquery: read once, at most
+    `NARROW` rows of the link table). Read in date order (``ix_need_board_first``), the needs of
+    a few municipalities among many are far apart: a volunteer who helps in a few has them read
+    by municipality (``ix_need_board``: all of theirs, then sorted), one who helps in many (a
+    county, the state) in date order, up to the window."""
+    many = _helps_in_at_least(NARROW)
+    # (the conditions hold the scope as well, as a filter)
+    return ([many], True), ([by_municipality(), ~many], False)
+
+
+class _AmongPlaces(ColumnElement[bool]):
+    """``column`` is one of the ids ``places`` selects; on PostgreSQL ``= ANY(ARRAY(...))``:
+    the ids are read once, then the needs of each are looked up in an index (as a semi-join,
+    the planner may instead hash the ids and scan the whole table)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's declaration)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("places", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, places: Any) -> None:
+        self.column = column
+        self.places = places
+
+
+@compiles(_AmongPlaces)
+def _among_places(element: _AmongPlaces, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.places), **kw))
+
+
+@compiles(_AmongPlaces, "postgresql")
+def _among_places_postgresql(element: _AmongPlaces, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    places = compiler.process(element.places, **kw)
+    return f"{column} = ANY(ARRAY({places}))"
+
+
+def _helps_in_at_least(number: Any) -> Any:
+    """Whether the volunteer helps in at least ``number`` further municipalities (reads at most
+    that many rows of the link table, once per statement)."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == VOLUNTEER
+    )
+    return further.limit(1).offset(number - 1).exists()
+
+
+def by_municipality() -> Any:
+    """The volunteer's municipalities read first, then their needs municipality by
+    municipality from ``ix_need_board`` (not a filter on needs read otherwise)."""
+    further = select(volunteer_municipality.c.municipality_id).where(
+        volunteer_municipality.c.volunteer_id == VOLUNTEER
+    )
+    return _AmongPlaces(Need.municipality_id, further.union_all(select(HOME)))
+
+
+def count_by_date(conditions: list[Any], period: Period, limit: Any) -> Subquery:
+    """Up to ``limit`` ids of needs meeting ``conditions`` with an appointment in the period, for
+    the bounded count of the board by date."""
+    # by municipality for a few dozen (one index range each), else in date order (where
+    # the state's needs lie close together); the statement runs one of the two
+    many = _helps_in_at_least(bindparam("count_narrow", type_=Integer))
+    few = (
+        select(Need.id)
+        .where(*conditions, by_municipality(), period.has_day(), ~many)
+        .limit(limit)
+        .subquery("few")
+    )
+    # from the latest day down: needs whose day has passed (and that nobody closed) come
+    # last, so the count stops before reaching them
+    in_date_order = (
+        select(Need.id)
+        .where(*conditions, period.has_day(), many)
+        .order_by(Need.first_on.desc())
+        .limit(limit)
+        .subquery("in_date_order")
+    )
+    return union_all(select(few.c.id), select(in_date_order.c.id)).subquery("found")
