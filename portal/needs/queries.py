@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from portal.auth.models import User
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
+from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.matching import FAR_FUTURE
 from portal.needs.models import (
@@ -178,6 +179,23 @@ def dashboard(profile: VolunteerProfile) -> dict[str, Any]:
             upcoming.append((assignment, nxt[0]))
     upcoming.sort(key=lambda r: r[1])
     return {"upcoming": upcoming[:3], "hours": hours(profile)}
+
+
+def need_for_volunteer(need_id: int) -> Need | None:
+    """A need as the volunteer's need page shows it, with municipality, office and wanted
+    languages, in one statement."""
+    return (
+        db.session.scalars(
+            select(Need)
+            .where(Need.id == need_id)
+            .options(
+                joinedload(Need.municipality).joinedload(Municipality.office),
+                joinedload(Need.language_rows),
+            )
+        )
+        .unique()
+        .first()
+    )
 
 
 def need_assignments(need: Need) -> list[Assignment]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.core.enums import CodeEnum, check_in
 from portal.core.labels import LANGUAGES
@@ -91,6 +91,11 @@ class VolunteerProfile(Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     home_municipality: Mapped[Municipality] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(secondary=volunteer_municipality)
+    # The ids of the further municipalities as one comma-separated string ("" for none) when
+    # the loader asked for it (`portal.volunteers.queries.profile_of`), else None: a volunteer
+    # who helps in 1,100 municipalities costs one short string, not 1,100 objects. Read it
+    # through `portal.needs.rules.helps_in` / `helps_in_municipality`.
+    further_place_ids: Mapped[str | None] = query_expression()
     certificate_checks: Mapped[list[ConductCertificateCheck]] = relationship(
         back_populates="volunteer",
         order_by="ConductCertificateCheck.issued_on.desc()",

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german, german_key
@@ -33,23 +33,32 @@ from portal.volunteers.models import (
 
 
 def profile_of(user: Any) -> VolunteerProfile | None:
-    """The volunteer profile of ``user`` (with home and further municipalities), if any, in
-    one statement."""
+    """The volunteer profile of ``user`` (with the home municipality and the ids of the further
+    ones, `VolunteerProfile.further_place_ids`), if any, in one statement of one row. The
+    further municipalities as objects load on first use of ``profile.municipalities``."""
     if not getattr(user, "is_authenticated", False):
         return None
-    found = (
-        db.session.scalars(
-            select(VolunteerProfile)
-            .options(
-                joinedload(VolunteerProfile.home_municipality),
-                joinedload(VolunteerProfile.municipalities),
-            )
-            .where(VolunteerProfile.user_id == user.id)
+    return db.session.scalars(
+        select(VolunteerProfile)
+        .options(
+            joinedload(VolunteerProfile.home_municipality),
+            with_expression(
+                VolunteerProfile.further_place_ids,
+                func.coalesce(_further_ids(VolunteerProfile.id), ""),
+            ),
         )
-        .unique()
-        .all()
+        .where(VolunteerProfile.user_id == user.id)
+    ).first()
+
+
+def _further_ids(volunteer_id: Any) -> Any:
+    """SQL: the ids of a volunteer's further municipalities as one comma-separated string
+    (NULL for none)."""
+    return (
+        select(func.aggregate_strings(cast(volunteer_municipality.c.municipality_id, String), ","))
+        .where(volunteer_municipality.c.volunteer_id == volunteer_id)
+        .scalar_subquery()
     )
-    return found[0] if found else None
 
 
 def board_profile(user: Any) -> tuple[VolunteerProfile, frozenset[int]] | None:
@@ -58,13 +67,10 @@ def board_profile(user: Any) -> tuple[VolunteerProfile, frozenset[int]] | None:
     who helps in 1,100 municipalities costs one row, not 1,100 objects."""
     if not getattr(user, "is_authenticated", False):
         return None
-    further = (
-        select(func.aggregate_strings(cast(volunteer_municipality.c.municipality_id, String), ","))
-        .where(volunteer_municipality.c.volunteer_id == VolunteerProfile.id)
-        .scalar_subquery()
-    )
     row = db.session.execute(
-        select(VolunteerProfile, further).where(VolunteerProfile.user_id == user.id)
+        select(VolunteerProfile, _further_ids(VolunteerProfile.id)).where(
+            VolunteerProfile.user_id == user.id
+        )
     ).first()
     if row is None:
         return None
