@@ -159,6 +159,9 @@ def idle_volunteer(now: datetime) -> Any:
     )
     return and_(
         VolunteerProfile.status == VolunteerStatus.APPROVED,
+        # read from the index on (home, status, last claim): only the few without a recent
+        # claim are checked against their claims (the column may lag, never run ahead)
+        or_(VolunteerProfile.last_claim_at.is_(None), VolunteerProfile.last_claim_at < since),
         func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
         ~recent,
     )
