@@ -33,7 +33,7 @@ from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
-from portal.core.http import ical_response, private_file, safe_next_url
+from portal.core.http import IdUrl, ical_response, private_file, safe_next_url
 from portal.core.pagination import page_number, paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -228,6 +228,7 @@ def my_tasks() -> Any:
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
         next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
+        id_url=IdUrl,
     )
 
 

@@ -3,7 +3,6 @@ volunteer's own status card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,11 +11,12 @@ from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import Membership, Role, User
-from portal.core.collation import german, german_key
+from portal.core.collation import german
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
+from portal.municipalities.options import catalogue as municipality_catalogue
 from portal.needs.models import Assignment, AssignmentStatus
 from portal.security import coordinated_municipality_ids, scope_to
 from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
@@ -280,20 +280,18 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         ids,
     )
     counted = db.session.execute(counts_stmt).all()
-    places: Iterable[Municipality]
-    if ids is None:
-        found = {mid for mid, _status, _n in counted}
-        places = db.session.scalars(select(Municipality).where(Municipality.id.in_(found)))
-    else:
-        places = scoped_municipalities(user) if ids else []
+    shown = {mid for mid, _status, _n in counted} if ids is None else set(ids)
+    # names and German order from the process's catalogue, not from a statement per page
+    places = municipality_catalogue(frozenset(shown))
     statuses = [s.value for s in VolunteerStatus]
     table: dict[int, dict[str, Any]] = {
-        m.id: {"id": m.id, "name": m.name, **dict.fromkeys(statuses, 0)} for m in places
+        mid: {"id": mid, "name": places.names[mid], **dict.fromkeys(statuses, 0)}
+        for mid in sorted(shown, key=places.position.__getitem__)
     }
     for mid, status, n in counted:
         if mid in table:
             table[mid][status] = n
-    counts = sorted(table.values(), key=lambda r: german_key(r["name"]))
+    counts = list(table.values())
 
     expiring_stmt = (
         select(ConductCertificateCheck, VolunteerProfile)
