@@ -58,12 +58,13 @@ class IdUrl:
     STAND_IN = 2_147_480_647
 
     def __init__(self, endpoint: str, key: str, **values: Any) -> None:
-        self.endpoint, self.key, self.values = endpoint, key, values
-        built = url_for(endpoint, **values, **{key: self.STAND_IN})
+        self.endpoint, self.key = endpoint, key
+        self.values: dict[str, Any] = values
+        built = url_for(endpoint, **{**values, key: self.STAND_IN})
         parts = built.split(str(self.STAND_IN))
         self.parts = (parts[0], parts[1]) if len(parts) == 2 else None
 
     def __call__(self, value: int) -> str:
         if self.parts is None or type(value) is not int:  # e.g. the stand-in among the values
-            return url_for(self.endpoint, **self.values, **{self.key: value})
+            return url_for(self.endpoint, **{**self.values, self.key: value})
         return f"{self.parts[0]}{value}{self.parts[1]}"

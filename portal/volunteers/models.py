@@ -315,7 +315,7 @@ def record_event(
 
 
 def _latest_claim(connection: Connection, volunteer_id: int, claimed_at: datetime) -> None:
-    table = VolunteerProfile.__table__
+    table = _profile_table()
     connection.execute(
         update(table)
         .where(
@@ -324,6 +324,12 @@ def _latest_claim(connection: Connection, volunteer_id: int, claimed_at: datetim
         )
         .values(last_claim_at=claimed_at)
     )
+
+
+def _profile_table() -> Table:
+    table = VolunteerProfile.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 @event.listens_for(Assignment, "after_insert")
@@ -335,7 +341,7 @@ def _note_claim(_mapper: Any, connection: Connection, assignment: Assignment) ->
 def note_last_claims(connection: Connection) -> None:
     """Set every volunteer's `VolunteerProfile.last_claim_at` from the claims (after claims
     were written in bulk, e.g. by `flask seed-scale`)."""
-    table = VolunteerProfile.__table__
+    table = _profile_table()
     latest = (
         select(func.max(Assignment.claimed_at))
         .where(Assignment.volunteer_id == table.c.id)
