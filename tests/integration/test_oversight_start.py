@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from portal.core.pagination import count_upto, counts_upto
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.models import AssignmentStatus, NeedStatus
@@ -93,6 +94,22 @@ def test_the_last_claim_on_the_profile_follows_the_claims_and_only_narrows_the_i
     db.session.execute(update(VolunteerProfile).values(last_claim_at=None))
     db.session.commit()
     assert idle_names() == {"Ohne Aufgabe"}
+
+
+def test_several_bounded_counts_in_one_statement(app, count_queries):
+    """`counts_upto` answers as `count_upto` does for each list, in one statement."""
+    home = factories.reference_data()["Gaggenau"]
+    for i in range(5):
+        factories.volunteer(home, status="pending" if i % 2 else "approved")
+    db.session.commit()
+    lists = [
+        select(VolunteerProfile.id).where(VolunteerProfile.status == status)
+        for status in ("pending", "approved", "suspended")
+    ]
+    with count_queries() as counted:
+        found = counts_upto(lists, 2)
+    assert counted.count == 1
+    assert found == [count_upto(stmt, 2) for stmt in lists] == [2, 3, 0]
 
 
 def test_manager_start_page_counts_link_to_their_lists(app, client, auth):
