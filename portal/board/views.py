@@ -35,9 +35,9 @@ from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import IdUrl, ical_response, private_file, safe_next_url
 from portal.core.pagination import page_number, paginate
-from portal.core.time import today_local, utcnow
+from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import calendar, claims, matching, queries, reports, rules, schedule
+from portal.needs import calendar, claims, matching, queries, reports, rules
 from portal.needs.forms import ReasonForm
 from portal.needs.models import Assignment, AssignmentStatus, Need, Report
 from portal.notifications.services import external_url
@@ -215,19 +215,18 @@ def my_tasks() -> Any:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
     feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
-    upcoming = queries.upcoming_assignments(profile)
+    upcoming = queries.upcoming_with_next(profile)
     return render_template(
         "board/my_tasks.html",
         profile=profile,
         upcoming=upcoming,
-        unread=unread_by_need(current_user, [a.need_id for a in upcoming]),
+        unread=unread_by_need(current_user, [a.need_id for a, _next in upcoming]),
         past=paginate(queries.past_assignments_stmt(profile)),
         hours=queries.hours(profile),
         feed_url=feed_url,
         webcal_url=calendar.webcal_url(feed_url) if feed_url else None,
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
-        next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
         id_url=IdUrl,
     )
 

@@ -39,6 +39,14 @@ def _ended_clause(now: datetime, today: date) -> Any:
 
 def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Assignment]:
     """Active claims whose schedule has not ended, soonest first."""
+    return [assignment for assignment, _next in upcoming_with_next(profile, limit)]
+
+
+def upcoming_with_next(
+    profile: VolunteerProfile, limit: int = 50
+) -> list[tuple[Assignment, tuple[datetime, datetime] | None]]:
+    """`upcoming_assignments`, each with its next appointment (`schedule.next_occurrence`,
+    worked out once: the order and the page both use it)."""
     now, today = utcnow(), today_local()
     rows = list(
         db.session.scalars(
@@ -55,9 +63,10 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
             .limit(limit)
         ).unique()
     )
+    paired = [(assignment, schedule.next_occurrence(assignment.need, now)) for assignment in rows]
     far = FAR_FUTURE
-    rows.sort(key=lambda a: (schedule.next_occurrence(a.need, now) or (far,))[0])
-    return rows
+    paired.sort(key=lambda pair: (pair[1] or (far,))[0])
+    return paired
 
 
 def past_assignments_stmt(profile: VolunteerProfile) -> Any:
