@@ -20,8 +20,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.auth.models import Role
 from portal.core import labels
-from portal.core.forms import MultiCheckboxField, PortalForm, QuickSelect, optional_int
+from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
 from portal.municipalities.models import Municipality, Office
+from portal.municipalities.options import AnyPlaceField
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
 KIND_CHOICES = labels.choices("municipality_kind")
@@ -218,8 +219,8 @@ class AuditFilterForm(NoCsrfForm):
         validators=[Optional(), positive_id],
         render_kw={"inputmode": "numeric"},
     )
-    municipality = SelectField(
-        _l("Gemeinde"), coerce=optional_int, validators=[Optional()], widget=QuickSelect()
+    municipality = AnyPlaceField(
+        _l("Gemeinde"), validators=[Optional()], everywhere=_l("alle Gemeinden")
     )
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])

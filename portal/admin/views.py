@@ -12,7 +12,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from portal.admin import services
 from portal.admin.forms import (
@@ -32,9 +31,11 @@ from portal.auth import two_factor
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
+from portal.core.http import IdUrl
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.municipalities import services as places
+from portal.municipalities.options import catalogue as municipality_catalogue
 from portal.notifications import services as outbox_service
 from portal.notifications.models import OutboundEmail
 from portal.security import roles_required
@@ -355,8 +356,6 @@ def audit() -> tuple[str, int]:
     """The audit trail for data-protection checks, newest first. Reading it is not audited
     (that would flood the trail). Invalid filters show no events, only the errors (400)."""
     filters = AuditFilterForm(formdata=request.args)
-    municipalities = places.municipality_names()
-    filters.municipality.choices = [SelectChoice("", _("alle Gemeinden")), *municipalities]
     if not filters.validate():
         return render_template(
             "admin/audit.html", page=None, filters=filters, actors={}, places={}, actor=None
@@ -369,8 +368,11 @@ def audit() -> tuple[str, int]:
         filters=filters,
         actors=actors,
         actor=_filtered_actor(filters.actor_id.data, actors),
-        places=dict(municipalities),
+        places=municipality_catalogue(
+            frozenset(e.municipality_id for e in page.items if e.municipality_id)
+        ).names,
         details_text=audit_trail.details_text,
+        id_url=IdUrl,
     ), 200
 
 

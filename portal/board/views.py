@@ -33,11 +33,11 @@ from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
-from portal.core.http import ical_response, private_file, safe_next_url
+from portal.core.http import IdUrl, ical_response, private_file, safe_next_url
 from portal.core.pagination import page_number, paginate
-from portal.core.time import today_local, utcnow
+from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import calendar, claims, matching, queries, reports, rules, schedule
+from portal.needs import calendar, claims, matching, queries, reports, rules
 from portal.needs.forms import ReasonForm
 from portal.needs.models import Assignment, AssignmentStatus, Need, Report
 from portal.notifications.services import external_url
@@ -87,9 +87,14 @@ def need(need_id: int) -> Any:
     profile = profile_of(current_user)
     if profile is None:
         return render_template("board/not_approved.html", profile=None), 403
-    need = db.get_or_404(Need, need_id)
+    need = queries.need_for_volunteer(need_id)
+    if need is None:
+        abort(404)
     own = rules.own_assignment(profile, need)
     holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
+    # the page offers the claim (or says why not) only to those without an active claim, and
+    # `own` is the active claim when there is one
+    own_active = own is not None and own.status == AssignmentStatus.ACTIVE
     if not holds and profile.status != VolunteerStatus.APPROVED:
         return render_template("board/not_approved.html", profile=profile), 403
     require(rules.may_see_need(profile, need, has_claim=own is not None))
@@ -101,18 +106,20 @@ def need(need_id: int) -> Any:
         holds=holds,
         contacts=rules.managers_of(need) if holds else [],
         meets_certificate=rules.meets_certificate_requirement(profile, need),
-        claimable=_claimable(profile, need),
-        withdraw_form=ReasonForm(),
+        claimable=None if own_active else _claimable(profile, need, has_active_claim=False),
         ended=rules.need_has_ended(need),
         conversation=own is not None and need.status != "draft",
         unread=unread_by_need(current_user, [need.id]).get(need.id, 0),
     )
 
 
-def _claimable(profile: VolunteerProfile, need: Need) -> str | None:
-    """None when a claim would succeed now, else the reason."""
+def _claimable(
+    profile: VolunteerProfile, need: Need, has_active_claim: bool | None = None
+) -> str | None:
+    """None when a claim would succeed now, else the reason (``has_active_claim`` as in
+    `rules.check_claim`)."""
     try:
-        rules.check_claim(profile, need)
+        rules.check_claim(profile, need, has_active_claim=has_active_claim)
     except DomainError as exc:
         return exc.message
     return None
@@ -208,19 +215,19 @@ def my_tasks() -> Any:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
     feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
-    upcoming = queries.upcoming_assignments(profile)
+    upcoming = queries.upcoming_with_next(profile)
     return render_template(
         "board/my_tasks.html",
         profile=profile,
         upcoming=upcoming,
-        unread=unread_by_need(current_user, [a.need_id for a in upcoming]),
+        unread=unread_by_need(current_user, [a.need_id for a, _next in upcoming]),
         past=paginate(queries.past_assignments_stmt(profile)),
         hours=queries.hours(profile),
         feed_url=feed_url,
         webcal_url=calendar.webcal_url(feed_url) if feed_url else None,
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
-        next_occurrence=lambda need: schedule.next_occurrence(need, utcnow()),
+        id_url=IdUrl,
     )
 
 

@@ -25,8 +25,12 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import event, select
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+from wtforms.widgets import html_params
 
 from portal.core.collation import german_key
+from portal.core.forms import optional_int
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 
@@ -106,3 +110,39 @@ def _changed(*_args: Any) -> None:
 
 for _name in ("after_insert", "after_update", "after_delete"):
     event.listen(Municipality, _name, _changed)
+
+
+class AnyPlaceSelect:
+    """The `<select>` of `AnyPlaceField`: the option for all municipalities, then every
+    municipality in German order, written from the process's catalogue."""
+
+    def __call__(self, field: AnyPlaceField, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        chosen = field.data
+        first = Markup('<option value=""{}>{}</option>').format(
+            Markup(' selected="selected"') if chosen is None else "", field.everywhere
+        )
+        found = catalogue()
+        return Markup("<select {}>{}{}</select>").format(
+            html_params(name=field.name, **kwargs), first, found.options(found.position, chosen)
+        )
+
+
+class AnyPlaceField(SelectField):
+    """Any one municipality (its id) or empty (None) for all of them, ``everywhere`` naming
+    the empty choice: a filter over every municipality that neither loads nor escapes the
+    1,100 names per request."""
+
+    widget = AnyPlaceSelect()
+
+    def __init__(
+        self, label: Any = None, validators: Any = None, everywhere: Any = "", **kwargs: Any
+    ) -> None:
+        super().__init__(
+            label, validators, coerce=optional_int, choices=[], validate_choice=False, **kwargs
+        )
+        self.everywhere = everywhere
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data not in catalogue(frozenset({self.data})).position:
+            raise ValidationError(self.gettext("Not a valid choice."))

@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.core.enums import CodeEnum, check_in, ordered_rows
 from portal.core.time import to_local, utcnow
@@ -228,6 +228,9 @@ class Assignment(Model):
     # the new time (or withdraws); a new change asks again
     change_notified_at: Mapped[datetime | None]
     change_confirmed_at: Mapped[datetime | None]
+    # The minutes reported on this claim, summed in SQL when the loader asked for them
+    # (`portal.needs.queries.past_assignments_stmt`), else None.
+    reported_minutes: Mapped[int | None] = query_expression()
 
     need: Mapped[Need] = relationship(back_populates="assignments")
     volunteer: Mapped[VolunteerProfile] = relationship()

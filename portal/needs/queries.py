@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import User
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
+from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.matching import FAR_FUTURE
 from portal.needs.models import (
@@ -38,6 +39,14 @@ def _ended_clause(now: datetime, today: date) -> Any:
 
 def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Assignment]:
     """Active claims whose schedule has not ended, soonest first."""
+    return [assignment for assignment, _next in upcoming_with_next(profile, limit)]
+
+
+def upcoming_with_next(
+    profile: VolunteerProfile, limit: int = 50
+) -> list[tuple[Assignment, tuple[datetime, datetime] | None]]:
+    """`upcoming_assignments`, each with its next appointment (`schedule.next_occurrence`,
+    worked out once: the order and the page both use it)."""
     now, today = utcnow(), today_local()
     rows = list(
         db.session.scalars(
@@ -54,13 +63,20 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
             .limit(limit)
         ).unique()
     )
+    paired = [(assignment, schedule.next_occurrence(assignment.need, now)) for assignment in rows]
     far = FAR_FUTURE
-    rows.sort(key=lambda a: (schedule.next_occurrence(a.need, now) or (far,))[0])
-    return rows
+    paired.sort(key=lambda pair: (pair[1] or (far,))[0])
+    return paired
 
 
 def past_assignments_stmt(profile: VolunteerProfile) -> Any:
-    """Ended or finished claims, newest first (for `paginate`)."""
+    """Ended or finished claims, newest first (for `paginate`), each with the minutes reported
+    on it (`Assignment.reported_minutes`, summed from the index on the claim's reports)."""
+    reported = (
+        select(func.coalesce(func.sum(Report.minutes), 0))
+        .where(Report.assignment_id == Assignment.id)
+        .scalar_subquery()
+    )
     now, today = utcnow(), today_local()
     return (
         select(Assignment)
@@ -74,8 +90,8 @@ def past_assignments_stmt(profile: VolunteerProfile) -> Any:
             ),
         )
         .options(
-            contains_eager(Assignment.need).joinedload(Need.municipality),
-            selectinload(Assignment.reports),
+            contains_eager(Assignment.need),
+            with_expression(Assignment.reported_minutes, reported),
         )
         .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
     )
@@ -178,6 +194,23 @@ def dashboard(profile: VolunteerProfile) -> dict[str, Any]:
             upcoming.append((assignment, nxt[0]))
     upcoming.sort(key=lambda r: r[1])
     return {"upcoming": upcoming[:3], "hours": hours(profile)}
+
+
+def need_for_volunteer(need_id: int) -> Need | None:
+    """A need as the volunteer's need page shows it, with municipality, office and wanted
+    languages, in one statement."""
+    return (
+        db.session.scalars(
+            select(Need)
+            .where(Need.id == need_id)
+            .options(
+                joinedload(Need.municipality).joinedload(Municipality.office),
+                joinedload(Need.language_rows),
+            )
+        )
+        .unique()
+        .first()
+    )
 
 
 def need_assignments(need: Need) -> list[Assignment]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 
 from portal.auth.models import Membership, Role, User
 from portal.core.errors import (
@@ -35,9 +35,33 @@ VISIBLE_TO_VOLUNTEERS = (NeedStatus.OPEN, NeedStatus.FILLED)
 LIVE = (NeedStatus.OPEN, NeedStatus.FILLED)
 
 
+def _loaded_further_ids(profile: VolunteerProfile) -> str | None:
+    """The further municipalities' ids as the loader brought them ("1,5,7"), or None when the
+    objects must be read: when the loader did not bring the ids, or when the objects are
+    loaded (they are then the truth, also after a change in this session)."""
+    if "municipalities" not in inspect(profile).unloaded:
+        return None
+    return profile.further_place_ids
+
+
 def helps_in(profile: VolunteerProfile) -> set[int]:
     """The municipalities a volunteer helps in: the further ones and the home municipality."""
-    return {m.id for m in profile.municipalities} | {profile.home_municipality_id}
+    ids = _loaded_further_ids(profile)
+    if ids is None:
+        further = {m.id for m in profile.municipalities}
+    else:
+        further = {int(i) for i in ids.split(",") if i}
+    return further | {profile.home_municipality_id}
+
+
+def helps_in_municipality(profile: VolunteerProfile, municipality_id: int) -> bool:
+    """`helps_in` for one municipality, without building the set."""
+    if municipality_id == profile.home_municipality_id:
+        return True
+    ids = _loaded_further_ids(profile)
+    if ids is None:
+        return any(m.id == municipality_id for m in profile.municipalities)
+    return f",{municipality_id}," in f",{ids},"
 
 
 def in_helped_municipality(profile: VolunteerProfile) -> Any:
@@ -75,7 +99,7 @@ def may_see_need(profile: VolunteerProfile, need: Need, has_claim: bool = False)
     return (
         profile.status == VolunteerStatus.APPROVED
         and need.status in VISIBLE_TO_VOLUNTEERS
-        and need.municipality_id in helps_in(profile)
+        and helps_in_municipality(profile, need.municipality_id)
     )
 
 
@@ -155,22 +179,30 @@ def conflicting_need(profile: VolunteerProfile, need: Need) -> Need | None:
     return None
 
 
-def check_claim(profile: VolunteerProfile, need: Need) -> None:
-    """Every rule of a claim except capacity under concurrency (the UPDATE decides that)."""
+def check_claim(
+    profile: VolunteerProfile, need: Need, has_active_claim: bool | None = None
+) -> None:
+    """Every rule of a claim except capacity under concurrency (the UPDATE decides that).
+    ``has_active_claim``: whether the volunteer holds an active claim on ``need``, when the
+    caller has just read it (`own_assignment`); None reads it here."""
     if profile.status != VolunteerStatus.APPROVED:
         raise NotAllowed(
             _("Ihr Profil ist noch nicht freigegeben. Aufgaben übernehmen können Sie danach.")
         )
-    if need.municipality_id not in helps_in(profile) or need.status == NeedStatus.DRAFT:
+    if not helps_in_municipality(profile, need.municipality_id) or need.status == NeedStatus.DRAFT:
         raise NotFound(_("Diese Aufgabe gibt es nicht (mehr)."))
-    already = db.session.scalar(
-        select(Assignment.id).where(
-            Assignment.need_id == need.id,
-            Assignment.volunteer_id == profile.id,
-            Assignment.status == AssignmentStatus.ACTIVE,
+    if has_active_claim is None:
+        has_active_claim = (
+            db.session.scalar(
+                select(Assignment.id).where(
+                    Assignment.need_id == need.id,
+                    Assignment.volunteer_id == profile.id,
+                    Assignment.status == AssignmentStatus.ACTIVE,
+                )
+            )
+            is not None
         )
-    )
-    if already is not None:
+    if has_active_claim:
         raise Conflict(_("Sie haben diese Aufgabe bereits übernommen."))
     if need.status == NeedStatus.FILLED:
         raise CapacityReached(_("Alle Plätze dieser Aufgabe sind bereits vergeben."))

@@ -91,6 +91,9 @@ def coordinator_work(user: Any) -> dict[str, Any]:
         select(VolunteerProfile.status, func.count()).group_by(VolunteerProfile.status), home, ids
     )
     by_status: dict[str, int] = {row[0]: int(row[1]) for row in db.session.execute(counts)}
+    expiring_count, idle_count = counts_upto(
+        [scope_to(expiring, home, ids), scope_to(idle, home, ids)], COUNTED
+    )
     return {
         "waiting": [
             (p, (today - to_local(p.submitted_at).date()).days)
@@ -99,10 +102,8 @@ def coordinator_work(user: Any) -> dict[str, Any]:
         "waiting_total": Figure(
             int(by_status.get(VolunteerStatus.PENDING, 0)), url_for(queue, status="pending")
         ),
-        "expiring": Figure(
-            _bounded(scope_to(expiring, home, ids)), url_for(queue, certificate="expiring")
-        ),
-        "idle": Figure(_bounded(scope_to(idle, home, ids)), url_for(queue, idle=1)),
+        "expiring": Figure(expiring_count, url_for(queue, certificate="expiring")),
+        "idle": Figure(idle_count, url_for(queue, idle=1)),
         "by_status": [
             (status.value, Figure(int(by_status.get(status, 0)), url_for(queue, status=status)))
             for status in VolunteerStatus

@@ -11,6 +11,7 @@ from datetime import time as dtime
 from portal.core.time import local_to_utc
 from portal.needs.models import AssignmentStatus, NeedCategory, NeedStatus, ScheduleKind
 from portal.scale_seed.people import CATEGORIES, FOREIGN_LANGUAGES, World
+from portal.volunteers.models import note_last_claims
 
 #: Share of each status among the generated needs (cumulative thresholds).
 STATUS_SHARES = (
@@ -284,6 +285,7 @@ def needs(world: World, count: int) -> NeedMaker:
     writer.write("need", NEED_COLUMNS, maker.rows())
     writer.write("need_language", ("need_id", "code", "position"), maker.languages)
     writer.write("assignment", ASSIGNMENT_COLUMNS, maker.assignments)
+    note_last_claims(writer.connection)
     first_event = writer.next_id("audit_event")
     writer.write(
         "audit_event",

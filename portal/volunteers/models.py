@@ -6,14 +6,29 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.core.enums import CodeEnum, check_in
 from portal.core.labels import LANGUAGES
 from portal.core.time import utcnow
 from portal.extensions import Model, db
-from portal.needs.models import NeedCategory
+from portal.needs.models import Assignment, NeedCategory
 from portal.needs.schedule import WEEKDAYS, PartOfDay
 
 if TYPE_CHECKING:
@@ -66,7 +81,14 @@ class VolunteerProfile(Model):
     __tablename__ = "volunteer_profile"
     audit_type: ClassVar[str] = "volunteer"  # the audit trail's name for this kind of object
     __table_args__ = (
-        Index("ix_volunteer_profile_municipality_status", "home_municipality_id", "status"),
+        # counts per municipality and status; the approved volunteers of a scope without a
+        # claim since a day (`portal.volunteers.queries.idle_volunteer`) by `last_claim_at`
+        Index(
+            "ix_volunteer_profile_municipality_status_claim",
+            "home_municipality_id",
+            "status",
+            "last_claim_at",
+        ),
         # the coordinators' queue: oldest application first
         Index("ix_volunteer_profile_submitted", "submitted_at", "id"),
         Index("ix_volunteer_profile_status_submitted", "status", "submitted_at", "id"),
@@ -87,10 +109,20 @@ class VolunteerProfile(Model):
     consent_at: Mapped[datetime | None]
     pledge_signed_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the volunteer last claimed a need (the latest `Assignment.claimed_at`), kept by
+    # `_note_claim` for every claim written through the ORM. It may lag (a claim written
+    # otherwise), never run ahead: it narrows the search for volunteers without a task, whose
+    # rule still reads the claims themselves.
+    last_claim_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     home_municipality: Mapped[Municipality] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(secondary=volunteer_municipality)
+    # The ids of the further municipalities as one comma-separated string ("" for none) when
+    # the loader asked for it (`portal.volunteers.queries.profile_of`), else None: a volunteer
+    # who helps in 1,100 municipalities costs one short string, not 1,100 objects. Read it
+    # through `portal.needs.rules.helps_in` / `helps_in_municipality`.
+    further_place_ids: Mapped[str | None] = query_expression()
     certificate_checks: Mapped[list[ConductCertificateCheck]] = relationship(
         back_populates="volunteer",
         order_by="ConductCertificateCheck.issued_on.desc()",
@@ -280,3 +312,39 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def _latest_claim(connection: Connection, volunteer_id: int, claimed_at: datetime) -> None:
+    table = _profile_table()
+    connection.execute(
+        update(table)
+        .where(
+            table.c.id == volunteer_id,
+            or_(table.c.last_claim_at.is_(None), table.c.last_claim_at < claimed_at),
+        )
+        .values(last_claim_at=claimed_at)
+    )
+
+
+def _profile_table() -> Table:
+    table = VolunteerProfile.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+@event.listens_for(Assignment, "after_insert")
+def _note_claim(_mapper: Any, connection: Connection, assignment: Assignment) -> None:
+    """A new claim moves its volunteer's `VolunteerProfile.last_claim_at` forward."""
+    _latest_claim(connection, assignment.volunteer_id, assignment.claimed_at)
+
+
+def note_last_claims(connection: Connection) -> None:
+    """Set every volunteer's `VolunteerProfile.last_claim_at` from the claims (after claims
+    were written in bulk, e.g. by `flask seed-scale`)."""
+    table = _profile_table()
+    latest = (
+        select(func.max(Assignment.claimed_at))
+        .where(Assignment.volunteer_id == table.c.id)
+        .scalar_subquery()
+    )
+    connection.execute(update(table).values(last_claim_at=latest))

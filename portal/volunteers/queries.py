@@ -3,20 +3,20 @@ volunteer's own status card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import Membership, Role, User
-from portal.core.collation import german, german_key
+from portal.core.collation import german
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
+from portal.municipalities.options import catalogue as municipality_catalogue
 from portal.needs.models import Assignment, AssignmentStatus
 from portal.security import coordinated_municipality_ids, scope_to
 from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
@@ -33,23 +33,32 @@ from portal.volunteers.models import (
 
 
 def profile_of(user: Any) -> VolunteerProfile | None:
-    """The volunteer profile of ``user`` (with home and further municipalities), if any, in
-    one statement."""
+    """The volunteer profile of ``user`` (with the home municipality and the ids of the further
+    ones, `VolunteerProfile.further_place_ids`), if any, in one statement of one row. The
+    further municipalities as objects load on first use of ``profile.municipalities``."""
     if not getattr(user, "is_authenticated", False):
         return None
-    found = (
-        db.session.scalars(
-            select(VolunteerProfile)
-            .options(
-                joinedload(VolunteerProfile.home_municipality),
-                joinedload(VolunteerProfile.municipalities),
-            )
-            .where(VolunteerProfile.user_id == user.id)
+    return db.session.scalars(
+        select(VolunteerProfile)
+        .options(
+            joinedload(VolunteerProfile.home_municipality),
+            with_expression(
+                VolunteerProfile.further_place_ids,
+                func.coalesce(_further_ids(VolunteerProfile.id), ""),
+            ),
         )
-        .unique()
-        .all()
+        .where(VolunteerProfile.user_id == user.id)
+    ).first()
+
+
+def _further_ids(volunteer_id: Any) -> Any:
+    """SQL: the ids of a volunteer's further municipalities as one comma-separated string
+    (NULL for none)."""
+    return (
+        select(func.aggregate_strings(cast(volunteer_municipality.c.municipality_id, String), ","))
+        .where(volunteer_municipality.c.volunteer_id == volunteer_id)
+        .scalar_subquery()
     )
-    return found[0] if found else None
 
 
 def board_profile(user: Any) -> tuple[VolunteerProfile, frozenset[int]] | None:
@@ -58,13 +67,10 @@ def board_profile(user: Any) -> tuple[VolunteerProfile, frozenset[int]] | None:
     who helps in 1,100 municipalities costs one row, not 1,100 objects."""
     if not getattr(user, "is_authenticated", False):
         return None
-    further = (
-        select(func.aggregate_strings(cast(volunteer_municipality.c.municipality_id, String), ","))
-        .where(volunteer_municipality.c.volunteer_id == VolunteerProfile.id)
-        .scalar_subquery()
-    )
     row = db.session.execute(
-        select(VolunteerProfile, further).where(VolunteerProfile.user_id == user.id)
+        select(VolunteerProfile, _further_ids(VolunteerProfile.id)).where(
+            VolunteerProfile.user_id == user.id
+        )
     ).first()
     if row is None:
         return None
@@ -153,6 +159,9 @@ def idle_volunteer(now: datetime) -> Any:
     )
     return and_(
         VolunteerProfile.status == VolunteerStatus.APPROVED,
+        # read from the index on (home, status, last claim): only the few without a recent
+        # claim are checked against their claims (the column may lag, never run ahead)
+        or_(VolunteerProfile.last_claim_at.is_(None), VolunteerProfile.last_claim_at < since),
         func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
         ~recent,
     )
@@ -271,20 +280,18 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         ids,
     )
     counted = db.session.execute(counts_stmt).all()
-    places: Iterable[Municipality]
-    if ids is None:
-        found = {mid for mid, _status, _n in counted}
-        places = db.session.scalars(select(Municipality).where(Municipality.id.in_(found)))
-    else:
-        places = scoped_municipalities(user) if ids else []
+    shown = {mid for mid, _status, _n in counted} if ids is None else set(ids)
+    # names and German order from the process's catalogue, not from a statement per page
+    places = municipality_catalogue(frozenset(shown))
     statuses = [s.value for s in VolunteerStatus]
     table: dict[int, dict[str, Any]] = {
-        m.id: {"id": m.id, "name": m.name, **dict.fromkeys(statuses, 0)} for m in places
+        mid: {"id": mid, "name": places.names[mid], **dict.fromkeys(statuses, 0)}
+        for mid in sorted(shown, key=places.position.__getitem__)
     }
     for mid, status, n in counted:
         if mid in table:
             table[mid][status] = n
-    counts = sorted(table.values(), key=lambda r: german_key(r["name"]))
+    counts = list(table.values())
 
     expiring_stmt = (
         select(ConductCertificateCheck, VolunteerProfile)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.extensions import db
+from portal.municipalities.models import Municipality
 from tests import factories
 from tests import factories_plans as fp
 from tests.integration.test_ui_english import german_words, visible_text
@@ -173,6 +174,33 @@ def test_municipality_filter(client, auth, trail):
     auth.login("admin@example.org")
     assert _shown(client, municipality=trail["north"]) == ["E3", "E1"]
     assert _shown(client, municipality=trail["south"]) == ["E5", "E2"]
+
+
+def _place_options(html: str) -> str:
+    found = re.search(r'<select [^>]*name="municipality"[^>]*>(.*?)</select>', html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+def test_the_municipality_filter_offers_every_municipality_and_marks_the_chosen_one(
+    client, auth, trail
+):
+    auth.login("admin@example.org")
+    options = _place_options(client.get(URL).get_data(as_text=True))
+    assert options.startswith('<option value="" selected="selected">alle Gemeinden</option>')
+    assert f'<option value="{trail["north"]}">Nordheim</option>' in options
+    assert f'<option value="{trail["south"]}">Südheim</option>' in options
+    assert options.count("<option") == 1 + db.session.scalar(
+        select(func.count()).select_from(Municipality)
+    )
+    html = client.get(URL, query_string={"municipality": trail["north"]}).get_data(as_text=True)
+    options = _place_options(html)
+    assert options.startswith('<option value="">alle Gemeinden</option>')
+    assert f'<option value="{trail["north"]}" selected="selected">Nordheim</option>' in options
+    later = factories.municipality("Westheim")  # a new one is offered and accepted at once
+    db.session.commit()
+    html = client.get(URL, query_string={"municipality": later.id}).get_data(as_text=True)
+    assert f'<option value="{later.id}" selected="selected">Westheim</option>' in html
 
 
 def test_date_range_is_in_berlin_time_and_inclusive(client, auth, trail):

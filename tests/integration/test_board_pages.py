@@ -229,6 +229,15 @@ def test_my_tasks_lists_upcoming_and_past_with_hours(world, client, auth):
     assert "01/2026" not in html and "11/2025" not in html
     # per month: Jan 2026 = 2 h; Nov 2025 = 2 h; per year 2026 = 2, 2025 = 2
     assert html.count("<td>2</td>") >= 3
+    # each past claim with the hours reported on it (summed in SQL), its area and status
+    past = html[html.index('id="past-heading"') :]
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", past, re.S)
+    assert len(rows) == 2
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[1:] for row in rows]
+    assert sorted(cells) == [
+        ["Begleitung zu Terminen", "abgeschlossen", "2 Std."],
+        ["Lernhilfe und Nachhilfe", "abgeschlossen", "2 Std."],
+    ]
 
 
 def test_the_certificate_pdf_contains_the_right_total_hours(world, client, auth):

@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
+from portal.core.pagination import count_upto, counts_upto
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.models import AssignmentStatus, NeedStatus
+from portal.volunteers.models import VolunteerProfile
+from portal.volunteers.queries import idle_volunteer
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
@@ -63,6 +68,48 @@ def test_coordinator_start_page_counts_link_to_their_lists(app, client, auth):
     idle_page = client.get(_figure(html, "Freigegebene ohne Aufgabe seit drei Monaten")[0])
     assert "Ohne Aufgabe" in idle_page.get_data(as_text=True)
     assert "Mit Aufgabe" not in idle_page.get_data(as_text=True)
+
+
+def test_the_last_claim_on_the_profile_follows_the_claims_and_only_narrows_the_idle_rule(app):
+    """`VolunteerProfile.last_claim_at` moves forward with each claim, never back; a volunteer
+    whose claim it missed (claims written in bulk) still counts as busy."""
+    home = factories.reference_data()["Gaggenau"]
+    busy = fb.profile_of(factories.volunteer(home, name="Mit Aufgabe"))
+    idle = fb.profile_of(factories.volunteer(home, name="Ohne Aufgabe"))
+    for profile in (busy, idle):
+        profile.decided_at = utcnow() - timedelta(days=200)
+    recent = fb.assignment(fb.once_need(home), busy, claimed_at=utcnow() - timedelta(days=10))
+    old = utcnow() - timedelta(days=150)
+    fb.assignment(fb.once_need(home), busy, claimed_at=old, status=AssignmentStatus.COMPLETED)
+    fb.assignment(fb.once_need(home), idle, claimed_at=old, status=AssignmentStatus.COMPLETED)
+    db.session.commit()
+    assert busy.last_claim_at == recent.claimed_at
+    assert idle.last_claim_at == old
+
+    def idle_names() -> set[str]:
+        found = select(VolunteerProfile).where(idle_volunteer(utcnow()))
+        return {p.user.display_name for p in db.session.scalars(found)}
+
+    assert idle_names() == {"Ohne Aufgabe"}
+    db.session.execute(update(VolunteerProfile).values(last_claim_at=None))
+    db.session.commit()
+    assert idle_names() == {"Ohne Aufgabe"}
+
+
+def test_several_bounded_counts_in_one_statement(app, count_queries):
+    """`counts_upto` answers as `count_upto` does for each list, in one statement."""
+    home = factories.reference_data()["Gaggenau"]
+    for i in range(5):
+        factories.volunteer(home, status="pending" if i % 2 else "approved")
+    db.session.commit()
+    lists = [
+        select(VolunteerProfile.id).where(VolunteerProfile.status == status)
+        for status in ("pending", "approved", "suspended")
+    ]
+    with count_queries() as counted:
+        found = counts_upto(lists, 2)
+    assert counted.count == 1
+    assert found == [count_upto(stmt, 2) for stmt in lists] == [2, 3, 0]
 
 
 def test_manager_start_page_counts_link_to_their_lists(app, client, auth):

@@ -173,3 +173,36 @@ def test_the_managers_start_page_counts_its_figures_in_one_statement(
     counts = [s for s in counted.statements if "count(*)" in s.lower()]
     assert len(counts) == 1, counts
     assert counted.count <= 5
+
+
+def test_the_need_page_issues_as_few_statements_for_23_places_as_for_2(
+    world, client, auth, count_queries
+):
+    """A volunteer who helps in every municipality costs the need page no more than one who
+    helps in two: the profile brings the places as ids, not as objects."""
+    places = factories.reference_data()
+    profile = world["profile"]
+    profile.municipalities.append(world["buehl"])
+    need = fb.once_need(
+        world["buehl"],
+        created_by=world["other_manager"],
+        starts_at=fb.local(today_local() + timedelta(days=3), 10),
+        languages=["ar", "de"],
+    )
+    db.session.commit()
+    auth.login("lena@example.org")
+    path = f"/board/needs/{need.id}"
+    client.get(path)
+    db.session.commit()
+    with count_queries() as counted:
+        page = client.get(path)
+    few = counted.count
+    assert "Aufgabe übernehmen" in page.get_data(as_text=True)
+    profile = profile_of(world["volunteer"])
+    profile.municipalities = list(places.values())
+    db.session.commit()
+    with count_queries() as counted:
+        page = client.get(path)
+    body = page.get_data(as_text=True)
+    assert "Aufgabe übernehmen" in body and "Bühl" in body and "Arabisch" in body
+    assert counted.count == few <= 6

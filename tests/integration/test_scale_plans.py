@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from portal.audit.services import events_query
 from portal.core.pagination import count_upto, paginate
@@ -25,7 +25,8 @@ from portal.extensions import db
 from portal.needs import queries
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedCategory
-from portal.oversight.start import COUNTED
+from portal.oversight.start import COUNTED, coordinator_work
+from portal.volunteers.models import VolunteerProfile, note_last_claims
 from portal.volunteers.queries import QueueFilters, overview, queue_statement
 from tests import factories, scale_data
 from tests import factories_board as fb
@@ -306,3 +307,55 @@ def test_psycopg_keeps_the_board_statements_converted(county):
     after = _queries._query2pg.cache_info()
     assert after.misses == before.misses
     assert after.hits >= before.hits + 2
+
+
+def rows_read(run: Callable[[], Any], relation: str) -> int:
+    """How many rows of ``relation`` the statements of ``run`` read (returned or filtered away
+    by its scans, in every loop), from ``EXPLAIN ANALYZE``."""
+    with captured() as statements:
+        run()
+    conn = db.session.connection()
+    read = 0
+    for statement, parameters in statements:
+        explained = conn.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+        ).scalar_one()
+        for node in _nodes(explained[0]["Plan"]):
+            if node.get("Relation Name") == relation:
+                rows = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                read += rows * node["Actual Loops"]
+    return read
+
+
+def test_the_coordinators_start_page_checks_few_claims_at_30000_volunteers(county):
+    """ "Approved, without a task for three months": the index on (home municipality, status,
+    last claim) leaves only the volunteers without a recent claim to be checked against their
+    claims, not every approved volunteer of the scope."""
+    scale_data.insert_needs(1_000)
+    scale_data.insert_volunteers(30_000)
+    db.session.execute(  # every bulk volunteer approved long ago, with a claim 5 days ago
+        text(
+            "UPDATE volunteer_profile SET decided_at = submitted_at - interval '200 days' "
+            "WHERE status = 'approved';"
+            "INSERT INTO assignment (need_id, volunteer_id, status, claimed_at, reason) "
+            "SELECT (SELECT min(id) FROM need) + p.id % 1000, p.id, 'completed', "
+            "now() AT TIME ZONE 'UTC' - interval '5 days', '' "
+            "FROM volunteer_profile p WHERE p.status = 'approved'"
+        )
+    )
+    note_last_claims(db.session.connection())
+    scale_data.analyze()
+    coordinator = factories.coordinator(county["gaggenau"], email="koordination@example.org")
+    db.session.commit()
+    approved = db.session.scalar(
+        select(func.count()).where(
+            VolunteerProfile.home_municipality_id == county["gaggenau"].id,
+            VolunteerProfile.status == "approved",
+        )
+    )
+    assert approved > 500
+    with current_app.test_request_context("/"):
+        work = partial(coordinator_work, coordinator)
+        assert work()["idle"].count == 0
+        assert_indexed(work, "volunteer_profile")
+        assert rows_read(work, "assignment") <= 5

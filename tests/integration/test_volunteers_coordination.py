@@ -395,6 +395,7 @@ def test_queue_issues_a_bounded_number_of_queries(client, auth, towns, count_que
     fill(3)
     with count_queries() as few:
         assert client.get("/coordination/volunteers?language=de").status_code == 200
+    client.get("/coordination/")  # warm: the municipality catalogue is built once per process
     with count_queries() as few_overview:
         assert client.get("/coordination/").status_code == 200
     fill(40)
@@ -455,6 +456,25 @@ def test_overview_counts_expiring_certificates_and_oldest_pending(client, auth, 
     html = client.get("/coordination/").get_data(as_text=True)
     assert html.index("Olga Alt") < html.index("Jana Jung")
     assert "Sven Bald" in html and "Rita Erneuert" not in html and "Nicht Meine" not in html
+
+
+def test_overview_lists_every_coordinated_municipality_in_german_order(towns, count_queries):
+    """Also those without volunteers; the names come from the process's catalogue, so the
+    overview reads the counts, the certificates and the applications: three statements."""
+    coordinator = factories.coordinator(towns["Rastatt"], email="k@example.org")
+    for name in ("Gaggenau", "Bühl"):
+        factories.grant_role(None, coordinator, "coordinator", towns[name].id)
+    volunteer_profile(towns["Gaggenau"], "approved")
+    db.session.commit()
+    queries.overview(coordinator)  # the catalogue is built once per process
+    with count_queries() as counted:
+        data = queries.overview(coordinator)
+    assert [(row["name"], row["approved"]) for row in data.counts] == [
+        ("Bühl", 0),
+        ("Gaggenau", 1),
+        ("Rastatt", 0),
+    ]
+    assert counted.count <= 3
 
 
 def test_admin_sees_every_municipality(towns):

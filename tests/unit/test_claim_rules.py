@@ -124,6 +124,26 @@ def test_a_further_municipality_the_volunteer_helps_in_counts(world):
     assert claims.claim(world["volunteer"], need.id).status == AssignmentStatus.ACTIVE
 
 
+def test_the_municipalities_a_volunteer_helps_in_come_with_the_profile_as_ids(world):
+    """`profile_of` brings the further municipalities as ids; the rules read them without
+    loading the municipalities, and follow a change made in the session."""
+    world["profile"].municipalities.append(world["buehl"])
+    db.session.commit()
+    profile = fb.profile_of(world["volunteer"])
+    assert profile.further_place_ids is not None
+    assert set(profile.further_place_ids.split(",")) >= {str(world["buehl"].id)}
+    others = set(factories.reference_data().values()) - {world["gaggenau"], world["buehl"]}
+    other = next(iter(others))
+    assert rules.helps_in_municipality(profile, world["gaggenau"].id)
+    assert rules.helps_in_municipality(profile, world["buehl"].id)
+    assert not rules.helps_in_municipality(profile, other.id)
+    assert rules.helps_in(profile) == {world["gaggenau"].id, world["buehl"].id}
+    assert "municipalities" in db.inspect(profile).unloaded
+    profile.municipalities.append(other)  # loads them, then they are the truth
+    assert rules.helps_in_municipality(profile, other.id)
+    assert rules.helps_in(profile) == {world["gaggenau"].id, world["buehl"].id, other.id}
+
+
 def test_a_past_appointment_cannot_be_claimed(world):
     need = fb.once_need(world["gaggenau"], starts_at=utcnow() - timedelta(hours=2))
     db.session.commit()
