@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from jinja2.filters import do_truncate
 
 from portal.core.formatting import format_schedule
+from portal.core.http import IdUrl
 from portal.core.labels import labels_for
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
@@ -40,6 +41,7 @@ def cards_of(entries: list[BoardEntry]) -> list[Card]:
     languages = labels_for("language")
     reasons = labels_for("fit_reason")
     environment = current_app.jinja_env
+    link = IdUrl("board.need", "need_id")
     cards = []
     for entry in entries:
         need = entry.need
@@ -50,7 +52,7 @@ def cards_of(entries: list[BoardEntry]) -> list[Card]:
         cards.append(
             Card(
                 id=need.id,
-                url=url_for("board.need", need_id=need.id),
+                url=link(need.id),
                 title=need.title,
                 category=categories.get(need.category, need.category),
                 place=need.municipality.name,

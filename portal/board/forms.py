@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 from portal.core import labels
-from portal.core.forms import HoursField, PortalForm, StaticSelect
+from portal.core.forms import INVALID_CHOICE, HoursField, PortalForm, StaticSelect
 from portal.core.inputs import parse_id
 from portal.core.time import today_local
 from portal.core.widgets import html_params
@@ -56,10 +56,6 @@ class PlaceSelect:
         return Markup("<select {}>{}{}</select>").format(
             html_params(name=field.name, **kwargs), everywhere, options
         )
-
-
-INVALID_CHOICE = "Not a valid choice."
-"""WTForms' own message (translated by WTForms' catalogue), as `SelectField` gives it."""
 
 
 class PlaceField(SelectField):

@@ -155,6 +155,11 @@ class PortalForm(FlaskForm):
         return valid
 
 
+INVALID_CHOICE = "Not a valid choice."
+"""WTForms' own message (translated by WTForms' catalogue: ``field.gettext(INVALID_CHOICE)``),
+as `SelectField` gives it, for select fields that check their choices themselves."""
+
+
 @lru_cache(maxsize=16)
 def wtforms_translations(locale: str) -> Any:
     """WTForms' own messages ("Not a valid choice.") in ``locale``, read once per process:

@@ -30,7 +30,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import html_params
 
 from portal.core.collation import german_key
-from portal.core.forms import optional_int
+from portal.core.forms import INVALID_CHOICE, optional_int
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 
@@ -145,4 +145,4 @@ class AnyPlaceField(SelectField):
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and self.data not in catalogue(frozenset({self.data})).position:
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext(INVALID_CHOICE))
