@@ -25,16 +25,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.board_order import Period
 from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
-from portal.volunteers.models import VolunteerProfile
 
 FAR_FUTURE = datetime(9999, 12, 31)
+
+
+class Volunteer(Protocol):
+    """What the board asks of a volunteer: a `VolunteerProfile` or the board's own light row
+    (`portal.volunteers.queries.board_profile`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def home_municipality_id(self) -> int: ...
 
 
 @dataclass
@@ -112,7 +122,7 @@ this municipality by municipality, else in date order (`portal.needs.board_scope
 
 
 def _params(
-    profile: VolunteerProfile, filters: BoardFilters, period: Period, now: datetime, today: date
+    profile: Volunteer, filters: BoardFilters, period: Period, now: datetime, today: date
 ) -> dict[str, Any]:
     """The values of a board page's bind parameters."""
     values: dict[str, Any] = {
@@ -145,9 +155,7 @@ def _languages(packed: str | None) -> list[str]:
     return [code for code, _position in sorted(pairs, key=lambda pair: int(pair[1]))]
 
 
-def board(
-    profile: VolunteerProfile, filters: BoardFilters, page: int = 1, per_page: int = 25
-) -> ListPage:
+def board(profile: Volunteer, filters: BoardFilters, page: int = 1, per_page: int = 25) -> ListPage:
     """Open needs of the volunteer's municipalities that still have an appointment in the
     period, filtered, ranked and paginated in SQL: one statement (the bounded count, and the
     page with what its cards show, languages included); a second one only when the page asked
