@@ -47,6 +47,7 @@ from portal.core.transaction import wants_write_lock
 
 WROTE = "portal_wrote"
 RETURNED = "portal_returned"
+READING = "portal_reading"
 PING_AFTER_SECONDS = 1.0
 LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 QUERY_CACHE_LENGTH = 65536
@@ -108,15 +109,22 @@ def read_without_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def choose_mode(conn: Any) -> None:
         raw = conn.connection.dbapi_connection
+        if "isolation_level" in conn.get_execution_options():
+            setattr(raw, READING, False)
+            return  # the caller chose (AUTOCOMMIT for a VACUUM, say): SQLAlchemy sets it
         reading = has_request_context() and not wants_write_lock()
         if raw.autocommit != reading and raw.info.transaction_status == TransactionStatus.IDLE:
             raw.autocommit = reading
+        setattr(raw, READING, reading)
 
     @event.listens_for(engine, "before_cursor_execute")
     def begin_for_writes(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
         raw = cursor.connection
+        if not getattr(raw, READING, False):
+            return
         if raw.autocommit and (wants_write_lock() or not _only_reads(statement)):
             raw.autocommit = False  # psycopg sends BEGIN before this statement
+            setattr(raw, READING, False)
 
 
 def ping_idle_connections(engine: Engine) -> None:

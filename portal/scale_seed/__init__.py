@@ -36,7 +36,7 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.scale_seed import needs as need_data
 from portal.scale_seed import people
-from portal.scale_seed.writer import BulkWriter, analyze, wipe
+from portal.scale_seed.writer import BulkWriter, vacuum, wipe
 
 SCALE_PASSWORD = "Skala-Passwort-2026"  # noqa: S105 - measurement data only, printed by the command
 #: SQLite takes at most this many volunteers + needs + reports (batched inserts are slow there).
@@ -134,7 +134,7 @@ def seed_scale(
         maker = need_data.needs(world, sizes.needs)
         need_data.reports(world, maker, sizes.reports)
         writer.finish()
-        analyze(connection, writer.written)
+    vacuum(db.engine, writer.written)
     return {
         "rows": dict(writer.written),
         "accounts": dict(world.accounts),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from portal.core.postgresql import note_raw_write
 from portal.extensions import db
@@ -80,11 +80,15 @@ class BulkWriter:
             self.connection.execute(text(f"SELECT setval({sequence}, ({last}), false)"))
 
 
-def analyze(connection: Connection, tables: Iterable[str]) -> None:
-    """What autovacuum would do soon after a bulk load: the planner needs row counts."""
-    if connection.dialect.name == "postgresql":
+def vacuum(engine: Engine, tables: Iterable[str]) -> None:
+    """What autovacuum would do soon after a bulk load, at once (after the commit: VACUUM runs
+    outside a transaction): row counts for the planner, and the visibility map without which
+    PostgreSQL reads every row an index finds from the table (no index-only scans)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for name in tables:
-            connection.execute(text(f'ANALYZE "{name}"'))
+            connection.execute(text(f'VACUUM (ANALYZE) "{name}"'))
 
 
 def wipe(connection: Connection) -> None:

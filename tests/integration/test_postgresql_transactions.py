@@ -115,3 +115,18 @@ def test_only_a_rested_connection_is_pinged_and_a_dead_one_is_replaced(postgresq
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (first,))
     assert backend() != first  # the dead connection was replaced, the statement ran
+
+
+def test_a_connection_that_asked_for_autocommit_keeps_it(postgresql, client, auth):
+    """A page view leaves its connection in the pool in autocommit mode; a VACUUM that asks
+    for AUTOCOMMIT itself must not be put in a transaction (it cannot run in one)."""
+    fb.county()
+    db.session.commit()
+    auth.login("lena@example.org")
+    assert client.get("/board/").status_code == 200  # a reading connection back in the pool
+    db.session.remove()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql('VACUUM (ANALYZE) "need"')
+        connection.exec_driver_sql("UPDATE need SET title = title WHERE id < 0")
+        state = connection.connection.dbapi_connection.info.transaction_status
+    assert state == TransactionStatus.IDLE
