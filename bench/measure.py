@@ -52,35 +52,55 @@ def wrk(
 
 @contextmanager
 def counting(engine: Any) -> Iterator[Counter[str]]:
-    """Statements (not BEGIN/COMMIT/...) and round trips to the database: every statement,
-    transaction begin (psycopg sends BEGIN on its own), commit, rollback or reset on return to
-    the pool, and the pre-ping of every checkout."""
+    """Statements (not BEGIN/COMMIT/...) and round trips to the database, as they go over the
+    wire with psycopg: every statement; the BEGIN psycopg sends before the first statement of
+    a transaction (not in autocommit mode, see portal.core.postgresql); a COMMIT or ROLLBACK,
+    also on return to the pool, only when a transaction is open (else psycopg sends nothing);
+    and every ping of a pooled connection."""
+    from psycopg.pq import TransactionStatus
     from sqlalchemy import event
 
     counts: Counter[str] = Counter()
+    dialect = engine.dialect
+    ping = dialect.do_ping
+
+    def open_transaction(raw: Any) -> bool:
+        return bool(raw.info.transaction_status == TransactionStatus.INTRANS)
 
     def statement(conn: Any, cursor: Any, text: str, *args: Any) -> None:
         head = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
+        raw = cursor.connection
         counts["round_trips"] += 1
+        if not raw.autocommit and raw.info.transaction_status == TransactionStatus.IDLE:
+            counts["round_trips"] += 1  # BEGIN
         if head not in SKIP_HEADS:
             counts["statements"] += 1
 
-    def trip(*_args: Any) -> None:
+    def ended(conn: Any, *_args: Any) -> None:
+        if open_transaction(conn.connection.dbapi_connection):
+            counts["round_trips"] += 1
+
+    def reset(dbapi_connection: Any, *_args: Any) -> None:
+        if open_transaction(dbapi_connection):
+            counts["round_trips"] += 1
+
+    def pinged(dbapi_connection: Any) -> Any:
         counts["round_trips"] += 1
+        return ping(dbapi_connection)
 
     hooks = [
         (engine, "before_cursor_execute", statement),
-        (engine, "begin", trip),
-        (engine, "commit", trip),
-        (engine, "rollback", trip),
-        (engine.pool, "checkout", trip),
-        (engine.pool, "reset", trip),
+        (engine, "commit", ended),
+        (engine, "rollback", ended),
+        (engine.pool, "reset", reset),
     ]
     for target, name, fn in hooks:
         event.listen(target, name, fn)
+    dialect.do_ping = pinged
     try:
         yield counts
     finally:
+        dialect.do_ping = ping
         for target, name, fn in hooks:
             event.remove(target, name, fn)
 

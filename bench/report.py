@@ -32,8 +32,10 @@ measurements: RESULTS-inprocess.md.
   PostgreSQL backends connected to the database (db), read from /proc before and after the run,
   divided by the requests (10 ms clock resolution).
 - Statements and round trips: one in-process request per page after a warm-up, counted with
-  SQLAlchemy events; round trips = statements + BEGIN + COMMIT/ROLLBACK + reset on return to
-  the pool + pre-ping of the checkout.
+  SQLAlchemy events as psycopg sends them: round trips = statements + the BEGIN before a
+  transaction's first statement + COMMIT/ROLLBACK (also on return to the pool) when a
+  transaction is open + pings of pooled connections. A page view reads in autocommit mode
+  (portal.core.postgresql), so a page that only reads makes one round trip per statement.
 - Claims: 100 logged-in volunteers POST a claim for one need with 3 places at the same moment
   (threads + barrier) against the portal's gunicorn: exactly 3 may win.
 - The machine is shared (2 cores, other sessions' work running); `load` is the 1-minute load

@@ -184,6 +184,19 @@ def run_size(size: int, args: argparse.Namespace, results: dict[str, Any]) -> No
             db.drop()
 
 
+def recount(results: dict[str, Any], municipalities: int) -> None:
+    """Count the statements and round trips of every measured page again, in process, on the
+    kept databases (after a change to how they are counted or issued)."""
+    server_url = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    prefix = os.environ.get("BENCH_DB_PREFIX", "portal_bench")
+    for size, entry in results["sizes"].items():
+        db = Database(server_url, prefix, int(size), municipalities)
+        accounts, in_process = accounts_of(db), InProcess(db)
+        for label, page in entry["pages"].items():
+            page["count"] = in_process.count(accounts[page["account"]], page["path"])
+            log(f"   {size} {label}: {page['count']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,20000,200000", help="needs per data set")
@@ -196,11 +209,16 @@ def main() -> int:
     parser.add_argument("--resume", action="store_true", help="skip pages already measured")
     parser.add_argument("--drop", action="store_true", help="drop each database afterwards")
     parser.add_argument("--report", action="store_true", help="only rewrite RESULTS.md")
+    parser.add_argument(
+        "--recount", action="store_true", help="count statements and round trips again (no wrk)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds = 3.0
     results = load_results()
-    if args.report:
+    if args.recount:
+        recount(results, args.municipalities)
+    if args.report or args.recount:
         save(results)
         return 0
     results["started"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
