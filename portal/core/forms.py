@@ -335,24 +335,6 @@ def submit(
     return page(), form_status(form)
 
 
-class QuickSelect(Select):
-    """A `<select>` whose options are written in one pass: WTForms' own widget costs about
-    60 µs per option, and a volunteer who helps state-wide chooses among 1,100 municipalities."""
-
-    def __call__(self, field: Any, **kwargs: Any) -> Markup:
-        kwargs.setdefault("id", field.id)
-        chosen = "" if field.data is None else str(field.data)
-        option = Markup('<option value="{}">{}</option>')
-        picked = Markup('<option value="{}" selected="selected">{}</option>')
-        options = Markup("").join(
-            (picked if str(value) == chosen else option).format(value, label)
-            for value, label, *_rest in field.choices
-        )
-        return Markup("<select {}>{}</select>").format(
-            html_params(name=field.name, **kwargs), options
-        )
-
-
 class StaticSelect(Select):
     """A `<select>` whose choices are fixed when the form class is defined (codes and their
     registry labels): its `<option>`s are rendered and escaped once per language and process,

@@ -75,17 +75,6 @@ def all_municipalities() -> list[Municipality]:
     )
 
 
-def municipality_names() -> list[tuple[int, str]]:
-    """(id, name) of every municipality in German order: for a filter of many places, without
-    loading 1,100 objects."""
-    rows = db.session.execute(
-        select(Municipality.id, Municipality.name).order_by(
-            german(Municipality.name), Municipality.id
-        )
-    )
-    return [(mid, name) for mid, name in rows.tuples()]
-
-
 def get_municipality(municipality_id: int) -> Municipality:
     obj = db.session.get(Municipality, municipality_id)
     if obj is None:
