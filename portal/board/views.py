@@ -92,9 +92,6 @@ def need(need_id: int) -> Any:
         abort(404)
     own = rules.own_assignment(profile, need)
     holds = own is not None and own.status in (AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)
-    # the page offers the claim (or says why not) only to those without an active claim, and
-    # `own` is the active claim when there is one
-    own_active = own is not None and own.status == AssignmentStatus.ACTIVE
     if not holds and profile.status != VolunteerStatus.APPROVED:
         return render_template("board/not_approved.html", profile=profile), 403
     require(rules.may_see_need(profile, need, has_claim=own is not None))
@@ -106,11 +103,19 @@ def need(need_id: int) -> Any:
         holds=holds,
         contacts=rules.managers_of(need) if holds else [],
         meets_certificate=rules.meets_certificate_requirement(profile, need),
-        claimable=None if own_active else _claimable(profile, need, has_active_claim=False),
+        claimable=_claim_offer(profile, need, own),
         ended=rules.need_has_ended(need),
         conversation=own is not None and need.status != "draft",
         unread=unread_by_need(current_user, [need.id]).get(need.id, 0),
     )
+
+
+def _claim_offer(profile: VolunteerProfile, need: Need, own: Assignment | None) -> str | None:
+    """Why the need page cannot offer the claim (None: it can). Only those without an active
+    claim are offered one, and `own` is the active claim when there is one."""
+    if own is not None and own.status == AssignmentStatus.ACTIVE:
+        return None
+    return _claimable(profile, need, has_active_claim=False)
 
 
 def _claimable(
