@@ -141,21 +141,8 @@ def test_the_board_reads_a_page_by_index_at_30000_needs(county):
 
 
 def need_rows_read(run: Callable[[], Any]) -> int:
-    """How many rows of ``need`` the statements of ``run`` read (returned or filtered away by
-    a scan), from ``EXPLAIN ANALYZE``."""
-    with captured() as statements:
-        run()
-    conn = db.session.connection()
-    read = 0
-    for statement, parameters in statements:
-        explained = conn.exec_driver_sql(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
-        ).scalar_one()
-        for node in _nodes(explained[0]["Plan"]):
-            if node.get("Relation Name") == "need":
-                rows = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-                read += rows * node["Actual Loops"]
-    return read
+    """How many rows of ``need`` the statements of ``run`` read (`rows_read`)."""
+    return rows_read(run, "need")
 
 
 def test_the_board_does_not_read_weekly_needs_that_have_not_started(county):
