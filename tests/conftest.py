@@ -180,6 +180,15 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
         ctx.pop()
 
 
+@pytest.fixture
+def postgresql(app: Flask, database: Database) -> Flask:
+    """`app` for a test of what only PostgreSQL has (query plans, connection modes): its run on
+    SQLite skips."""
+    if database.kind != "postgresql":
+        pytest.skip("checks what only PostgreSQL has")
+    return app
+
+
 def _forget_previous_request(sender: Flask, **_extra: Any) -> None:
     for name in list(g):
         g.pop(name, None)

@@ -9,7 +9,9 @@ session's close, the pool's reset on return), so nothing was ever prepared.
 
 A transaction that ran nothing but SELECTs ends the same with COMMIT as with ROLLBACK; those
 end with COMMIT. Any other statement (a write, a SET, DDL) and any failed transaction still roll
-back. Code that writes through the driver's own cursor (COPY) calls `note_raw_write`.
+back. A statement that begins with WITH reads when none of its parts inserts, updates, deletes
+or merges (`reads_only`). Code that writes through the driver's own cursor (COPY) calls
+`note_raw_write`.
 
 psycopg also rewrites a statement's ``%(name)s`` placeholders as PostgreSQL's ``$1`` before every
 run, and keeps the result only for short statements (4 KB, 50 parameters: its cache was made to
@@ -22,9 +24,10 @@ A page view that only reads needs no transaction: PostgreSQL (READ COMMITTED) gi
 statement its own snapshot inside a transaction too. So a transaction that a request begins
 outside a unit of work runs in autocommit mode, saving the BEGIN and COMMIT round trips
 (`read_without_transactions`). At the first statement that writes or locks (anything but a
-plain SELECT), or any statement inside a unit of work or `writing()` block, the connection
-leaves autocommit mode before the statement runs: psycopg sends BEGIN, and what follows
-commits or rolls back together as before.
+plain SELECT or WITH … SELECT), or any statement inside a unit of work or `writing()` block,
+the connection leaves autocommit mode before the statement runs: psycopg sends BEGIN, and what
+follows commits or rolls back together as before. A connection whose isolation level its code
+chose (AUTOCOMMIT for a VACUUM, say) is left as chosen.
 
 SQLAlchemy's ``pool_pre_ping`` asks the server before every checkout whether the connection is
 alive: one round trip per request. `ping_idle_connections` asks only for a connection that has
@@ -34,6 +37,7 @@ alive as its last statement showed. A dead connection is replaced, as with the p
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -52,6 +56,9 @@ PING_AFTER_SECONDS = 1.0
 LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 QUERY_CACHE_LENGTH = 65536
 QUERY_CACHE_PARAMETERS = 1000
+WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+"""A part of a WITH statement that writes (any such word counts: a false alarm only costs a
+transaction)."""
 
 
 def note_raw_write(driver_connection: Any) -> None:
@@ -79,7 +86,7 @@ def keep_prepared_statements(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def note_writes(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
+        if not reads_only(statement):
             note_raw_write(cursor.connection)
 
     @event.listens_for(engine, "commit")
@@ -98,11 +105,17 @@ def keep_prepared_statements(engine: Engine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+def reads_only(statement: str) -> bool:
+    """A SELECT, or a WITH statement none of whose parts writes; it may lock rows."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    return head[:4] == "WITH" and not head[4:5].isalnum() and WRITES.search(statement) is None
+
+
 def _only_reads(statement: str) -> bool:
-    """A plain SELECT: it neither writes nor takes row locks."""
-    return statement.lstrip()[:6].upper() == "SELECT" and not any(
-        clause in statement for clause in LOCKING
-    )
+    """A statement that neither writes nor takes row locks."""
+    return reads_only(statement) and not any(clause in statement for clause in LOCKING)
 
 
 def read_without_transactions(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from portal.auth.models import User
 from portal.core.transaction import unit_of_work
@@ -18,13 +18,6 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from tests import factories
 from tests import factories_board as fb
-
-
-@pytest.fixture
-def postgresql(app, database):
-    if database.kind != "postgresql":
-        pytest.skip("PostgreSQL's connection modes")
-    return app
 
 
 @contextmanager
@@ -130,3 +123,45 @@ def test_a_connection_that_asked_for_autocommit_keeps_it(postgresql, client, aut
         connection.exec_driver_sql("UPDATE need SET title = title WHERE id < 0")
         state = connection.connection.dbapi_connection.info.transaction_status
     assert state == TransactionStatus.IDLE
+
+
+def test_a_with_statement_that_only_reads_stays_outside_a_transaction(postgresql):
+    """A read-only WITH reads in autocommit mode like a SELECT; one whose part writes begins
+    the transaction before it runs."""
+    factories.reference_data()
+    db.session.commit()
+    counted = text("WITH names AS (SELECT name FROM municipality) SELECT count(*) FROM names")
+    renamed = text(
+        "WITH changed AS (UPDATE municipality SET name = name || '!' RETURNING id)"
+        " SELECT count(*) FROM changed"
+    )
+    with postgresql.test_request_context("/"), after_each_statement() as seen:
+        db.session.remove()
+        assert db.session.scalar(counted) >= 1
+        assert db.session.scalar(renamed) >= 1
+        db.session.rollback()
+    assert [state for _word, state in seen] == [TransactionStatus.IDLE, TransactionStatus.INTRANS]
+    assert not db.session.scalars(
+        select(Municipality.name).where(Municipality.name.endswith("!"))
+    ).all()
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads"),
+    [
+        ("SELECT 1", True),
+        ("  select id FROM need FOR UPDATE", True),
+        ("WITH a AS (SELECT updated_at FROM need) SELECT * FROM a", True),
+        ("WITH RECURSIVE a(n) AS (SELECT 1 UNION SELECT n + 1 FROM a) SELECT n FROM a", True),
+        ("WITH a AS (DELETE FROM need RETURNING id) SELECT id FROM a", False),
+        ("with a as (select 1) insert into x select * from a", False),
+        ("WITH a AS (SELECT 1) MERGE INTO x USING a ON true WHEN MATCHED THEN DO NOTHING", False),
+        ("WITHOUT", False),
+        ("UPDATE need SET title = title", False),
+        ("SET TIME ZONE 'UTC'", False),
+    ],
+)
+def test_which_statements_only_read(statement, reads):
+    from portal.core.postgresql import reads_only
+
+    assert reads_only(statement) is reads

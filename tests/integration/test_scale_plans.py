@@ -36,13 +36,6 @@ WATCHED = {"need", "user", "volunteer_profile", "need_language"}
 INDEXED = {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 
 
-@pytest.fixture
-def postgresql(app, database):
-    if database.kind != "postgresql":
-        pytest.skip("query plans are checked on PostgreSQL")
-    return app
-
-
 @contextmanager
 def captured() -> Iterator[list[tuple[str, Any]]]:
     """The SQL statements (with their parameters) run inside the block."""
