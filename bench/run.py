@@ -39,7 +39,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent / "scripts")]
 
 from measure import InProcess, claim_race, wrk  # noqa: E402
 from portal_client import Client  # noqa: E402
-from report import write_report  # noqa: E402
+from report import FLOOR, write_report  # noqa: E402
 from servers import HOST, PASSWORD, Database, Server  # noqa: E402
 
 RESULTS = HERE / "results.json"
@@ -59,6 +59,7 @@ OTHER_PAGES = [
     ("coordinator queue", "coordinator", "/coordination/"),
     ("dashboard coordinator", "coordinator", "/dashboard"),
     ("audit log", "admin", "/admin/audit"),
+    (FLOOR, "volunteer", "/imprint"),
 ]
 WHO = {"county": "volunteer in every municipality of a county", "all": "volunteer everywhere"}
 

@@ -16,7 +16,10 @@ def wrk_result(rps: float, requests: int = 100) -> dict:
     }  # fmt: skip
 
 
-def size(ratio_page: float) -> dict:
+FLOOR = "layout floor (imprint, signed in)"
+
+
+def size(ratio_page: float, floor: float | None = None) -> dict:
     page = {
         "count": {"statements": 4, "round_trips": 8},
         "portal": wrk_result(ratio_page * 400),
@@ -26,17 +29,15 @@ def size(ratio_page: float) -> dict:
     stuck = {**page, "portal": wrk_result(0, requests=0), "ratio": 0}
     claims = {"claimers": 100, "places": 3, "statuses": {"302": 3, "409": 97}, "taken": 3,
               "active": 3, "seconds": 2.0, "ok": True}  # fmt: skip
-    return {
-        "rows": {"need": 1000},
-        "open_needs": 500,
-        "pages": {"board by date (all)": page, "board by fit (all)": stuck},
-        "claims": claims,
-    }
+    pages = {"board by date (all)": page, "board by fit (all)": stuck}
+    if floor is not None:
+        pages[FLOOR] = {**page, "portal": wrk_result(floor * 400), "ratio": floor}
+    return {"rows": {"need": 1000}, "open_needs": 500, "pages": pages, "claims": claims}
 
 
 def test_the_report_has_a_row_per_page_the_cost_per_size_and_the_verdict(tmp_path):
     write_report = runpy.run_path(str(ROOT / "bench" / "report.py"))["write_report"]
-    results = {"sizes": {"1000": size(0.3), "200000": size(0.1)}, "started": "s"}
+    results = {"sizes": {"1000": size(0.3), "200000": size(0.1, floor=0.28)}, "started": "s"}
     out = tmp_path / "RESULTS.md"
     write_report(results, out)
     text = out.read_text(encoding="utf-8")
@@ -44,5 +45,9 @@ def test_the_report_has_a_row_per_page_the_cost_per_size_and_the_verdict(tmp_pat
     assert "0 (none finished within the run)" in text
     assert "| board by date (all) | 5.0 (0.3) | 5.0 (0.1) |" in text
     assert "1,000 needs: 1 of 2 board pages meet it" in text
-    assert "200,000 needs: 0 of 2 board pages meet it" in text
+    assert "1,000 needs: 1 of 2 board pages meet it (ratios 0–0.3).\n" in text
+    assert (
+        f"200,000 needs: 0 of 2 board pages meet it (ratios 0–0.1); the {FLOOR} reaches 0.28."
+        in text
+    )
     assert "**PASS**" in text
