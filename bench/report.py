@@ -29,7 +29,8 @@ measurements: RESULTS-inprocess.md.
   indexed SELECT of 20 open needs of a municipality + a Jinja template (bench/baseline.py),
   also gunicorn with 4 sync workers. Both run during the whole size.
 - Load: wrk, {connections} connections, {seconds:g} s per run, with the session cookie of a real
-  log-in (bench/report.lua reports p50/p95/p99). For every page the baseline runs first, then the
+  log-in, which wrk keeps up to date from the responses as a browser does (bench/report.lua; it
+  also reports p50/p95/p99). For every page the baseline runs first, then the
   page: ratio = page req/s / baseline req/s of that pair (interleaved, so machine load hits
   both alike).
 - CPU per request: user + system time of the gunicorn master and workers (app) and of the
