@@ -197,16 +197,13 @@ def dashboard(profile: VolunteerProfile) -> dict[str, Any]:
 
 
 def need_for_volunteer(need_id: int) -> Need | None:
-    """A need as the volunteer's need page shows it, with municipality, office and wanted
-    languages, in one statement."""
+    """A need as the volunteer's need page shows it, with municipality and office, in one
+    statement (the wanted languages are on the need row)."""
     return (
         db.session.scalars(
             select(Need)
             .where(Need.id == need_id)
-            .options(
-                joinedload(Need.municipality).joinedload(Municipality.office),
-                joinedload(Need.language_rows),
-            )
+            .options(joinedload(Need.municipality).joinedload(Municipality.office))
         )
         .unique()
         .first()
