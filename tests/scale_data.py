@@ -34,7 +34,8 @@ WITH base AS (
 INSERT INTO need (category, title, public_description, private_notes, municipality_id,
                   meeting_point, schedule_kind, starts_at, ends_at, weekday, time_of_day,
                   duration_minutes, starts_on, ends_on{first_column}, capacity, taken,
-                  requires_conduct_certificate, status, cancel_reason, created_at, updated_at)
+                  requires_conduct_certificate, status, cancel_reason, created_at,
+                  updated_at{codes_column})
 SELECT category, 'Aufgabe ' || i, 'Beschreibung der Aufgabe ' || i, '',
        places[1 + i % array_length(places, 1)], '',
        CASE WHEN once THEN 'once' ELSE 'weekly' END,
@@ -45,7 +46,7 @@ SELECT category, 'Aufgabe ' || i, 'Beschreibung der Aufgabe ' || i, '',
        CASE WHEN once THEN NULL ELSE 90 END,
        CASE WHEN once THEN start_utc::date ELSE first_date END,
        CASE WHEN once OR i % 3 = 0 THEN NULL ELSE first_date + 200 END{first_value},
-       2, 0, i % 5 = 0, status, '', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+       2, 0, i % 5 = 0, status, '', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'{codes_value}
 FROM shaped
 """
 
@@ -57,6 +58,11 @@ FIRST_ON = """,
 NEED_LANGUAGES = """
 INSERT INTO need_language (need_id, code, position)
 SELECT id, (ARRAY['ar','fa','uk','ti','de'])[1 + id % 5], 0 FROM need
+WHERE id % 3 = 0 AND id > :after
+"""
+
+LANGUAGE_CODES = """
+UPDATE need SET language_codes = ARRAY[(ARRAY['ar','fa','uk','ti','de'])[1 + id % 5]]
 WHERE id % 3 = 0 AND id > :after
 """
 
@@ -109,11 +115,17 @@ def insert_needs(n: int, open_percent: int = 70) -> None:
     after = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM need"))
     columns = {c["name"] for c in inspect(db.session.connection()).get_columns("need")}
     first = "first_on" in columns  # (bench/board_sizes.py also fills the schema before it)
+    codes = "language_codes" in columns  # (set below for the needs asking for a language)
     sql = NEEDS.format(
-        first_column=", first_on" if first else "", first_value=FIRST_ON if first else ""
+        first_column=", first_on" if first else "",
+        first_value=FIRST_ON if first else "",
+        codes_column=", language_codes" if codes else "",
+        codes_value=", '{}'" if codes else "",
     )
     db.session.execute(text(sql), {"n": n, "open_percent": open_percent})
     db.session.execute(text(NEED_LANGUAGES), {"after": after})
+    if codes:  # the same languages on the need row, as `Need.languages` keeps them
+        db.session.execute(text(LANGUAGE_CODES), {"after": after})
     db.session.commit()
 
 

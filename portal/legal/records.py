@@ -281,7 +281,14 @@ TABLES: dict[str, TableDeclaration] = {
     "need": TableDeclaration(
         "tasks",
         {
-            _TASK: ("title", "public_description", "meeting_point", "starts_at", "ends_at"),
+            _TASK: (
+                "title",
+                "public_description",
+                "meeting_point",
+                "starts_at",
+                "ends_at",
+                "language_codes",
+            ),
             _CASE: ("private_notes", "source_step_id"),
         },
     ),

@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     func,
     join,
     literal,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Subquery
 
+from portal.core.code_list import CodeList, has_code
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
@@ -39,7 +39,6 @@ from portal.needs.models import (
     Assignment,
     AssignmentStatus,
     Need,
-    NeedLanguage,
     NeedStatus,
     ScheduleKind,
 )
@@ -81,10 +80,6 @@ def found(stmt: Select[Any]) -> Any:
     return stmt.with_only_columns(literal(1)).limit(1).scalar_subquery().is_not(None)
 
 
-def _spoken() -> Select[Any]:
-    return select(VolunteerLanguage.code).where(VolunteerLanguage.volunteer_id == VOLUNTEER)
-
-
 def _interests() -> Select[Any]:
     return select(VolunteerInterest.category).where(VolunteerInterest.volunteer_id == VOLUNTEER)
 
@@ -110,22 +105,25 @@ def in_slot(weekday: Any, time_of_day: Any) -> Any:
 
 def scored(rows: Any) -> Subquery:
     """``rows`` (a subquery of narrow need rows: id, key, category, weekday, time_of_day,
-    municipality_id) with how each fits the volunteer `VOLUNTEER` (whose home is `HOME`): the
-    score 0..100 and its reasons, computed once per row. The volunteer's languages, interests
-    and times are uncorrelated subqueries (each read once per statement, then a lookup); the
-    need's languages are one lookup per need, which gives the language points directly:
+    municipality_id, language_codes) with how each fits the volunteer `VOLUNTEER` (whose home
+    is `HOME`): the score 0..100 and its reasons, computed once per row. The volunteer's
+    interests and times are uncorrelated subqueries (each read once per statement, then a
+    lookup); the need's languages are on its row, matched against the volunteer's few:
     `FIT_LANGUAGE` when the volunteer speaks one of them, none when not, half when the need
     asks for no language."""
     c = rows.c
-    language_points = (
-        select(
-            func.coalesce(
-                func.max(case((NeedLanguage.code.in_(_spoken()), FIT_LANGUAGE), else_=literal(0))),
-                FIT_LANGUAGE // 2,
-            )
+    speaks = (
+        select(VolunteerLanguage.code)
+        .where(
+            VolunteerLanguage.volunteer_id == VOLUNTEER,
+            has_code(c.language_codes, VolunteerLanguage.code),
         )
-        .where(NeedLanguage.need_id == c.id)
-        .scalar_subquery()
+        .exists()
+    )
+    language_points = case(
+        (c.language_codes == literal([], CodeList()), FIT_LANGUAGE // 2),
+        (speaks, FIT_LANGUAGE),
+        else_=0,
     )
     flags = select(
         c.id,
@@ -272,12 +270,10 @@ def conditions_of(shape: Shape) -> list[Any]:
     if shape.category:
         conditions.append(Need.category == bindparam("category", type_=String))
     if shape.language:
-        # a semi-join: the needs asking for the language come from ix_need_language_code_need
-        # (one read of that language's rows), not from a probe per need walked
-        asked = select(NeedLanguage.need_id).where(
-            NeedLanguage.code == bindparam("language", type_=String)
-        )
-        conditions.append(Need.id.in_(asked))
+        # a condition on the need row: on PostgreSQL ix_need_language_codes (GIN) finds the
+        # needs asking for the language, combined with the other conditions' indexes (not a
+        # semi-join of every need_language row of the language with the category's needs)
+        conditions.append(has_code(Need.language_codes, bindparam("language", type_=String)))
     if shape.weekday:
         conditions.append(Need.weekday == bindparam("weekday", type_=Integer))
     if shape.fits:
@@ -295,7 +291,13 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
     rows only). The count comes in every row, and in a row of its own when the page has no
     cards."""
     limit = bindparam("count_limit", type_=Integer)
-    columns = (Need.category, Need.weekday, Need.time_of_day, Need.municipality_id)
+    columns = (
+        Need.category,
+        Need.weekday,
+        Need.time_of_day,
+        Need.municipality_id,
+        Need.language_codes,
+    )
     read = limit if shape.by_fit else bindparam("window", type_=Integer)
     upcoming = window(conditions, period, read, columns, scopes())
     candidates = (
@@ -341,16 +343,6 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             Assignment.status == literal(AssignmentStatus.ACTIVE.value, literal_execute=True),
         )
     )
-    # the wanted languages as "code:position,..." (sorted by position in Python)
-    languages = (
-        select(
-            func.aggregate_strings(
-                NeedLanguage.code + literal(":") + cast(NeedLanguage.position, String), ","
-            )
-        )
-        .where(NeedLanguage.need_id == Need.id)
-        .scalar_subquery()
-    )
     cards = join(Need, ranked, ranked.c.id == Need.id).outerjoin(
         Municipality, Municipality.id == Need.municipality_id
     )
@@ -359,7 +351,7 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             counted.c.counted,
             *CARD_COLUMNS,
             Municipality.name.label("municipality_name"),
-            languages.label("languages"),
+            Need.language_codes.label("languages"),
             ranked.c.score,
             ranked.c.language,
             ranked.c.interest,

@@ -148,13 +148,6 @@ def _params(
     return values
 
 
-def _languages(packed: str | None) -> list[str]:
-    if not packed:
-        return []
-    pairs = [item.rsplit(":", 1) for item in packed.split(",")]
-    return [code for code, _position in sorted(pairs, key=lambda pair: int(pair[1]))]
-
-
 def board(profile: Volunteer, filters: BoardFilters, page: int = 1, per_page: int = 25) -> ListPage:
     """Open needs of the volunteer's municipalities that still have an appointment in the
     period, filtered, ranked and paginated in SQL: one statement (the bounded count, and the
@@ -187,7 +180,7 @@ def board(profile: Volunteer, filters: BoardFilters, page: int = 1, per_page: in
         need = BoardNeed(  # type: ignore[call-arg]
             *row[1 : len(CARD_COLUMNS) + 1],
             Place(row.municipality_id, row.municipality_name),
-            _languages(row.languages),
+            list(row.languages),
         )
         reasons = [reason for reason in REASONS if row._mapping[reason]]
         items.append(BoardEntry(need, int(row.score), reasons, bool(row.claimed)))

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from portal.core.code_list import CodeList
 from portal.core.enums import CodeEnum, check_in, ordered_rows
 from portal.core.time import to_local, utcnow
 from portal.extensions import Model
@@ -86,6 +87,9 @@ class Need(Model):
         # The managers' list: newest schedule first, undated drafts on top (read backwards).
         Index("ix_need_list_order", "starts_on", "id"),
         Index("ix_need_municipality_order", "municipality_id", "starts_on", "id"),
+        # The board's language filter: on PostgreSQL a GIN index finds the needs asking for a
+        # language (on SQLite a plain index the filter does not use; kept for one schema)
+        Index("ix_need_language_codes", "language_codes", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +102,9 @@ class Need(Model):
     private_notes: Mapped[str] = mapped_column(Text, default="")
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     meeting_point: Mapped[str] = mapped_column(Text, default="")
+    # The wanted languages in order, the same as the link rows (`language_rows`): both are
+    # written only by `languages`; the board filters on this column (an index answers it)
+    language_codes: Mapped[list[str]] = mapped_column(CodeList, default=list)
     # schedule: kind "once" uses starts_at/ends_at; "weekly" uses weekday/time/duration
     # and starts_on/ends_on as first and last date. starts_on is set for both (board order).
     # weekday (0 = Monday) and time_of_day are local (Europe/Berlin) for both kinds: for a
@@ -142,11 +149,16 @@ class Need(Model):
     @property
     def languages(self) -> list[str]:
         """The wanted languages (ISO 639 codes) in the order the manager gave them."""
-        return [row.code for row in self.language_rows]
+        return list(self.language_codes or ())
 
     @languages.setter
     def languages(self, codes: Iterable[str]) -> None:
-        self.language_rows = ordered_rows(self.language_rows, codes, lambda c: NeedLanguage(code=c))
+        """The one place that writes a need's languages: the link rows (the board ranks on
+        them) and the list on the row (the board filters on it), always together."""
+        wanted = list(dict.fromkeys(codes))
+        rows = ordered_rows(self.language_rows, wanted, lambda c: NeedLanguage(code=c))
+        self.language_rows = rows
+        self.language_codes = wanted
 
 
 class NeedLanguage(Model):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import User
@@ -17,13 +17,14 @@ from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
-from portal.needs.matching import FAR_FUTURE
+from portal.needs.board_order import Period, day_seconds, time_seconds
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
     Need,
     NeedStatus,
     Report,
+    ScheduleKind,
 )
 from portal.plans.models import Goal, IntegrationPlan, Step
 from portal.security import managed_municipality_ids, scope_to
@@ -45,9 +46,11 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
 def upcoming_with_next(
     profile: VolunteerProfile, limit: int = 50
 ) -> list[tuple[Assignment, tuple[datetime, datetime] | None]]:
-    """`upcoming_assignments`, each with its next appointment (`schedule.next_occurrence`,
-    worked out once: the order and the page both use it)."""
+    """`upcoming_assignments`, each with its next appointment (`schedule.next_occurrence`).
+    The order is the next appointment's, computed in SQL (`_next_key`, as the board orders),
+    so that only the ``limit`` soonest claims are read, however many the volunteer holds."""
     now, today = utcnow(), today_local()
+    period = Period(now, today, None)
     rows = list(
         db.session.scalars(
             select(Assignment)
@@ -59,14 +62,25 @@ def upcoming_with_next(
                 ~_ended_clause(now, today),
             )
             .options(contains_eager(Assignment.need).joinedload(Need.municipality))
-            .order_by(Need.starts_on, Need.starts_at, Assignment.id)
-            .limit(limit)
+            .order_by(_next_key(period), Assignment.id)
+            .limit(limit),
+            period.params(),
         ).unique()
     )
-    paired = [(assignment, schedule.next_occurrence(assignment.need, now)) for assignment in rows]
-    far = FAR_FUTURE
-    paired.sort(key=lambda pair: (pair[1] or (far,))[0])
-    return paired
+    return [(assignment, schedule.next_occurrence(assignment.need, now)) for assignment in rows]
+
+
+def _next_key(period: Period) -> Any:
+    """A need's next appointment from the period's first day (`portal.needs.board_order`):
+    a one-off need's start, a weekly need's first day if it lies ahead, else its weekday's next
+    occurrence."""
+    tod = func.coalesce(time_seconds(Need.time_of_day), 0)
+    dated = day_seconds(Need.first_on) + tod
+    return case(
+        (Need.schedule_kind != ScheduleKind.WEEKLY, dated),
+        (and_(*period.dated()), dated),
+        else_=period._running_day() + tod,
+    )
 
 
 def past_assignments_stmt(profile: VolunteerProfile) -> Any:
@@ -186,27 +200,18 @@ def calendar_occurrences(
 
 def dashboard(profile: VolunteerProfile) -> dict[str, Any]:
     """Next appointments and hours this year for the volunteer's start page."""
-    now = utcnow()
-    upcoming = []
-    for assignment in upcoming_assignments(profile, limit=20):
-        nxt = schedule.next_occurrence(assignment.need, now)
-        if nxt:
-            upcoming.append((assignment, nxt[0]))
-    upcoming.sort(key=lambda r: r[1])
-    return {"upcoming": upcoming[:3], "hours": hours(profile)}
+    upcoming = [(a, nxt[0]) for a, nxt in upcoming_with_next(profile, limit=3) if nxt]
+    return {"upcoming": upcoming, "hours": hours(profile)}
 
 
 def need_for_volunteer(need_id: int) -> Need | None:
-    """A need as the volunteer's need page shows it, with municipality, office and wanted
-    languages, in one statement."""
+    """A need as the volunteer's need page shows it, with municipality and office, in one
+    statement (the wanted languages are on the need row)."""
     return (
         db.session.scalars(
             select(Need)
             .where(Need.id == need_id)
-            .options(
-                joinedload(Need.municipality).joinedload(Municipality.office),
-                joinedload(Need.language_rows),
-            )
+            .options(joinedload(Need.municipality).joinedload(Municipality.office))
         )
         .unique()
         .first()

@@ -47,6 +47,7 @@ NEED_COLUMNS = (
     "created_by_id",
     "created_at",
     "updated_at",
+    "language_codes",
 )
 ASSIGNMENT_COLUMNS = (
     "id",
@@ -143,6 +144,8 @@ class NeedMaker:
             manager = world.manager_of[mid]
             created = datetime.combine(start_day, dtime(9)) - timedelta(days=rng.randint(5, 40))
             created = min(created, world.now)
+            schedule = self._schedule(start_day, weekly, past)
+            wanted = rng.sample(FOREIGN_LANGUAGES, rng.randint(0, 2))
             yield (
                 nid,
                 None,
@@ -152,7 +155,7 @@ class NeedMaker:
                 "",
                 mid,
                 "Rathaus",
-                *self._schedule(start_day, weekly, past),
+                *schedule,
                 capacity,
                 taken,
                 category == NeedCategory.YOUTH_FAMILY,
@@ -161,8 +164,10 @@ class NeedMaker:
                 manager,
                 created,
                 created,
+                wanted,
             )
-            for position, code in enumerate(rng.sample(FOREIGN_LANGUAGES, rng.randint(0, 2))):
+            # the link rows and the list on the need row, as `Need.languages` writes them
+            for position, code in enumerate(wanted):
                 self.languages.append((nid, code, position))
             self.audit.append((nid, mid, manager, created))
             if status != NeedStatus.DRAFT:

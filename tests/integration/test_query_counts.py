@@ -206,3 +206,34 @@ def test_the_need_page_issues_as_few_statements_for_23_places_as_for_2(
     body = page.get_data(as_text=True)
     assert "Aufgabe übernehmen" in body and "Bühl" in body and "Arabisch" in body
     assert counted.count == few <= 6
+
+
+def test_the_soonest_claims_are_chosen_in_sql_by_their_next_appointment(world):
+    """The volunteer's upcoming tasks are read soonest first and cut in SQL (the start page
+    reads 3, not every active claim): the SQL order is the next appointment's, the same as
+    `schedule.next_occurrence` gives (weekly needs that started long ago included)."""
+    from portal.core.time import utcnow
+    from portal.needs import queries, schedule
+
+    for i in range(30):
+        fb.assignment(_need(world, i, capacity=2), world["profile"])
+    db.session.commit()
+    now = utcnow()
+    every = queries.upcoming_with_next(world["profile"], limit=100)
+    assert len(every) == 30
+    by_next = sorted(every, key=lambda pair: (pair[1][0], pair[0].id))  # type: ignore[index]
+    assert [a.id for a, _next in every] == [a.id for a, _next in by_next]
+    soonest = queries.upcoming_with_next(world["profile"], limit=3)
+    assert [a.id for a, _next in soonest] == [a.id for a, _next in by_next[:3]]
+    assert all(nxt == schedule.next_occurrence(a.need, now) for a, nxt in soonest)
+
+
+@pytest.mark.parametrize(("path", "most"), [("/board/my-tasks", 7), ("/dashboard", 11)])
+def test_the_volunteers_pages_stay_within_their_statements_for_30_claims(
+    world, client, auth, count_queries, path, most
+):
+    auth.login("lena@example.org")
+    claimed_needs_with_reports(world, 30)
+    client.get(path)
+    db.session.commit()
+    assert statements(count_queries, lambda: client.get(path)) <= most

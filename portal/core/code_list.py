@@ -1,0 +1,83 @@
+"""A short list of codes held on the row it belongs to (e.g. a need's wanted languages, also kept
+as link rows), so that a filter on one code is a condition on the row an index can answer:
+PostgreSQL stores a ``varchar[]`` (a GIN index finds the rows holding a code), SQLite the codes
+joined by commas, matched with ``LIKE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Boolean, String, literal
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+CODE_LENGTH = 8
+
+
+class CodeList(TypeDecorator[list[str]]):
+    """Codes in their order, repeats dropped: ``varchar(8)[]`` on PostgreSQL, ``"ar,de"`` on
+    SQLite (a code never holds a comma)."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String(CODE_LENGTH)))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Iterable[str] | None, dialect: Dialect) -> Any:
+        codes = list(dict.fromkeys(value or ()))
+        if any("," in code for code in codes):
+            raise ValueError(f"a code holds a comma: {codes!r}")
+        return codes if dialect.name == "postgresql" else ",".join(codes)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str]:
+        if not value:
+            return []
+        return list(value) if dialect.name == "postgresql" else str(value).split(",")
+
+
+class HasCode(ColumnElement[bool]):
+    """Whether the `CodeList` ``column`` holds ``code`` (a value or a bind parameter)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's declaration)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("code", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, code: Any) -> None:
+        self.column = column
+        self.code = code
+
+
+def has_code(column: Any, code: Any) -> HasCode:
+    """``code``: a string, or a column or bind parameter."""
+    if isinstance(code, str):
+        return HasCode(column, literal(code, String))
+    return HasCode(
+        column, code.__clause_element__() if hasattr(code, "__clause_element__") else code
+    )
+
+
+@compiles(HasCode)
+def _has_code(element: HasCode, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    code = compiler.process(element.code, **kw)
+    return f"(',' || {column} || ',' LIKE '%,' || {code} || ',%')"
+
+
+@compiles(HasCode, "postgresql")
+def _has_code_postgresql(element: HasCode, compiler: Any, **kw: Any) -> str:
+    # "contains", the operator the GIN index on the column answers
+    column = compiler.process(element.column, **kw)
+    code = compiler.process(element.code, **kw)
+    return f"{column} @> ARRAY[CAST({code} AS VARCHAR({CODE_LENGTH}))]"
