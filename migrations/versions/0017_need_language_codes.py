@@ -1,7 +1,7 @@
 """A need's wanted languages also on the need row (``language_codes``), so that the board's
 language filter is a condition on the need an index answers (PostgreSQL: a GIN index on the
 array) instead of intersecting a category's needs with every need_language row of the language.
-The link rows stay (the board ranks on them); `Need.languages` writes both. Backfilled from the
+The link rows stay the record (DESIGN.md); `Need.languages` writes both. Backfilled from the
 link rows in their order.
 
 Revision ID: 0017

@@ -1,6 +1,7 @@
 """The volunteers' task board: the open needs a volunteer may take, filtered, ranked by how well
-they fit the volunteer, and paged — all in SQL, on the link tables (`need_language`,
-`volunteer_language`, `volunteer_interest`, `volunteer_availability`).
+they fit the volunteer, and paged — all in SQL, on the volunteer's link tables
+(`volunteer_language`, `volunteer_interest`, `volunteer_availability`) and the need's languages
+as the indexed list on its row (`Need.language_codes`, kept with the `need_language` rows).
 
 A page costs one statement whatever the number of needs. By fit, the first `COUNT_LIMIT` + 1
 needs in index order (see `board_order`) are read once, as narrow rows: their number is the

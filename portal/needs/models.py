@@ -162,7 +162,9 @@ class Need(Model):
 
 
 class NeedLanguage(Model):
-    """A language a need asks for (the board filters and ranks on these rows)."""
+    """A language a need asks for: the record of it (DESIGN.md's link tables). The board reads
+    the same codes from `Need.language_codes`, an indexed copy that `Need.languages` writes
+    together with these rows."""
 
     __tablename__ = "need_language"
     __table_args__ = (Index("ix_need_language_code_need", "code", "need_id"),)
