@@ -145,7 +145,7 @@ class Period:
             Need.schedule_kind == ScheduleKind.WEEKLY,
             Need.weekday.in_(self.weekdays()),
             or_(Need.first_on.is_(None), Need.first_on <= first),
-            or_(Need.ends_on.is_(None), day_seconds(Need.ends_on) >= self._running_day()),
+            or_(Need.ends_on.is_(None), day_seconds(Need.ends_on) >= self.running_day()),
         ]
         if self.today_over:
             today = Need.weekday != bindparam("period_weekday0", type_=Integer)
@@ -155,7 +155,7 @@ class Period:
             )
         return clauses
 
-    def _running_day(self) -> Any:
+    def running_day(self) -> Any:
         """The day (seconds since 1970) of a running weekly need's next appointment: its
         weekday's from the first day of the period on, a week later for today's that is over."""
         first = bindparam("period_key0", type_=BigInteger)
@@ -187,7 +187,7 @@ def window(
         if not in_index_order:
             clauses, key = and_(*period.dated()), dated_key
             if period.weekdays():
-                key = case((clauses, dated_key), else_=period._running_day() + tod)
+                key = case((clauses, dated_key), else_=period.running_day() + tod)
                 clauses = or_(clauses, and_(*period.running()))
             every = select(Need.id.label("id"), key.label("key"), *columns).where(
                 *conditions, *scope, clauses
@@ -203,7 +203,7 @@ def window(
         )
         parts.append(select(*dated.c))
         if period.weekdays():
-            running_key = (period._running_day() + tod).label("key")
+            running_key = (period.running_day() + tod).label("key")
             running = (
                 select(Need.id.label("id"), running_key, *columns)
                 .where(*conditions, *scope, *period.running())

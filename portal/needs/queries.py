@@ -79,7 +79,7 @@ def _next_key(period: Period) -> Any:
     return case(
         (Need.schedule_kind != ScheduleKind.WEEKLY, dated),
         (and_(*period.dated()), dated),
-        else_=period._running_day() + tod,
+        else_=period.running_day() + tod,
     )
 
 
