@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.auth.models import Role, User
-from portal.needs import queries as needs
+from portal.needs import own_tasks
 from portal.oversight import start
 from portal.volunteers import queries as volunteers
+from portal.volunteers.status import status_overview
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,10 @@ def volunteer_card(user: User) -> dict[str, Any]:
     profile = volunteers.profile_of(user)
     if profile is None:
         return {"profile": None}
-    status = volunteers.status_overview(profile)
+    status = status_overview(profile)
     return {
         **status,
-        **needs.dashboard(profile),
+        **own_tasks.start_page(profile),
         **start.volunteer_work(profile),
         "certificate_warning": start.certificate_warning(status["certificate"]),
     }

@@ -34,10 +34,10 @@ from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
 from portal.core.http import IdUrl, ical_response, private_file, safe_next_url
-from portal.core.pagination import page_number, paginate
+from portal.core.pagination import page_number
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import calendar, claims, matching, queries, reports, rules
+from portal.needs import calendar, claims, matching, own_tasks, queries, reports, rules
 from portal.needs.forms import ReasonForm
 from portal.needs.models import Assignment, AssignmentStatus, Need, Report
 from portal.notifications.services import external_url
@@ -220,13 +220,13 @@ def my_tasks() -> Any:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
     feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
-    upcoming = queries.upcoming_with_next(profile)
+    upcoming = own_tasks.upcoming_with_next(profile)
     return render_template(
         "board/my_tasks.html",
         profile=profile,
         upcoming=upcoming,
         unread=unread_by_need(current_user, [a.need_id for a, _next in upcoming]),
-        past=paginate(queries.past_assignments_stmt(profile)),
+        past=own_tasks.past_tasks(profile),
         hours=queries.hours(profile),
         feed_url=feed_url,
         webcal_url=calendar.webcal_url(feed_url) if feed_url else None,

@@ -106,3 +106,33 @@ class ListPage:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+def rows_page(
+    stmt: Select[Any],
+    params: dict[str, Any],
+    order: tuple[str, ...],
+    descending: bool = False,
+    per_page: int | None = None,
+) -> ListPage:
+    """The ``?page=`` of a select of columns (ordered by its columns ``order``) and its count
+    (bounded as `paginate` bounds it) in one statement: the rows up to `COUNT_AHEAD` past the
+    page, numbered by a window. The items are the statement's rows."""
+    page, size = page_number(), per_page or current_app.config["PER_PAGE"]
+    stop = (page - 1) * size + size + COUNT_AHEAD
+    bounded = stmt.limit(stop + 1).subquery("bounded")
+    keys = [bounded.c[name] for name in order]
+    rows = db.session.execute(
+        select(*bounded.c, func.count().over())
+        .order_by(*(key.desc() for key in keys) if descending else keys)
+        .offset((page - 1) * size)
+        .limit(size),
+        params,
+    ).all()
+    if rows:
+        counted = int(rows[0][-1])
+    else:  # a page past the end: count alone
+        counted = int(
+            db.session.execute(select(func.count()).select_from(bounded), params).scalar_one()
+        )
+    return ListPage([row[:-1] for row in rows], page, size, min(counted, stop), more=counted > stop)

@@ -39,19 +39,12 @@ def _ended_clause(now: datetime, today: date) -> Any:
 
 
 def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Assignment]:
-    """Active claims whose schedule has not ended, soonest first."""
-    return [assignment for assignment, _next in upcoming_with_next(profile, limit)]
-
-
-def upcoming_with_next(
-    profile: VolunteerProfile, limit: int = 50
-) -> list[tuple[Assignment, tuple[datetime, datetime] | None]]:
-    """`upcoming_assignments`, each with its next appointment (`schedule.next_occurrence`).
-    The order is the next appointment's, computed in SQL (`_next_key`, as the board orders),
-    so that only the ``limit`` soonest claims are read, however many the volunteer holds."""
+    """Active claims whose schedule has not ended, soonest first (by the next appointment,
+    computed in SQL by `_next_key`), with need and municipality: for the calendar feed. The
+    pages read rows (`portal.needs.own_tasks.upcoming_with_next`)."""
     now, today = utcnow(), today_local()
     period = Period(now, today, None)
-    rows = list(
+    return list(
         db.session.scalars(
             select(Assignment)
             .join(Need, Need.id == Assignment.need_id)
@@ -67,7 +60,6 @@ def upcoming_with_next(
             period.params(),
         ).unique()
     )
-    return [(assignment, schedule.next_occurrence(assignment.need, now)) for assignment in rows]
 
 
 def _next_key(period: Period) -> Any:
@@ -196,12 +188,6 @@ def calendar_occurrences(
                 result.append((assignment, start, end))
     result.sort(key=lambda r: r[1])
     return result
-
-
-def dashboard(profile: VolunteerProfile) -> dict[str, Any]:
-    """Next appointments and hours this year for the volunteer's start page."""
-    upcoming = [(a, nxt[0]) for a, nxt in upcoming_with_next(profile, limit=3) if nxt]
-    return {"upcoming": upcoming, "hours": hours(profile)}
 
 
 def need_for_volunteer(need_id: int) -> Need | None:

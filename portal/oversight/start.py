@@ -17,6 +17,7 @@ from portal.auth.models import Role
 from portal.core.pagination import count_upto, counts_upto
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
+from portal.needs import own_tasks
 from portal.needs import queries as needs
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedStatus
@@ -58,13 +59,13 @@ def _bounded(stmt: Any) -> int:
 
 def volunteer_work(profile: VolunteerProfile) -> dict[str, Any]:
     """Reports still to file, the best-fitting open needs and the certificate's state."""
-    due = needs.reports_due_stmt(profile)
+    due, total = own_tasks.reports_due(profile, PREVIEW, COUNTED)
     fitting = None
     if profile.status == VolunteerStatus.APPROVED:
         fitting = board(profile, BoardFilters(sort="fit"), per_page=FITTING)
     return {
-        "reports_due": list(db.session.scalars(due.limit(PREVIEW)).unique()),
-        "reports_due_total": Figure(_bounded(due), url_for("board.my_tasks")),
+        "reports_due": due,
+        "reports_due_total": Figure(total, url_for("board.my_tasks")),
         "fitting": fitting,
     }
 

@@ -58,8 +58,12 @@ def latest_valid_until(profile: VolunteerProfile) -> date | None:
 
 def certificate_state(profile: VolunteerProfile, on_date: date | None = None) -> CertificateState:
     """missing / valid until … / expiring within 8 weeks / expired, from the latest check."""
+    return state_of(latest_valid_until(profile), on_date)
+
+
+def state_of(until: date | None, on_date: date | None = None) -> CertificateState:
+    """`certificate_state` from the latest check's last valid day (None: no check)."""
     on_date = on_date or today_local()
-    until = latest_valid_until(profile)
     if until is None:
         return CertificateState(MISSING)
     if until < on_date:
@@ -79,6 +83,12 @@ def may_work_with_minors(profile: VolunteerProfile, on_date: date) -> bool:
 
 def needs_certificate(profile: VolunteerProfile, on_date: date | None = None) -> bool:
     """Youth and family work needs a valid certificate: True when one should be brought."""
-    if "youth_family" not in (profile.interests or []):
-        return False
-    return certificate_state(profile, on_date).kind in (MISSING, EXPIRED, EXPIRING)
+    return should_bring(
+        "youth_family" in (profile.interests or []), certificate_state(profile, on_date)
+    )
+
+
+def should_bring(youth_work: bool, state: CertificateState) -> bool:
+    """`needs_certificate` from whether the volunteer chose youth and family work and the
+    state of their certificate."""
+    return youth_work and state.kind in (MISSING, EXPIRED, EXPIRING)

@@ -32,11 +32,10 @@ from portal.municipalities.models import Municipality
 from portal.municipalities.options import catalogue as municipality_catalogue
 from portal.needs.models import Assignment, AssignmentStatus
 from portal.security import coordinated_municipality_ids, scope_to
-from portal.volunteers.certificates import REMINDER_WEEKS, certificate_state, needs_certificate
+from portal.volunteers.certificates import REMINDER_WEEKS
 from portal.volunteers.models import (
     ConductCertificateCheck,
     VolunteerEvent,
-    VolunteerEventKind,
     VolunteerInterest,
     VolunteerLanguage,
     VolunteerProfile,
@@ -346,22 +345,3 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
     )
     oldest = list(db.session.scalars(_coordinated(pending_stmt, user)))
     return Overview(counts, expiring, oldest)
-
-
-def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
-    """What the home page and the dashboard card show a volunteer."""
-    contacts = coordinators_of({profile.home_municipality_id}).get(profile.home_municipality_id, [])
-    info_request = None
-    if profile.status == VolunteerStatus.PENDING:
-        info_request = next(
-            (e for e in profile.events if e.kind == VolunteerEventKind.INFO_REQUESTED),
-            None,
-        )
-    return {
-        "profile": profile,
-        "certificate": certificate_state(profile),
-        "needs_certificate": profile.status == VolunteerStatus.APPROVED
-        and needs_certificate(profile),
-        "contacts": contacts,
-        "info_request": info_request,
-    }

@@ -17,7 +17,7 @@ from portal.extensions import db, limiter
 from portal.i18n import interface_locale
 from portal.municipalities.models import Municipality
 from portal.security import roles_required
-from portal.volunteers import profiles, queries
+from portal.volunteers import profiles, queries, status
 from portal.volunteers.forms import ApplyForm, ProfileForm, VolunteerSignUpForm
 from portal.volunteers.models import VolunteerProfile
 
@@ -98,7 +98,7 @@ def home() -> str | Response:
     profile = _own_profile()
     if profile is None:
         return redirect(url_for("volunteers.apply"))
-    return render_template("volunteers/home.html", **queries.status_overview(profile))
+    return render_template("volunteers/home.html", **status.status_overview(profile))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

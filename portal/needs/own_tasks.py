@@ -1,0 +1,229 @@
+"""A volunteer's own tasks as their start page and "My tasks" show them: rows of the few
+columns shown, not mapped objects, each list cut (and counted, bounded) in SQL.
+
+The statements are built once (their values are bind parameters), so a page costs the same
+for a volunteer with 3 claims as for one with 300.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Date, DateTime, Integer, Select, and_, bindparam, func, or_, select
+
+from portal.core.pagination import ListPage, rows_page
+from portal.core.time import today_local, utcnow
+from portal.extensions import db
+from portal.municipalities.models import Municipality
+from portal.needs import schedule
+from portal.needs.board_order import Period
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.queries import _next_key
+
+
+class UpcomingTask(NamedTuple):
+    """An active claim whose schedule has not ended: the claim's id and what its card shows of
+    the need. The schedule's attribute names are `Need`'s, so the schedule filter and
+    `portal.needs.schedule` read it as they read a need."""
+
+    id: int
+    need_id: int
+    title: str
+    municipality_name: str
+    change_notified_at: datetime | None
+    change_confirmed_at: datetime | None
+    schedule_kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekday: int | None
+    time_of_day: time | None
+    duration_minutes: int | None
+    starts_on: date | None
+    ends_on: date | None
+
+
+def _ended() -> Any:
+    """SQL: the need's schedule is over (as of the bind parameters ``now`` and ``today``)."""
+    now, today = bindparam("now", type_=DateTime), bindparam("today", type_=Date)
+    return or_(
+        and_(Need.schedule_kind == "weekly", Need.ends_on.is_not(None), Need.ends_on < today),
+        and_(Need.schedule_kind != "weekly", func.coalesce(Need.ends_at, Need.starts_at) < now),
+    )
+
+
+def _own(*statuses: str) -> list[Any]:
+    return [
+        Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
+        Assignment.status.in_(statuses),
+    ]
+
+
+_UPCOMING: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _upcoming(period: Period) -> Select[Any]:
+    """Built once per shape of the period (today's: always the same)."""
+    if period.shape not in _UPCOMING:
+        _UPCOMING[period.shape] = _upcoming_stmt(period)
+    return _UPCOMING[period.shape]
+
+
+def _upcoming_stmt(period: Period) -> Select[Any]:
+    columns = [getattr(Need, name) for name in UpcomingTask._fields[6:]]
+    return (
+        select(
+            Assignment.id,
+            Assignment.need_id,
+            Need.title,
+            Municipality.name,
+            Assignment.change_notified_at,
+            Assignment.change_confirmed_at,
+            *columns,
+        )
+        .select_from(Assignment)
+        .join(Need, Need.id == Assignment.need_id)
+        .join(Municipality, Municipality.id == Need.municipality_id)
+        .where(
+            *_own(AssignmentStatus.ACTIVE),
+            Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
+            ~_ended(),
+        )
+        .order_by(_next_key(period), Assignment.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def upcoming_with_next(
+    profile: Any, limit: int = 50
+) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
+    """The volunteer's active claims whose schedule has not ended, soonest first, each with
+    its next appointment (`schedule.next_occurrence`). The order is the next appointment's,
+    computed in SQL (`portal.needs.queries._next_key`, as the board orders), so that only the
+    ``limit`` soonest claims are read, however many the volunteer holds."""
+    now, today = utcnow(), today_local()
+    period = Period(now, today, None)
+    params = {"volunteer": profile.id, "now": now, "today": today, "limit": limit}
+    rows = db.session.execute(_upcoming(period), {**params, **period.params()})
+    tasks = [UpcomingTask._make(row) for row in rows]
+    return [(task, schedule.next_occurrence(task, now)) for task in tasks]
+
+
+@cache
+def _due_preview() -> Select[Any]:
+    """Claims to report on (`portal.needs.queries.reports_due_stmt`): the first ``shown`` of
+    them, each row with the number of all of them counted up to ``counted`` + 1."""
+    filed = select(Report.id).where(Report.assignment_id == Assignment.id).exists()
+    due = (
+        select(Assignment.id, Need.title, Need.starts_on)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            *_own(AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED),
+            or_(Need.status == NeedStatus.COMPLETED, _ended()),
+            ~filed,
+        )
+        .order_by(Need.starts_on, Assignment.id)
+        .limit(bindparam("counted", type_=Integer) + 1)
+        .subquery("due")
+    )
+    return (
+        select(due.c.id, due.c.title, func.count().over())
+        .order_by(due.c.starts_on, due.c.id)
+        .limit(bindparam("shown", type_=Integer))
+    )
+
+
+class DueReport(NamedTuple):
+    """A claim the volunteer still has to report on."""
+
+    id: int
+    title: str
+
+
+def reports_due(profile: Any, shown: int, counted: int) -> tuple[list[DueReport], int]:
+    """The first ``shown`` claims still to report on (oldest first) and how many there are,
+    counted up to ``counted`` + 1, in one statement."""
+    now, today = utcnow(), today_local()
+    params = {"volunteer": profile.id, "now": now, "today": today}
+    rows = db.session.execute(_due_preview(), {**params, "shown": shown, "counted": counted})
+    found = [(DueReport(row[0], row[1]), int(row[2])) for row in rows]
+    return [due for due, _total in found], found[0][1] if found else 0
+
+
+@cache
+def _minutes_between() -> Select[Any]:
+    return (
+        select(func.coalesce(func.sum(Report.minutes), 0))
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .where(
+            Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
+            Report.activity_on >= bindparam("first", type_=Date),
+            Report.activity_on <= bindparam("last", type_=Date),
+        )
+    )
+
+
+def minutes_this_year(profile: Any) -> int:
+    """The minutes the volunteer reported for activities of this (local) year."""
+    year = today_local().year
+    params = {"volunteer": profile.id, "first": date(year, 1, 1), "last": date(year, 12, 31)}
+    return int(db.session.execute(_minutes_between(), params).scalar() or 0)
+
+
+class PastTask(NamedTuple):
+    """An ended or finished claim as the list of past tasks shows it."""
+
+    id: int
+    need_id: int
+    title: str
+    category: str
+    status: str
+    claimed_at: datetime
+    reported_minutes: int
+
+
+@cache
+def _past() -> Select[Any]:
+    """Ended or finished claims, newest first, with the minutes reported on each."""
+    reported = (
+        select(func.coalesce(func.sum(Report.minutes), 0))
+        .where(Report.assignment_id == Assignment.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Assignment.id,
+            Assignment.need_id,
+            Need.title,
+            Need.category,
+            Assignment.status,
+            Assignment.claimed_at,
+            reported.label("reported_minutes"),
+        )
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
+            or_(
+                Assignment.status != AssignmentStatus.ACTIVE,
+                Need.status.not_in((NeedStatus.OPEN, NeedStatus.FILLED)),
+                _ended(),
+            ),
+        )
+        .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
+    )
+
+
+def past_tasks(profile: Any) -> ListPage:
+    """The ``?page=`` of the volunteer's ended or finished claims, newest first, and their
+    bounded count, in one statement."""
+    params = {"volunteer": profile.id, "now": utcnow(), "today": today_local()}
+    page = rows_page(_past(), params, ("claimed_at", "id"), descending=True)
+    page.items = [PastTask._make(row) for row in page.items]
+    return page
+
+
+def start_page(profile: Any) -> dict[str, Any]:
+    """The next appointments and the hours of this year for the volunteer's start page."""
+    upcoming = [(task, nxt[0]) for task, nxt in upcoming_with_next(profile, limit=3) if nxt]
+    return {"upcoming": upcoming, "hours_this_year": minutes_this_year(profile)}
