@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.core.time import today_local
+from portal.needs.models import NeedCategory
 from portal.volunteers.models import (
     VolunteerProfile,
     VolunteerStatus,
 )
 
 REMINDER_WEEKS = 8
+
+YOUTH_WORK = NeedCategory.YOUTH_FAMILY
+"""The interest whose work with minors needs a certificate of conduct (§72a SGB VIII)."""
 
 
 def add_years(day: date, years: int) -> date:
@@ -84,7 +88,7 @@ def may_work_with_minors(profile: VolunteerProfile, on_date: date) -> bool:
 def needs_certificate(profile: VolunteerProfile, on_date: date | None = None) -> bool:
     """Youth and family work needs a valid certificate: True when one should be brought."""
     return should_bring(
-        "youth_family" in (profile.interests or []), certificate_state(profile, on_date)
+        YOUTH_WORK in (profile.interests or []), certificate_state(profile, on_date)
     )
 
 

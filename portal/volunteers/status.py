@@ -16,7 +16,7 @@ from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.volunteers.certificates import should_bring, state_of
+from portal.volunteers.certificates import YOUTH_WORK, should_bring, state_of
 from portal.volunteers.models import (
     ConductCertificateCheck,
     VolunteerEvent,
@@ -74,7 +74,7 @@ def _facts(profile: VolunteerProfile) -> Any:
         select(VolunteerInterest.category)
         .where(
             VolunteerInterest.volunteer_id == volunteer,
-            VolunteerInterest.category == "youth_family",
+            VolunteerInterest.category == YOUTH_WORK,
         )
         .exists()
         .label("youth"),
