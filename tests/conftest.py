@@ -32,6 +32,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from tests.routing_cache import share_compiled_builders
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -53,6 +54,7 @@ BASE_CONFIG: dict[str, Any] = {
 
 def pytest_configure(config: pytest.Config) -> None:
     _collect_logs()
+    share_compiled_builders()
     config.addinivalue_line("markers", "app_config(**settings): extra Flask settings for `app`")
     config.addinivalue_line("markers", "smtp: deliver mail to the test SMTP server")
     config.addinivalue_line("markers", "csrf: keep CSRF protection on in the test client")
