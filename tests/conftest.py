@@ -3,7 +3,8 @@
 Every test that uses ``app`` (or anything built on it) runs once on SQLite and, when
 TEST_DATABASE_URL is set, once more on PostgreSQL. The schema is built by the real Alembic
 migrations once per backend; each test gets a fresh copy (SQLite) or emptied tables
-(PostgreSQL), so tests may commit freely and live servers in other threads see the same data.
+(PostgreSQL, tests/database_reset.py), so tests may commit freely and live servers in other
+threads see the same data.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from tests.database_reset import empty_tables
 from tests.routing_cache import share_compiled_builders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,8 +178,8 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
     finally:
         db.session.remove()
         if database.kind == "postgresql":
-            _truncate_all()
-            db.session.remove()
+            with db.engine.begin() as conn:
+                empty_tables(conn, db.metadata.sorted_tables)
         db.engine.dispose()
         ctx.pop()
 
