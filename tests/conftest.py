@@ -35,6 +35,7 @@ from portal import create_app
 from portal.extensions import db
 from tests.database_reset import empty_tables
 from tests.routing_cache import share_compiled_builders
+from tests.template_cache import TEMPLATE_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -167,6 +168,7 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
     for marker in request.node.iter_markers("app_config"):
         config.update(marker.kwargs)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     # The test keeps an app context pushed, and Flask reuses it for test-client requests: give
     # every request an empty `g` so that one client's log-in, CSRF token or language cached
     # there never leaks into another client's request (in production each request has its own).
