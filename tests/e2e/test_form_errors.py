@@ -38,7 +38,7 @@ FORMS = {
     "approved": [("/board/assignments/{assignment}/withdraw", "Aufgabe zurückgeben")],
 }
 
-SUMMARY_FOCUSED = "document.activeElement.classList.contains('error-summary')"
+SUMMARY_FOCUSED = "() => document.activeElement.classList.contains('error-summary')"
 FOCUSED = """() => ({
   summary: document.activeElement.classList.contains("error-summary"),
   title: document.title,
@@ -97,4 +97,4 @@ def test_the_english_title_starts_with_error(page):
     page.goto("/signup")
     page.locator("main").get_by_role("button", name="Sign up", exact=True).click()
     expect(page).to_have_title(re.compile(r"^Error: "))
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    expect(page.locator(".error-summary")).to_be_focused()  # autofocus: once the page is parsed
