@@ -3,7 +3,8 @@
 Every test that uses ``app`` (or anything built on it) runs once on SQLite and, when
 TEST_DATABASE_URL is set, once more on PostgreSQL. The schema is built by the real Alembic
 migrations once per backend; each test gets a fresh copy (SQLite) or emptied tables
-(PostgreSQL), so tests may commit freely and live servers in other threads see the same data.
+(PostgreSQL, tests/database_reset.py), so tests may commit freely and live servers in other
+threads see the same data.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from tests.database_reset import empty_tables
+from tests.routing_cache import share_compiled_builders
+from tests.template_cache import TEMPLATE_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -53,6 +57,7 @@ BASE_CONFIG: dict[str, Any] = {
 
 def pytest_configure(config: pytest.Config) -> None:
     _collect_logs()
+    share_compiled_builders()
     config.addinivalue_line("markers", "app_config(**settings): extra Flask settings for `app`")
     config.addinivalue_line("markers", "smtp: deliver mail to the test SMTP server")
     config.addinivalue_line("markers", "csrf: keep CSRF protection on in the test client")
@@ -163,6 +168,7 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
     for marker in request.node.iter_markers("app_config"):
         config.update(marker.kwargs)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     # The test keeps an app context pushed, and Flask reuses it for test-client requests: give
     # every request an empty `g` so that one client's log-in, CSRF token or language cached
     # there never leaks into another client's request (in production each request has its own).
@@ -174,8 +180,8 @@ def app(request: pytest.FixtureRequest, database: Database, tmp_path: Path) -> I
     finally:
         db.session.remove()
         if database.kind == "postgresql":
-            _truncate_all()
-            db.session.remove()
+            with db.engine.begin() as conn:
+                empty_tables(conn, db.metadata.sorted_tables)
         db.engine.dispose()
         ctx.pop()
 

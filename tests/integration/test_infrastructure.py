@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -22,6 +23,17 @@ def test_each_test_starts_with_an_empty_database(app):
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
     factories.admin(email="leer@example.org")
     db.session.commit()
+
+
+@pytest.mark.parametrize("turn", [1, 2])
+def test_every_table_starts_empty_and_ids_start_at_one(app, turn):
+    for table in db.metadata.sorted_tables:
+        assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
+    user = factories.admin(email=f"runde{turn}@example.org")
+    queue_email(user.email, "verify_email", user=user, link="x")
+    db.session.commit()
+    assert user.id == 1
+    assert db.session.scalar(select(OutboundEmail.id)) == 1
 
 
 def test_outbox_list_issues_a_bounded_number_of_queries(app, client, auth, count_queries):
