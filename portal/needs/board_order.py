@@ -155,6 +155,18 @@ class Period:
             )
         return clauses
 
+    def next_key(self) -> Any:
+        """A need's next appointment from the period's first day (seconds since 1970, as the
+        board orders): a one-off need's start, a weekly need's first day if it lies ahead,
+        else its weekday's next occurrence (`running_day`)."""
+        tod = func.coalesce(time_seconds(Need.time_of_day), 0)
+        dated = day_seconds(Need.first_on) + tod
+        return case(
+            (Need.schedule_kind != ScheduleKind.WEEKLY, dated),
+            (and_(*self.dated()), dated),
+            else_=self.running_day() + tod,
+        )
+
     def running_day(self) -> Any:
         """The day (seconds since 1970) of a running weekly need's next appointment: its
         weekday's from the first day of the period on, a week later for today's that is over."""

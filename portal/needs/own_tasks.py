@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, DateTime, Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, Select, bindparam, func, or_, select
 
 from portal.core.pagination import ListPage, rows_page
 from portal.core.time import today_local, utcnow
@@ -20,7 +20,7 @@ from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
-from portal.needs.queries import _next_key
+from portal.needs.queries import ended
 
 
 class UpcomingTask(NamedTuple):
@@ -45,12 +45,8 @@ class UpcomingTask(NamedTuple):
 
 
 def _ended() -> Any:
-    """SQL: the need's schedule is over (as of the bind parameters ``now`` and ``today``)."""
-    now, today = bindparam("now", type_=DateTime), bindparam("today", type_=Date)
-    return or_(
-        and_(Need.schedule_kind == "weekly", Need.ends_on.is_not(None), Need.ends_on < today),
-        and_(Need.schedule_kind != "weekly", func.coalesce(Need.ends_at, Need.starts_at) < now),
-    )
+    """`ended` as of the bind parameters ``now`` and ``today``."""
+    return ended(bindparam("now", type_=DateTime), bindparam("today", type_=Date))
 
 
 def _own(*statuses: str) -> list[Any]:
@@ -90,7 +86,7 @@ def _upcoming_stmt(period: Period) -> Select[Any]:
             Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
             ~_ended(),
         )
-        .order_by(_next_key(period), Assignment.id)
+        .order_by(period.next_key(), Assignment.id)
         .limit(bindparam("limit", type_=Integer))
     )
 
@@ -100,7 +96,7 @@ def upcoming_with_next(
 ) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
     """The volunteer's active claims whose schedule has not ended, soonest first, each with
     its next appointment (`schedule.next_occurrence`). The order is the next appointment's,
-    computed in SQL (`portal.needs.queries._next_key`, as the board orders), so that only the
+    computed in SQL (`Period.next_key`, as the board orders), so that only the
     ``limit`` soonest claims are read, however many the volunteer holds."""
     now, today = utcnow(), today_local()
     period = Period(now, today, None)

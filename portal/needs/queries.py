@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
 
 from portal.auth.models import User
@@ -17,7 +17,7 @@ from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
-from portal.needs.board_order import Period, day_seconds, time_seconds
+from portal.needs.board_order import Period
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -31,16 +31,19 @@ from portal.security import managed_municipality_ids, scope_to
 from portal.volunteers.models import VolunteerProfile
 
 
-def _ended_clause(now: datetime, today: date) -> Any:
+def ended(now: Any, today: Any) -> Any:
+    """SQL: the need's schedule is over: a weekly need's last day lies before ``today``, a
+    one-off need ended before ``now`` (values or bind parameters)."""
+    weekly = Need.schedule_kind == ScheduleKind.WEEKLY
     return or_(
-        and_(Need.schedule_kind == "weekly", Need.ends_on.is_not(None), Need.ends_on < today),
-        and_(Need.schedule_kind != "weekly", func.coalesce(Need.ends_at, Need.starts_at) < now),
+        and_(weekly, Need.ends_on.is_not(None), Need.ends_on < today),
+        and_(~weekly, func.coalesce(Need.ends_at, Need.starts_at) < now),
     )
 
 
 def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Assignment]:
     """Active claims whose schedule has not ended, soonest first (by the next appointment,
-    computed in SQL by `_next_key`), with need and municipality: for the calendar feed. The
+    computed in SQL by `Period.next_key`), with need and municipality: for the calendar feed. The
     pages read rows (`portal.needs.own_tasks.upcoming_with_next`)."""
     now, today = utcnow(), today_local()
     period = Period(now, today, None)
@@ -52,26 +55,13 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
                 Assignment.volunteer_id == profile.id,
                 Assignment.status == AssignmentStatus.ACTIVE,
                 Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
-                ~_ended_clause(now, today),
+                ~ended(now, today),
             )
             .options(contains_eager(Assignment.need).joinedload(Need.municipality))
-            .order_by(_next_key(period), Assignment.id)
+            .order_by(period.next_key(), Assignment.id)
             .limit(limit),
             period.params(),
         ).unique()
-    )
-
-
-def _next_key(period: Period) -> Any:
-    """A need's next appointment from the period's first day (`portal.needs.board_order`):
-    a one-off need's start, a weekly need's first day if it lies ahead, else its weekday's next
-    occurrence."""
-    tod = func.coalesce(time_seconds(Need.time_of_day), 0)
-    dated = day_seconds(Need.first_on) + tod
-    return case(
-        (Need.schedule_kind != ScheduleKind.WEEKLY, dated),
-        (and_(*period.dated()), dated),
-        else_=period.running_day() + tod,
     )
 
 
@@ -92,7 +82,7 @@ def past_assignments_stmt(profile: VolunteerProfile) -> Any:
             or_(
                 Assignment.status != AssignmentStatus.ACTIVE,
                 Need.status.not_in((NeedStatus.OPEN, NeedStatus.FILLED)),
-                _ended_clause(now, today),
+                ended(now, today),
             ),
         )
         .options(
@@ -114,7 +104,7 @@ def reports_due_stmt(profile: VolunteerProfile) -> Any:
         .where(
             Assignment.volunteer_id == profile.id,
             Assignment.status.in_((AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)),
-            or_(Need.status == NeedStatus.COMPLETED, _ended_clause(now, today)),
+            or_(Need.status == NeedStatus.COMPLETED, ended(now, today)),
             ~filed,
         )
         .options(contains_eager(Assignment.need))
