@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.code_list import CodeList
 from portal.core.enums import CodeEnum, check_in, ordered_rows
@@ -242,9 +242,6 @@ class Assignment(Model):
     # the new time (or withdraws); a new change asks again
     change_notified_at: Mapped[datetime | None]
     change_confirmed_at: Mapped[datetime | None]
-    # The minutes reported on this claim, summed in SQL when the loader asked for them
-    # (`portal.needs.queries.past_assignments_stmt`), else None.
-    reported_minutes: Mapped[int | None] = query_expression()
 
     need: Mapped[Need] = relationship(back_populates="assignments")
     volunteer: Mapped[VolunteerProfile] = relationship()

@@ -108,8 +108,9 @@ def upcoming_with_next(
 
 @cache
 def _due_preview() -> Select[Any]:
-    """Claims to report on (`portal.needs.queries.reports_due_stmt`): the first ``shown`` of
-    them, each row with the number of all of them counted up to ``counted`` + 1."""
+    """Claims the volunteer still has to report on (not withdrawn or released, the need
+    completed or its appointment over, no report filed yet), oldest first: the first ``shown``
+    of them, each row with the number of all of them counted up to ``counted`` + 1."""
     filed = select(Report.id).where(Report.assignment_id == Assignment.id).exists()
     due = (
         select(Assignment.id, Need.title, Need.starts_on)

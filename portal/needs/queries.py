@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload, with_expression
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.models import User
 from portal.core.time import to_local, today_local, utcnow
@@ -62,53 +62,6 @@ def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Ass
             .limit(limit),
             period.params(),
         ).unique()
-    )
-
-
-def past_assignments_stmt(profile: VolunteerProfile) -> Any:
-    """Ended or finished claims, newest first (for `paginate`), each with the minutes reported
-    on it (`Assignment.reported_minutes`, summed from the index on the claim's reports)."""
-    reported = (
-        select(func.coalesce(func.sum(Report.minutes), 0))
-        .where(Report.assignment_id == Assignment.id)
-        .scalar_subquery()
-    )
-    now, today = utcnow(), today_local()
-    return (
-        select(Assignment)
-        .join(Need, Need.id == Assignment.need_id)
-        .where(
-            Assignment.volunteer_id == profile.id,
-            or_(
-                Assignment.status != AssignmentStatus.ACTIVE,
-                Need.status.not_in((NeedStatus.OPEN, NeedStatus.FILLED)),
-                ended(now, today),
-            ),
-        )
-        .options(
-            contains_eager(Assignment.need),
-            with_expression(Assignment.reported_minutes, reported),
-        )
-        .order_by(Assignment.claimed_at.desc(), Assignment.id.desc())
-    )
-
-
-def reports_due_stmt(profile: VolunteerProfile) -> Any:
-    """Claims the volunteer still has to report on: not withdrawn or released, the need
-    completed or its appointment over, and no report filed yet; oldest first."""
-    now, today = utcnow(), today_local()
-    filed = select(Report.id).where(Report.assignment_id == Assignment.id).exists()
-    return (
-        select(Assignment)
-        .join(Need, Need.id == Assignment.need_id)
-        .where(
-            Assignment.volunteer_id == profile.id,
-            Assignment.status.in_((AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED)),
-            or_(Need.status == NeedStatus.COMPLETED, ended(now, today)),
-            ~filed,
-        )
-        .options(contains_eager(Assignment.need))
-        .order_by(Need.starts_on, Assignment.id)
     )
 
 

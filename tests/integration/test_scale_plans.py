@@ -22,7 +22,7 @@ from portal.audit.services import events_query
 from portal.core.pagination import count_upto, paginate
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import queries
+from portal.needs import own_tasks, queries
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
@@ -290,10 +290,8 @@ def test_the_start_pages_read_by_index_at_30000_rows(county):
     assert queries.hours(narrow).total_minutes == 30 * 60
     for profile in (narrow,):
         assert_indexed(partial(queries.upcoming_assignments, profile), "assignment", watched)
-        due = queries.reports_due_stmt(profile)
-        assert_indexed(
-            lambda due=due: db.session.scalars(due.limit(5)).unique().all(), "assignment", watched
-        )
+        assert_indexed(partial(own_tasks.upcoming_with_next, profile), "assignment", watched)
+        assert_indexed(partial(own_tasks.reports_due, profile, 5, COUNTED), "assignment", watched)
         assert_indexed(partial(queries.hours, profile), "assignment", watched)
     for user in (county["manager"], county["other_manager"]):
         for concerns in (False, True):
