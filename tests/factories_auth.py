@@ -79,3 +79,9 @@ def old_token(purpose: str, age_seconds: int, **data: Any) -> str:
 
 def text(response: Any) -> str:
     return response.get_data(as_text=True)
+
+
+def without_csrf(html: str) -> str:
+    """A page without its forms' CSRF tokens (signed with the time in seconds: the same page a
+    second later differs only there)."""
+    return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)

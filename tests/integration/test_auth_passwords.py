@@ -5,8 +5,6 @@ The answers never reveal whether an address is registered.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -15,7 +13,7 @@ from portal.auth.models import Role, User
 from portal.core.errors import Conflict
 from portal.extensions import db
 from tests import factories
-from tests.factories_auth import link_to, old_token, outbox, text
+from tests.factories_auth import link_to, old_token, outbox, text, without_csrf
 
 NEW_PASSWORD = "Ganz-neues-Passwort-9"
 
@@ -25,10 +23,6 @@ def reload(user: User) -> User:
     fresh = db.session.get(User, user.id)
     assert fresh is not None
     return fresh
-
-
-def without_csrf(html: str) -> str:
-    return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)
 
 
 # --- password reset ------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 
 import pytest
@@ -12,9 +11,7 @@ from portal.extensions import db
 from portal.needs.models import NeedStatus
 from tests import factories
 from tests import factories_board as fb
-
-CSRF_TOKEN = re.compile(r'(?<=name="csrf_token" value=")[^"]+')
-"""A form's CSRF token: signed with the time in seconds, so two pages a second apart differ."""
+from tests.factories_auth import without_csrf
 
 
 @pytest.fixture
@@ -292,8 +289,7 @@ def test_the_filter_form_is_rendered_once_per_language_places_and_query(world, c
     try:
         auth.login("lena@example.org")
         first = [client.get("/board/?sort=fit").get_data(as_text=True) for _ in range(3)]
-        # the same page (the first one greets), but for the CSRF tokens: they carry the second
-        same = [CSRF_TOKEN.sub("", page) for page in first]
+        same = [without_csrf(page) for page in first]  # the first page greets
         assert forms() == 1 and same[1] == same[2]
         assert '<option selected value="fit">' in first[2]
         client.get("/board/?sort=date")
