@@ -22,7 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.auth.models import Role
-from portal.board.cards import cards_of
+from portal.board.cards import cards_html
 from portal.board.forms import (
     CertificateForm,
     ClaimForm,
@@ -69,7 +69,7 @@ def index() -> Any:
         "board/index.html",
         filters_form=chosen.html,
         page=page,
-        cards=cards_of(page.items),
+        cards=cards_html(page.items),
         profile=profile,
         filters=chosen.filters,
     ), 400 if chosen.refused else 200

@@ -89,7 +89,7 @@ class BoardNeed:
     requires_conduct_certificate: bool
     municipality_id: int
     municipality: Place
-    languages: list[str]
+    languages: tuple[str, ...]
 
 
 @dataclass
@@ -181,7 +181,7 @@ def board(profile: Volunteer, filters: BoardFilters, page: int = 1, per_page: in
         need = BoardNeed(  # type: ignore[call-arg]
             *row[1 : len(CARD_COLUMNS) + 1],
             Place(row.municipality_id, row.municipality_name),
-            list(row.languages),
+            tuple(row.languages),
         )
         reasons = [reason for reason in REASONS if row._mapping[reason]]
         items.append(BoardEntry(need, int(row.score), reasons, bool(row.claimed)))

@@ -104,7 +104,7 @@ def test_the_board_filters_on_the_list_the_service_wrote(app):
     titles = {e.need.title for e in board(profile, BoardFilters(language="ar")).items}
     assert "Arabisch gewünscht" in titles and "Farsi gewünscht" not in titles
     entry = next(e for e in board(profile, BoardFilters()).items if e.need.id == asks.id)
-    assert entry.need.languages == ["de", "ar"]
+    assert entry.need.languages == ("de", "ar")
     # the list changes with the languages: the board follows at once
     asks.languages = ["fa"]
     db.session.commit()
