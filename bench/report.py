@@ -172,6 +172,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
             ]
         lines.append("")
     lines += _constant_cost(sizes)
+    lines += _instructions(sizes)
     lines += _verdict(sizes)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -194,6 +195,37 @@ def _constant_cost(sizes: list[tuple[str, dict[str, Any]]]) -> list[str]:
                 cells.append(f"{ms:.1f} ({r['ratio']})")
             else:
                 cells.append(r.get("error", "-"))
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return [*lines, ""]
+
+
+def _instructions(sizes: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Instructions per request of the app's process, counted under valgrind (`--instructions`):
+    the same for the same code and data whatever the machine's load."""
+    counted = [(s, e) for s, e in sizes if "baseline_instructions" in e]
+    if not counted:
+        return []
+    labels = list(dict.fromkeys(label for _, e in counted for label in e.get("pages", {})))
+    head = " | ".join(f"{int(s):,}: M instr. (x baseline)" for s, _ in counted)
+    lines = [
+        "## Instructions per request (app process, callgrind)",
+        "",
+        "`python bench/run.py --instructions` counts, in one process under valgrind, the "
+        "instructions the app executes per request (Python, Flask, templates, the driver's side "
+        "of the wire; not PostgreSQL, not gunicorn's HTTP handling): deterministic where the "
+        "wrk runs' CPU per request moves with the machine's load. Baseline: "
+        + ", ".join(f"{e['baseline_instructions']} M at {int(s):,}" for s, e in counted)
+        + ".",
+        "",
+        f"| page | {head} |",
+        "|---|" + "---|" * len(counted),
+    ]
+    for label in labels:
+        cells = []
+        for _, entry in counted:
+            found = entry.get("pages", {}).get(label, {}).get("instructions")
+            times = found / entry["baseline_instructions"] if found else None
+            cells.append(f"{found} ({times:.1f})" if times else "-")
         lines.append(f"| {label} | {' | '.join(cells)} |")
     return [*lines, ""]
 

@@ -29,6 +29,8 @@ import argparse
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -198,6 +200,57 @@ def recount(results: dict[str, Any], municipalities: int) -> None:
             log(f"   {size} {label}: {page['count']}")
 
 
+def instructions(results: dict[str, Any], sizes: list[int], requests: int) -> None:
+    """Count the instructions per request of every measured page and of the baseline under
+    valgrind (bench/instructions.py), on the kept databases."""
+    import tempfile
+
+    from instructions import read_dumps
+
+    for size in sizes:
+        entry = results["sizes"].get(str(size))
+        if not entry:
+            continue
+        server_url = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        prefix = os.environ.get("BENCH_DB_PREFIX", "portal_bench")
+        accounts = accounts_of(Database(server_url, prefix, size, 1100))
+        pages = [
+            {"label": label, "email": accounts[page["account"]], "path": page["path"]}
+            for label, page in entry["pages"].items()
+        ]
+        work = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
+        try:
+            (work / "pages.json").write_text(json.dumps(pages), encoding="utf-8")
+            dumps = str(work / "out")
+            log(f"== size {size:,}: instructions of {len(pages)} pages under valgrind")
+            subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--instr-atstart=no",
+                    f"--callgrind-out-file={dumps}",
+                    sys.executable,
+                    str(HERE / "instructions.py"),
+                    str(size),
+                    str(work / "pages.json"),
+                    str(requests),
+                    dumps,
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            counted = read_dumps(dumps, requests)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if len(counted) != len(pages) + 1:
+            raise RuntimeError(f"expected {len(pages) + 1} counts, found {len(counted)}")
+        entry["baseline_instructions"] = counted[0]
+        for page, found in zip(pages, counted[1:], strict=True):
+            entry["pages"][page["label"]]["instructions"] = found
+            log(f"   {page['label']}: {found} M instructions per request")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,20000,200000", help="needs per data set")
@@ -213,13 +266,26 @@ def main() -> int:
     parser.add_argument(
         "--recount", action="store_true", help="count statements and round trips again (no wrk)"
     )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        nargs="?",
+        const=20,
+        metavar="REQUESTS",
+        help="only count instructions per request under valgrind (default 20 requests)",
+    )
+    parser.add_argument(
+        "--no-instructions", action="store_true", help="skip counting instructions after wrk"
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds = 3.0
     results = load_results()
     if args.recount:
         recount(results, args.municipalities)
-    if args.report or args.recount:
+    if args.instructions:
+        instructions(results, [int(s) for s in args.sizes.split(",") if s], args.instructions)
+    if args.report or args.recount or args.instructions:
         save(results)
         return 0
     results["started"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -228,6 +294,11 @@ def main() -> int:
     for size in [int(s) for s in args.sizes.split(",") if s]:
         run_size(size, args, results)
         failed |= not results["sizes"][str(size)].get("claims", {}).get("ok", True)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.no_instructions or shutil.which("valgrind") is None:
+        log("instructions per request not counted (--no-instructions, or no valgrind)")
+    else:
+        instructions(results, sizes, 20)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     save(results)
     log(f"results: {RESULTS} and {HERE / 'RESULTS.md'}")
