@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent / "scripts")]
 
 COUNTER = """#include <valgrind/callgrind.h>
 void counting_on(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
@@ -90,6 +89,7 @@ def count(requester: Requester, requests: int, library: Any) -> None:
 
 
 def main(size: int, pages_file: str, requests: int, dumps: str) -> None:
+    sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent / "scripts")]
     from measure import InProcess
     from servers import Database
 

@@ -51,3 +51,30 @@ def test_the_report_has_a_row_per_page_the_cost_per_size_and_the_verdict(tmp_pat
         in text
     )
     assert "**PASS**" in text
+
+
+def test_the_instructions_per_request_table_compares_each_page_with_the_baseline(tmp_path):
+    write_report = runpy.run_path(str(ROOT / "bench" / "report.py"))["write_report"]
+    counted = size(0.3)
+    counted["baseline_instructions"] = 0.8
+    counted["pages"]["board by date (all)"]["instructions"] = 16.0
+    results = {"sizes": {"1000": counted, "200000": size(0.1)}, "started": "s"}
+    out = tmp_path / "RESULTS.md"
+    write_report(results, out)
+    text = out.read_text(encoding="utf-8")
+    assert "## Instructions per request (app process, callgrind)" in text
+    assert "Baseline: 0.8 M at 1,000." in text  # the size without counts has no column
+    assert "| board by date (all) | 16.0 (20.0) |" in text
+    assert "| board by fit (all) | - |" in text
+
+
+def test_the_counts_are_read_from_callgrinds_numbered_dumps(tmp_path):
+    read_dumps = runpy.run_path(str(ROOT / "bench" / "instructions.py"))["read_dumps"]
+    dumps = tmp_path / "out"
+    for number, total in enumerate((16_000_000, 400_000_000), start=1):
+        Path(f"{dumps}.{number}").write_text(
+            f"version: 1\ncreator: callgrind\nevents: Ir\nsummary: 0\ntotals: {total}\n",
+            encoding="utf-8",
+        )
+    Path(f"{dumps}").write_text("events: Ir\ntotals: 0\n", encoding="utf-8")  # at exit
+    assert read_dumps(str(dumps), 20) == [0.8, 20.0]
