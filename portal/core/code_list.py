@@ -45,26 +45,33 @@ class CodeList(TypeDecorator[list[str]]):
 
 
 class HasCode(ColumnElement[bool]):
-    """Whether the `CodeList` ``column`` holds ``code`` (a value or a bind parameter)."""
+    """Whether the `CodeList` ``column`` holds ``code`` (a value or a bind parameter).
+    ``looked_up``: on PostgreSQL in the form the GIN index on the column answers (``@>``);
+    else as a test of each row read otherwise (``= ANY``, which that index does not answer:
+    the rows are read in another index's order, and the test only drops some of them)."""
 
     inherit_cache = True
     type = Boolean()
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's declaration)
         ("column", InternalTraversal.dp_clauseelement),
         ("code", InternalTraversal.dp_clauseelement),
+        ("looked_up", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, column: Any, code: Any) -> None:
+    def __init__(self, column: Any, code: Any, looked_up: bool = True) -> None:
         self.column = column
         self.code = code
+        self.looked_up = looked_up
 
 
-def has_code(column: Any, code: Any) -> HasCode:
-    """``code``: a string, or a column or bind parameter."""
+def has_code(column: Any, code: Any, looked_up: bool = True) -> HasCode:
+    """``code``: a string, or a column or bind parameter; ``looked_up``: see `HasCode`."""
     if isinstance(code, str):
-        return HasCode(column, literal(code, String))
+        return HasCode(column, literal(code, String), looked_up)
     return HasCode(
-        column, code.__clause_element__() if hasattr(code, "__clause_element__") else code
+        column,
+        code.__clause_element__() if hasattr(code, "__clause_element__") else code,
+        looked_up,
     )
 
 
@@ -77,7 +84,9 @@ def _has_code(element: HasCode, compiler: Any, **kw: Any) -> str:
 
 @compiles(HasCode, "postgresql")
 def _has_code_postgresql(element: HasCode, compiler: Any, **kw: Any) -> str:
-    # "contains", the operator the GIN index on the column answers
     column = compiler.process(element.column, **kw)
     code = compiler.process(element.code, **kw)
+    if not element.looked_up:
+        return f"(CAST({code} AS VARCHAR({CODE_LENGTH})) = ANY({column}))"
+    # "contains", the operator the GIN index on the column answers
     return f"{column} @> ARRAY[CAST({code} AS VARCHAR({CODE_LENGTH}))]"

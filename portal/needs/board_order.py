@@ -10,9 +10,10 @@ every need falls into one of two streams:
   of ``ix_need_board_first`` (status, first_on, time_of_day, id), at most ``limit`` of them.
 - running weekly needs (stream ``B``): those that have started by ``W``, of the weekdays that
   lie in the period, read by ``ix_need_board_running`` (status, kind, weekday, first_on; a
-  range: the ones that have not started are not read). Their next appointment is the first of
-  their weekday from ``W`` on (today's only if not yet over, else a week later), computed from
-  the weekday, and the first ``limit`` of them by it are kept.
+  range: the ones that have not started are not read; those without a first day are a range of
+  their own). Their next appointment is the first of their weekday from ``W`` on (today's only
+  if not yet over, else a week later), computed from the weekday, and the first ``limit`` of
+  them by it are kept.
 
 The union of both, sorted by the key, holds the first ``limit`` needs of the board. The key is
 the local wall-clock time of the next appointment in seconds since 1970, computed alike on
@@ -136,15 +137,22 @@ class Period:
             if offset < 7
         ]
 
-    def running(self) -> list[Any]:
+    def running(self, dated: bool | None = None) -> list[Any]:
         """Stream B: weekly needs already running that have an appointment in the period (on
         one of its weekdays, before their last day; today's only if not over, unless a week
-        later lies in the period too)."""
+        later lies in the period too). ``dated``: only those with a first day (True), only
+        those without (False), or both (None; two index ranges, which a bitmap may join or
+        each be read on its own)."""
         first = bindparam("period_first", type_=Date)
+        started = {
+            None: or_(Need.first_on.is_(None), Need.first_on <= first),
+            True: Need.first_on <= first,
+            False: Need.first_on.is_(None),
+        }[dated]
         clauses = [
             Need.schedule_kind == ScheduleKind.WEEKLY,
             Need.weekday.in_(self.weekdays()),
-            or_(Need.first_on.is_(None), Need.first_on <= first),
+            started,
             or_(Need.ends_on.is_(None), day_seconds(Need.ends_on) >= self.running_day()),
         ]
         if self.today_over:
@@ -215,13 +223,16 @@ def window(
         )
         parts.append(select(*dated.c))
         if period.weekdays():
+            # those with a first day and those without, each an index range of its own (as
+            # one, an OR, the planner may read every need of a category to find them)
             running_key = (period.running_day() + tod).label("key")
-            running = (
-                select(Need.id.label("id"), running_key, *columns)
-                .where(*conditions, *scope, *period.running())
-                .order_by(running_key, Need.id)
-                .limit(limit)
-                .subquery(f"running{number}")
-            )
-            parts.append(select(*running.c))
+            for dated_part in (True, False):
+                running = (
+                    select(Need.id.label("id"), running_key, *columns)
+                    .where(*conditions, *scope, *period.running(dated_part))
+                    .order_by(running_key, Need.id)
+                    .limit(limit)
+                    .subquery(f"running{number}{'d' if dated_part else 'n'}")
+                )
+                parts.append(select(*running.c))
     return union_all(*parts).subquery("upcoming")

@@ -5,14 +5,16 @@ condition on the link table (read once), so that one plan serves every volunteer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, bindparam, select, union_all
+from sqlalchemy import Boolean, Integer, String, bindparam, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from portal.core.code_list import has_code
 from portal.needs.board_order import Period
 from portal.needs.models import Need
 from portal.volunteers.models import volunteer_municipality
@@ -28,16 +30,37 @@ NARROW = bindparam("narrow", type_=Integer)
 board's needs read by municipality; one who helps in more, in date order."""
 
 
-def scopes() -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
+def language_forms(walked: bool) -> tuple[list[Any], list[Any]]:
+    """The language filter of a board filtered by category too (``walked``), in two forms: for
+    the needs read in date order, and for those read municipality by municipality. In date
+    order the category's needs are walked in ``ix_need_board_category``, which holds their
+    languages: the filter drops those not asking for the language as the walk goes on, and the
+    walk stops after the window (and the count after its limit). On PostgreSQL that form is
+    not the one ix_need_language_codes answers: with it, the planner finds every need of the
+    language (as many as the state has) and sorts them. Read by municipality, the GIN index
+    finds them, with the municipalities' and the category's indexes. Without a category the
+    language filter is one of the conditions (`portal.needs.board_sql.conditions_of`)."""
+    if not walked:
+        return [], []
+    code = bindparam("language", type_=String)
+    return [has_code(Need.language_codes, code, looked_up=False)], [
+        has_code(Need.language_codes, code)
+    ]
+
+
+def scopes(
+    in_date_order: Sequence[Any] = (), by_place: Sequence[Any] = ()
+) -> tuple[tuple[list[Any], bool], tuple[list[Any], bool]]:
     """Two ways to read the needs of the municipalities the volunteer helps in, each with the
     condition under which the statement runs it (an uncorrelated subquery: read once, at most
     `NARROW` rows of the link table). Read in date order (``ix_need_board_first``), the needs of
     a few municipalities among many are far apart: a volunteer who helps in a few has them read
     by municipality (``ix_need_board``: all of theirs, then sorted), one who helps in many (a
-    county, the state) in date order, up to the window."""
+    county, the state) in date order, up to the window. ``in_date_order`` and ``by_place``:
+    further conditions in the form for each way (`language_forms`)."""
     many = _helps_in_at_least(NARROW)
     # (the conditions hold the scope as well, as a filter)
-    return ([many], True), ([by_municipality(), ~many], False)
+    return ([many, *in_date_order], True), ([by_municipality(), ~many, *by_place], False)
 
 
 class _AmongPlaces(ColumnElement[bool]):
@@ -87,25 +110,32 @@ def by_municipality() -> Any:
     return _AmongPlaces(Need.municipality_id, further.union_all(select(HOME)))
 
 
-def count_by_date(conditions: list[Any], period: Period, limit: Any) -> Subquery:
+def count_by_date(
+    conditions: list[Any],
+    period: Period,
+    limit: Any,
+    in_date_order: Sequence[Any] = (),
+    by_place: Sequence[Any] = (),
+) -> Subquery:
     """Up to ``limit`` ids of needs meeting ``conditions`` with an appointment in the period, for
-    the bounded count of the board by date."""
+    the bounded count of the board by date; ``in_date_order`` and ``by_place`` as in
+    `scopes`."""
     # by municipality for a few dozen (one index range each), else in date order (where
     # the state's needs lie close together); the statement runs one of the two
     many = _helps_in_at_least(bindparam("count_narrow", type_=Integer))
     few = (
         select(Need.id)
-        .where(*conditions, by_municipality(), period.has_day(), ~many)
+        .where(*conditions, *by_place, by_municipality(), period.has_day(), ~many)
         .limit(limit)
         .subquery("few")
     )
     # from the latest day down: needs whose day has passed (and that nobody closed) come
     # last, so the count stops before reaching them
-    in_date_order = (
+    newest_first = (
         select(Need.id)
-        .where(*conditions, period.has_day(), many)
+        .where(*conditions, *in_date_order, period.has_day(), many)
         .order_by(Need.first_on.desc())
         .limit(limit)
         .subquery("in_date_order")
     )
-    return union_all(select(few.c.id), select(in_date_order.c.id)).subquery("found")
+    return union_all(select(few.c.id), select(newest_first.c.id)).subquery("found")

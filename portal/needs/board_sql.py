@@ -34,7 +34,7 @@ from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period, window
-from portal.needs.board_scope import HOME, VOLUNTEER, count_by_date, scopes
+from portal.needs.board_scope import HOME, VOLUNTEER, count_by_date, language_forms, scopes
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -269,10 +269,11 @@ def conditions_of(shape: Shape) -> list[Any]:
         conditions.append(Need.municipality_id == bindparam("municipality", type_=Integer))
     if shape.category:
         conditions.append(Need.category == bindparam("category", type_=String))
-    if shape.language:
+    if shape.language and not shape.category:
         # a condition on the need row: on PostgreSQL ix_need_language_codes (GIN) finds the
         # needs asking for the language, combined with the other conditions' indexes (not a
-        # semi-join of every need_language row of the language with the category's needs)
+        # semi-join of every need_language row of the language with the category's needs);
+        # with a category, each way of reading has its own form (`language_forms`)
         conditions.append(has_code(Need.language_codes, bindparam("language", type_=String)))
     if shape.weekday:
         conditions.append(Need.weekday == bindparam("weekday", type_=Integer))
@@ -299,7 +300,8 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
         Need.language_codes,
     )
     read = limit if shape.by_fit else bindparam("window", type_=Integer)
-    upcoming = window(conditions, period, read, columns, scopes())
+    in_date_order, by_place = language_forms(shape.language and shape.category)
+    upcoming = window(conditions, period, read, columns, scopes(in_date_order, by_place))
     candidates = (
         select(*upcoming.c).order_by(upcoming.c.key, upcoming.c.id).limit(read).cte("candidates")
     )
@@ -332,7 +334,7 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
     if shape.by_fit:
         counting: Any = candidates
     else:
-        counting = count_by_date(conditions, period, limit)
+        counting = count_by_date(conditions, period, limit, in_date_order, by_place)
     counted = select(func.count().label("counted")).select_from(counting).subquery("counted")
     claimed = found(
         select(Assignment.id).where(

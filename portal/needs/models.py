@@ -82,13 +82,33 @@ class Need(Model):
         # (of one category when filtered), and reads started weekly needs by weekday and first
         # day (a range: those that have not started yet are not read).
         Index("ix_need_board_first", "status", "first_on", "time_of_day", "id"),
-        Index("ix_need_board_category", "status", "category", "first_on", "time_of_day", "id"),
+        # Filtered by category, the walk tests the other filters (a language above all) on the
+        # index alone (PostgreSQL: INCLUDE columns) and stops after the page and the bounded
+        # count; the category leads, so that an unfiltered board never reads this index.
+        Index(
+            "ix_need_board_category",
+            "category",
+            "status",
+            "first_on",
+            "time_of_day",
+            "id",
+            postgresql_include=[
+                "language_codes",
+                "municipality_id",
+                "schedule_kind",
+                "weekday",
+                "ends_on",
+                "starts_at",
+                "duration_minutes",
+            ],
+        ),
         Index("ix_need_board_running", "status", "schedule_kind", "weekday", "first_on"),
         # The managers' list: newest schedule first, undated drafts on top (read backwards).
         Index("ix_need_list_order", "starts_on", "id"),
         Index("ix_need_municipality_order", "municipality_id", "starts_on", "id"),
         # The board's language filter: on PostgreSQL a GIN index finds the needs asking for a
-        # language (on SQLite a plain index the filter does not use; kept for one schema)
+        # language (on SQLite a plain index the filter does not use; kept for one schema), when
+        # the board is not filtered by category too or reads by municipality
         Index("ix_need_language_codes", "language_codes", postgresql_using="gin"),
     )
 

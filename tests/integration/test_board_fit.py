@@ -174,6 +174,10 @@ def _reference_board(profile, needs, filters: BoardFilters) -> list[tuple[int, i
     ranked = []
     for need in needs:
         slot = _slot(need)
+        if filters.category and need.category != filters.category:
+            continue
+        if filters.language and filters.language not in need.languages:
+            continue
         if filters.weekday is not None and (slot is None or slot[0] != filters.weekday):
             continue
         if filters.fits and not (slot and slot[1] in profile.availability.get(slot[0], [])):
@@ -192,13 +196,15 @@ def _reference_board(profile, needs, filters: BoardFilters) -> list[tuple[int, i
     return [(i, score, reasons) for i, score, reasons, _next in ranked]
 
 
-def _random_needs(world, rng: random.Random, n: int) -> None:
+def _random_needs(
+    world, rng: random.Random, n: int, categories: tuple[str, ...] = tuple(NeedCategory)
+) -> None:
     today = today_local()
     places = [world["gaggenau"], world["buehl"]]
     for _ in range(n):
         place = rng.choice(places)
         languages = rng.sample(["de", "ar", "fa", "uk", "ti"], rng.randint(0, 2))
-        category = rng.choice([c.value for c in NeedCategory])
+        category = str(rng.choice(categories))
         if rng.random() < 0.5:
             day = today + timedelta(days=rng.randint(0, 60))
             hour = rng.choice([7, 9, 11, 12, 14, 16, 17, 19, 22])
@@ -266,3 +272,43 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
             if (number - 1) * 4 < len(expected):
                 got_ids = [e.need.id for e in small.items]
                 assert got_ids == [i for i, *_ in expected[(number - 1) * 4 : number * 4]]
+
+
+@pytest.mark.parametrize("read", ["by municipality", "in date order"])
+def test_the_board_filtered_by_category_and_language_pages_as_the_rules_say(
+    world, read, monkeypatch
+):
+    """Filtered by category and language, the board walks the category's needs in date order
+    (read in date order) or finds the language's needs by municipality: either way the same
+    needs in the same order, page by page, up to the bounded count."""
+    from portal.needs import matching
+
+    if read == "in date order":
+        monkeypatch.setattr(matching, "NARROW_SCOPE", 1)
+        monkeypatch.setattr(matching, "COUNT_NARROW", 1)
+    profile = world["profile"]
+    profile.municipalities.append(world["buehl"])
+    rng = random.Random(20261130)
+    _random_needs(world, rng, 60)
+    _random_needs(world, rng, 90, categories=("accompanying", "tutoring"))
+    needs = list(
+        db.session.scalars(
+            select(Need).where(Need.status == "open").options(selectinload(Need.language_rows))
+        )
+    )
+    visible = [n for n in needs if not rules.need_has_ended(n)]
+    for sort in ("date", "fit"):
+        filters = BoardFilters(category="accompanying", language="ar", sort=sort)
+        expected = [i for i, *_ in _reference_board(profile, visible, filters)]
+        assert len(expected) > 12, len(expected)  # more than the count below allows
+        everything = board(profile, filters, per_page=500)
+        assert [e.need.id for e in everything.items] == expected, sort
+        assert everything.total == len(expected) and not everything.more
+        monkeypatch.setattr(matching, "COUNT_LIMIT", 12)
+        first = board(profile, filters, page=1, per_page=5)
+        assert [e.need.id for e in first.items] == expected[:5], sort
+        assert (first.total, first.more) == (12, True)
+        last = board(profile, filters, page=3, per_page=5)
+        assert [e.need.id for e in last.items] == expected[10:12], sort
+        assert board(profile, filters, page=9, per_page=5).page == 3
+        monkeypatch.setattr(matching, "COUNT_LIMIT", 500)
