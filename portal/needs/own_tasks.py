@@ -20,7 +20,7 @@ from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
-from portal.needs.queries import ended
+from portal.needs.queries import ended, upcoming_claims
 
 
 class UpcomingTask(NamedTuple):
@@ -68,25 +68,20 @@ def _upcoming(period: Period) -> Select[Any]:
 
 def _upcoming_stmt(period: Period) -> Select[Any]:
     columns = [getattr(Need, name) for name in UpcomingTask._fields[6:]]
+    stmt = select(
+        Assignment.id,
+        Assignment.need_id,
+        Need.title,
+        Municipality.name,
+        Assignment.change_notified_at,
+        Assignment.change_confirmed_at,
+        *columns,
+    ).select_from(Assignment)
+    now, today = bindparam("now", type_=DateTime), bindparam("today", type_=Date)
+    volunteer = bindparam("volunteer", type_=Integer)
     return (
-        select(
-            Assignment.id,
-            Assignment.need_id,
-            Need.title,
-            Municipality.name,
-            Assignment.change_notified_at,
-            Assignment.change_confirmed_at,
-            *columns,
-        )
-        .select_from(Assignment)
-        .join(Need, Need.id == Assignment.need_id)
+        upcoming_claims(stmt, volunteer, now, today, period)
         .join(Municipality, Municipality.id == Need.municipality_id)
-        .where(
-            *_own(AssignmentStatus.ACTIVE),
-            Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
-            ~_ended(),
-        )
-        .order_by(period.next_key(), Assignment.id)
         .limit(bindparam("limit", type_=Integer))
     )
 
