@@ -104,7 +104,7 @@ def _upcoming_params(profile: Any) -> tuple[datetime, Period, dict[str, Any]]:
 
 
 def upcoming_with_next(
-    profile: Any, limit: int
+    profile: Any, limit: int = 50
 ) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
     """The volunteer's first ``limit`` active claims whose schedule has not ended, soonest
     first, each with its next appointment (`schedule.next_occurrence`). The order is the next
