@@ -220,12 +220,13 @@ def my_tasks() -> Any:
         return render_template("board/not_approved.html", profile=None), 403
     feed = calendar.calendar_token(profile)
     feed_url = external_url("board.calendar_feed", token=feed.token) if feed else None
-    upcoming = own_tasks.upcoming_with_next(profile)
+    upcoming = own_tasks.upcoming_page(profile)
     return render_template(
         "board/my_tasks.html",
         profile=profile,
         upcoming=upcoming,
-        unread=unread_by_need(current_user, [a.need_id for a, _next in upcoming]),
+        upcoming_param=own_tasks.UPCOMING_PAGE,
+        unread=unread_by_need(current_user, [a.need_id for a, _next in upcoming.items]),
         past=own_tasks.past_tasks(profile),
         hours=queries.hours(profile),
         feed_url=feed_url,

@@ -21,9 +21,10 @@ COUNT_AHEAD = 500
 counting costs the same for a scope of 1,000 rows as for 1,000,000."""
 
 
-def page_number() -> int:
-    """``?page=`` as a page number: 1 when missing or not a number, 404 beyond `MAX_PAGE`."""
-    raw = (request.args.get("page") or "").strip()
+def page_number(param: str = "page") -> int:
+    """``?page=`` (or another ``param``, for a page's second list) as a page number: 1 when
+    missing or not a number, 404 beyond `MAX_PAGE`."""
+    raw = (request.args.get(param) or "").strip()
     if not raw.isascii() or not raw.lstrip("-").isdigit():
         return 1
     if len(raw) > len(str(MAX_PAGE)) + 1 or int(raw) > MAX_PAGE:
@@ -114,11 +115,12 @@ def rows_page(
     order: tuple[str, ...],
     descending: bool = False,
     per_page: int | None = None,
+    param: str = "page",
 ) -> ListPage:
-    """The ``?page=`` of a select of columns (ordered by its columns ``order``) and its count
-    (bounded as `paginate` bounds it) in one statement: the rows up to `COUNT_AHEAD` past the
-    page, numbered by a window. The items are the statement's rows."""
-    page, size = page_number(), per_page or current_app.config["PER_PAGE"]
+    """The ``?page=`` (or ``param``) of a select of columns (ordered by its columns ``order``)
+    and its count (bounded as `paginate` bounds it) in one statement: the rows up to
+    `COUNT_AHEAD` past the page, numbered by a window. The items are the statement's rows."""
+    page, size = page_number(param), per_page or current_app.config["PER_PAGE"]
     stop = (page - 1) * size + size + COUNT_AHEAD
     bounded = stmt.limit(stop + 1).subquery("bounded")
     keys = [bounded.c[name] for name in order]
@@ -131,6 +133,8 @@ def rows_page(
     ).all()
     if rows:
         counted = int(rows[0][-1])
+    elif page == 1:  # the first page is empty: so is the list
+        counted = 0
     else:  # a page past the end: count alone
         counted = int(
             db.session.execute(select(func.count()).select_from(bounded), params).scalar_one()

@@ -20,7 +20,7 @@ from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
-from portal.needs.queries import ended
+from portal.needs.queries import ended, upcoming_claims
 
 
 class UpcomingTask(NamedTuple):
@@ -58,6 +58,9 @@ def _own(*statuses: str) -> list[Any]:
 
 _UPCOMING: dict[tuple[Any, ...], Select[Any]] = {}
 
+UPCOMING_PAGE = "upcoming"
+"""The query parameter of the page of "My tasks"' upcoming list (``?page=`` pages the past)."""
+
 
 def _upcoming(period: Period) -> Select[Any]:
     """Built once per shape of the period (today's: always the same)."""
@@ -67,43 +70,58 @@ def _upcoming(period: Period) -> Select[Any]:
 
 
 def _upcoming_stmt(period: Period) -> Select[Any]:
+    """The upcoming claims' rows, the next appointment's key last (`rows_page` orders by it)."""
     columns = [getattr(Need, name) for name in UpcomingTask._fields[6:]]
-    return (
-        select(
-            Assignment.id,
-            Assignment.need_id,
-            Need.title,
-            Municipality.name,
-            Assignment.change_notified_at,
-            Assignment.change_confirmed_at,
-            *columns,
-        )
-        .select_from(Assignment)
-        .join(Need, Need.id == Assignment.need_id)
-        .join(Municipality, Municipality.id == Need.municipality_id)
-        .where(
-            *_own(AssignmentStatus.ACTIVE),
-            Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
-            ~_ended(),
-        )
-        .order_by(period.next_key(), Assignment.id)
-        .limit(bindparam("limit", type_=Integer))
+    stmt = select(
+        Assignment.id,
+        Assignment.need_id,
+        Need.title,
+        Municipality.name,
+        Assignment.change_notified_at,
+        Assignment.change_confirmed_at,
+        *columns,
+        period.next_key().label("next_key"),
+    ).select_from(Assignment)
+    now, today = bindparam("now", type_=DateTime), bindparam("today", type_=Date)
+    volunteer = bindparam("volunteer", type_=Integer)
+    return upcoming_claims(stmt, volunteer, now, today, period).join(
+        Municipality, Municipality.id == Need.municipality_id
     )
+
+
+def _with_next(
+    rows: Any, now: datetime
+) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
+    tasks = [UpcomingTask._make(row[: len(UpcomingTask._fields)]) for row in rows]
+    return [(task, schedule.next_occurrence(task, now)) for task in tasks]
+
+
+def _upcoming_params(profile: Any) -> tuple[datetime, Period, dict[str, Any]]:
+    now, today = utcnow(), today_local()
+    period = Period(now, today, None)
+    params = {"volunteer": profile.id, "now": now, "today": today, **period.params()}
+    return now, period, params
 
 
 def upcoming_with_next(
     profile: Any, limit: int = 50
 ) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
-    """The volunteer's active claims whose schedule has not ended, soonest first, each with
-    its next appointment (`schedule.next_occurrence`). The order is the next appointment's,
-    computed in SQL (`Period.next_key`, as the board orders), so that only the
+    """The volunteer's first ``limit`` active claims whose schedule has not ended, soonest
+    first, each with its next appointment (`schedule.next_occurrence`). The order is the next
+    appointment's, computed in SQL (`Period.next_key`, as the board orders), so that only the
     ``limit`` soonest claims are read, however many the volunteer holds."""
-    now, today = utcnow(), today_local()
-    period = Period(now, today, None)
-    params = {"volunteer": profile.id, "now": now, "today": today, "limit": limit}
-    rows = db.session.execute(_upcoming(period), {**params, **period.params()})
-    tasks = [UpcomingTask._make(row) for row in rows]
-    return [(task, schedule.next_occurrence(task, now)) for task in tasks]
+    now, period, params = _upcoming_params(profile)
+    stmt = _upcoming(period).limit(bindparam("limit", type_=Integer))
+    return _with_next(db.session.execute(stmt, {**params, "limit": limit}), now)
+
+
+def upcoming_page(profile: Any) -> ListPage:
+    """The ``?upcoming=`` page of `upcoming_with_next` (all of them, soonest first) and their
+    bounded count, in one statement: the items are (task, next appointment) pairs."""
+    now, period, params = _upcoming_params(profile)
+    page = rows_page(_upcoming(period), params, ("next_key", "id"), param=UPCOMING_PAGE)
+    page.items = _with_next(page.items, now)
+    return page
 
 
 @cache

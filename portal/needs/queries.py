@@ -41,25 +41,38 @@ def ended(now: Any, today: Any) -> Any:
     )
 
 
+def upcoming_claims(
+    stmt: Select[Any], volunteer: Any, now: Any, today: Any, period: Period
+) -> Select[Any]:
+    """``stmt`` (a select of the caller's columns from `Assignment`) joined to the need and cut
+    to the volunteer's upcoming claims: active, on a live need whose schedule has not ended
+    (`ended`), soonest first by the next appointment from the period's first day
+    (`Period.next_key`, its values in ``period.params()``). The one home of that rule for the
+    pages (`portal.needs.own_tasks`) and the calendar feed (`upcoming_assignments`);
+    ``volunteer``, ``now`` and ``today`` are values or bind parameters."""
+    return (
+        stmt.join(Need, Need.id == Assignment.need_id)
+        .where(
+            Assignment.volunteer_id == volunteer,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
+            ~ended(now, today),
+        )
+        .order_by(period.next_key(), Assignment.id)
+    )
+
+
 def upcoming_assignments(profile: VolunteerProfile, limit: int = 50) -> list[Assignment]:
-    """Active claims whose schedule has not ended, soonest first (by the next appointment,
-    computed in SQL by `Period.next_key`), with need and municipality: for the calendar feed. The
-    pages read rows (`portal.needs.own_tasks.upcoming_with_next`)."""
+    """`upcoming_claims` as mapped objects with need and municipality, the first ``limit`` of
+    them: for the calendar feed. The pages read rows (`portal.needs.own_tasks`)."""
     now, today = utcnow(), today_local()
     period = Period(now, today, None)
+    stmt = upcoming_claims(select(Assignment), profile.id, now, today, period)
     return list(
         db.session.scalars(
-            select(Assignment)
-            .join(Need, Need.id == Assignment.need_id)
-            .where(
-                Assignment.volunteer_id == profile.id,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
-                ~ended(now, today),
-            )
-            .options(contains_eager(Assignment.need).joinedload(Need.municipality))
-            .order_by(period.next_key(), Assignment.id)
-            .limit(limit),
+            stmt.options(contains_eager(Assignment.need).joinedload(Need.municipality)).limit(
+                limit
+            ),
             period.params(),
         ).unique()
     )

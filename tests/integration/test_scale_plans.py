@@ -22,9 +22,9 @@ from portal.audit.services import events_query
 from portal.core.pagination import count_upto, paginate
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import own_tasks, queries
+from portal.needs import own_tasks, queries, rules
 from portal.needs.matching import BoardFilters, board
-from portal.needs.models import NeedCategory
+from portal.needs.models import Need, NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
 from portal.scale_seed.writer import vacuum
 from portal.volunteers.models import VolunteerProfile, note_last_claims
@@ -341,6 +341,11 @@ def test_the_start_pages_read_by_index_at_30000_rows(county):
     for profile in (narrow,):
         assert_indexed(partial(queries.upcoming_assignments, profile), "assignment", watched)
         assert_indexed(partial(own_tasks.upcoming_with_next, profile), "assignment", watched)
+        with current_app.test_request_context("/board/my-tasks?upcoming=2"):
+            assert_indexed(partial(own_tasks.upcoming_page, profile), "assignment", watched)
+        for kind in ("once", "weekly"):  # the schedule-clash check of a claim
+            need = db.session.scalars(select(Need).where(Need.schedule_kind == kind)).first()
+            assert_indexed(partial(rules.conflicting_need, profile, need), "assignment", watched)
         assert_indexed(partial(own_tasks.reports_due, profile, 5, COUNTED), "assignment", watched)
         assert_indexed(partial(queries.hours, profile), "assignment", watched)
     for user in (county["manager"], county["other_manager"]):
