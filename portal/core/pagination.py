@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
@@ -109,6 +109,38 @@ class ListPage:
         return self.page + 1
 
 
+class _RowsPage(NamedTuple):
+    page: Select[Any]
+    counting: Select[Any]
+
+
+_ROWS_PAGES: dict[tuple[Any, ...], _RowsPage] = {}
+"""The page and count statements `rows_page` wraps around each statement it is given (built once
+and kept: the statements given are themselves kept, and their pages, offsets and limits are
+bind parameters). Rebuilt, a wrapper would have SQLAlchemy work out the cache key of the whole
+statement on every request."""
+
+
+def _rows_page_statements(stmt: Select[Any], order: tuple[str, ...], descending: bool) -> _RowsPage:
+    key = (stmt, order, descending)
+    found = _ROWS_PAGES.get(key)
+    if found is None:
+        if len(_ROWS_PAGES) >= 256:  # a few statements in all; never grows unbounded
+            _ROWS_PAGES.clear()
+        stop = bindparam("rows_page_stop", type_=Integer)
+        bounded = stmt.limit(stop).subquery("bounded")
+        keys = [bounded.c[name] for name in order]
+        page = (
+            select(*bounded.c, func.count().over())
+            .order_by(*(key.desc() for key in keys) if descending else keys)
+            .offset(bindparam("rows_page_offset", type_=Integer))
+            .limit(bindparam("rows_page_size", type_=Integer))
+        )
+        count = select(func.count()).select_from(bounded)
+        found = _ROWS_PAGES[key] = _RowsPage(page, count)
+    return found
+
+
 def rows_page(
     stmt: Select[Any],
     params: dict[str, Any],
@@ -119,24 +151,23 @@ def rows_page(
 ) -> ListPage:
     """The ``?page=`` (or ``param``) of a select of columns (ordered by its columns ``order``)
     and its count (bounded as `paginate` bounds it) in one statement: the rows up to
-    `COUNT_AHEAD` past the page, numbered by a window. The items are the statement's rows."""
+    `COUNT_AHEAD` past the page, numbered by a window. The items are the statement's rows.
+    ``stmt`` is kept (with its page and count statements): pass one built once, not anew per
+    request."""
     page, size = page_number(param), per_page or current_app.config["PER_PAGE"]
     stop = (page - 1) * size + size + COUNT_AHEAD
-    bounded = stmt.limit(stop + 1).subquery("bounded")
-    keys = [bounded.c[name] for name in order]
-    rows = db.session.execute(
-        select(*bounded.c, func.count().over())
-        .order_by(*(key.desc() for key in keys) if descending else keys)
-        .offset((page - 1) * size)
-        .limit(size),
-        params,
-    ).all()
+    statements = _rows_page_statements(stmt, order, descending)
+    values = {
+        **params,
+        "rows_page_stop": stop + 1,
+        "rows_page_offset": (page - 1) * size,
+        "rows_page_size": size,
+    }
+    rows = db.session.execute(statements.page, values).all()
     if rows:
         counted = int(rows[0][-1])
     elif page == 1:  # the first page is empty: so is the list
         counted = 0
     else:  # a page past the end: count alone
-        counted = int(
-            db.session.execute(select(func.count()).select_from(bounded), params).scalar_one()
-        )
+        counted = int(db.session.execute(statements.counting, values).scalar_one())
     return ListPage([row[:-1] for row in rows], page, size, min(counted, stop), more=counted > stop)

@@ -56,17 +56,21 @@ def _own(*statuses: str) -> list[Any]:
     ]
 
 
-_UPCOMING: dict[tuple[Any, ...], Select[Any]] = {}
+_UPCOMING: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
 
 UPCOMING_PAGE = "upcoming"
 """The query parameter of the page of "My tasks"' upcoming list (``?page=`` pages the past)."""
 
 
-def _upcoming(period: Period) -> Select[Any]:
-    """Built once per shape of the period (today's: always the same)."""
-    if period.shape not in _UPCOMING:
-        _UPCOMING[period.shape] = _upcoming_stmt(period)
-    return _UPCOMING[period.shape]
+def _upcoming(period: Period, first: bool = False) -> Select[Any]:
+    """All of them (paged by `rows_page`) or the ``limit`` first: built once per shape of the
+    period (today's: always the same), as SQLAlchemy would work out the cache key of a
+    statement built anew on every request."""
+    found = _UPCOMING.get(period.shape)
+    if found is None:
+        every = _upcoming_stmt(period)
+        found = _UPCOMING[period.shape] = (every, every.limit(bindparam("limit", type_=Integer)))
+    return found[1] if first else found[0]
 
 
 def _upcoming_stmt(period: Period) -> Select[Any]:
@@ -111,8 +115,8 @@ def upcoming_with_next(
     appointment's, computed in SQL (`Period.next_key`, as the board orders), so that only the
     ``limit`` soonest claims are read, however many the volunteer holds."""
     now, period, params = _upcoming_params(profile)
-    stmt = _upcoming(period).limit(bindparam("limit", type_=Integer))
-    return _with_next(db.session.execute(stmt, {**params, "limit": limit}), now)
+    rows = db.session.execute(_upcoming(period, first=True), {**params, "limit": limit})
+    return _with_next(rows, now)
 
 
 def upcoming_page(profile: Any) -> ListPage:

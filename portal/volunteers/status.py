@@ -3,14 +3,17 @@ application, of the certificate of conduct, a request for information and whom t
 
 All of it is read in one statement of a few rows (one per contact): facts about the volunteer
 as one row, joined to the coordinators of the home municipality; no mapped object is built.
+The statement is built once per process (the volunteer and the municipality are bind
+parameters), for a pending volunteer and for any other.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, literal, select, true, union
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal, select, true, union
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
@@ -42,11 +45,11 @@ class InfoRequest(NamedTuple):
     message: str
 
 
-def _contacts(municipality_id: int) -> Any:
-    """Active coordinators of the municipality, directly or through its office (a union, each
-    part answered by an index on membership)."""
+def _contacts() -> Any:
+    """Active coordinators of the municipality (``municipality``), directly or through its
+    office (a union, each part answered by an index on membership)."""
     coordinator = Membership.role == Role.COORDINATOR
-    place = Municipality.id == municipality_id
+    place = Municipality.id == bindparam("municipality", type_=Integer)
     direct = select(Membership.user_id).join(
         Municipality, and_(coordinator, Membership.municipality_id == Municipality.id)
     )
@@ -62,10 +65,11 @@ def _contacts(municipality_id: int) -> Any:
     )
 
 
-def _facts(profile: VolunteerProfile) -> Any:
-    """One row: the latest check's last valid day, whether youth and family work is chosen,
-    and (for a pending volunteer) the latest request for information."""
-    volunteer = profile.id
+def _facts(pending: bool) -> Any:
+    """One row about the volunteer (``volunteer``): the latest check's last valid day, whether
+    youth and family work is chosen, and (for a pending volunteer) the latest request for
+    information."""
+    volunteer = bindparam("volunteer", type_=Integer)
     columns: list[Any] = [
         select(func.max(ConductCertificateCheck.valid_until))
         .where(ConductCertificateCheck.volunteer_id == volunteer)
@@ -79,7 +83,7 @@ def _facts(profile: VolunteerProfile) -> Any:
         .exists()
         .label("youth"),
     ]
-    if profile.status == VolunteerStatus.PENDING:
+    if pending:
         latest = (
             select(VolunteerEvent.id)
             .where(
@@ -100,13 +104,21 @@ def _facts(profile: VolunteerProfile) -> Any:
     return select(*columns).subquery("facts")
 
 
-def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
-    """What the home page and the start page show a volunteer of their status."""
-    facts, contact = _facts(profile), _contacts(profile.home_municipality_id)
-    rows = db.session.execute(
+@cache
+def _overview(pending: bool) -> Select[Any]:
+    facts, contact = _facts(pending), _contacts()
+    return (
         select(*facts.c, contact.c.id, contact.c.display_name, contact.c.email)
         .select_from(facts.outerjoin(contact, true()))
         .order_by(german(contact.c.display_name), contact.c.id)
+    )
+
+
+def status_overview(profile: VolunteerProfile) -> dict[str, Any]:
+    """What the home page and the start page show a volunteer of their status."""
+    rows = db.session.execute(
+        _overview(profile.status == VolunteerStatus.PENDING),
+        {"volunteer": profile.id, "municipality": profile.home_municipality_id},
     ).all()
     until, youth, at, message = rows[0][:4]
     if isinstance(until, str):  # SQLite's max() of a date column
