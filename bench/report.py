@@ -101,21 +101,29 @@ BEFORE = Path(__file__).resolve().parent / "results-before.json"
 
 
 def _before_after(results: dict[str, Any]) -> list[str]:
-    """Every page: ratio and CPU per request (app + db) of the earlier run and of this one."""
+    """Every page: ratio and CPU per request (app + db) of the earlier run and of this one, and
+    the app's instructions per request where both runs counted them."""
     if not BEFORE.exists():
         return []
     import json
 
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    counted = before.get("instructions_of")
     lines = [
         "## Before and after",
         "",
         f"Before: the run of {before.get('started', '?')} (bench/results-before.json); after: "
         "this run. Ratio = the page's req/s / the baseline's in the same interleaved pair; CPU "
-        "per request in ms, app + db.",
+        "per request in ms, app + db"
+        + (
+            f"; instructions: millions per request in the app's process, before of {counted}."
+            if counted
+            else "."
+        ),
         "",
-        "| needs | page | ratio before | ratio after | CPU before | CPU after |",
-        "|---|---|---|---|---|---|",
+        "| needs | page | ratio before | ratio after | CPU before | CPU after "
+        "| instructions before | instructions after |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
         old_pages = before.get("sizes", {}).get(size, {}).get("pages", {})
@@ -132,7 +140,7 @@ def _before_after(results: dict[str, Any]) -> list[str]:
             new_cpu = f"{r['portal']['cpu_app_ms']} + {r['portal']['cpu_db_ms']}"
             lines.append(
                 f"| {int(size):,} | {label} | {old_ratio} | **{r['ratio']}** | {old_cpu} | "
-                f"{new_cpu} |"
+                f"{new_cpu} | {old.get('instructions', '-')} | {r.get('instructions', '-')} |"
             )
     return [*lines, ""]
 
