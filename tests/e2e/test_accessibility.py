@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from weakref import WeakSet
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from axe_playwright_python.base import AXE_SCRIPT, AxeResults
+from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
+from playwright.sync_api import BrowserContext, Page, expect
 
 from portal.auth.models import Role
 from portal.extensions import db
@@ -17,8 +19,21 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 375, "height": 740}
 
 
+#: Browser contexts whose pages start with axe loaded (an init script): sending the 570 kB
+#: script to every page checked cost more than a page load.
+PRELOADED: WeakSet[BrowserContext] = WeakSet()
+
+
 def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
+    """axe's serious and critical violations on the page (as ``Axe().run(page)``, with axe
+    loaded once per page: by the context's init script once a page of it was checked)."""
+    if page.context not in PRELOADED:
+        page.context.add_init_script(script=AXE_SCRIPT)
+        PRELOADED.add(page.context)
+    if page.evaluate("typeof axe") == "undefined":
+        page.evaluate(AXE_SCRIPT)
+    options = Axe._format_script_args(options=DEFAULT_OPTIONS)
+    results = AxeResults(page.evaluate(f"axe.run({options}).then(results => {{return results;}})"))
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at "
         + ", ".join(str(n["target"]) for n in v["nodes"][:5])

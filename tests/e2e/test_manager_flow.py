@@ -84,9 +84,8 @@ def test_manager_creates_client_step_and_publishes_a_need(page, live_server):
 
 
 def test_manager_pages_have_no_serious_accessibility_violations(page, live_server):
-    from axe_playwright_python.sync_playwright import Axe
-
     from tests import factories_plans as fp
+    from tests.e2e.test_accessibility import serious_violations
 
     towns = factories.reference_data()
     keller = factories.manager(office_=towns["Gaggenau"].office, email="keller@example.org")
@@ -120,10 +119,5 @@ def test_manager_pages_have_no_serious_accessibility_violations(page, live_serve
         if url == "/needs/new":  # the error state of the form, too
             page.get_by_role("button", name="Als Entwurf speichern").click()
             expect(page.locator(".error-summary")).to_be_visible()
-        results = Axe().run(page)
-        problems += [
-            f"{url}: {v['id']} ({v['impact']}) {v['help']}"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        problems += [f"{url}: {found}" for found in serious_violations(page)]
     assert problems == []

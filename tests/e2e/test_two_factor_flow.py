@@ -11,6 +11,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from portal.auth import signin
 from portal.extensions import db
 from tests import factories
 from tests.e2e.test_accessibility import serious_violations
@@ -75,23 +76,34 @@ def test_a_manager_enrols_totp_and_logs_in_with_it(page, live_server):
 
 
 @pytest.mark.app_config(STAFF_IDLE_MINUTES=0.25)
-def test_the_idle_warning_counts_down_and_keeps_the_session(page, live_server):
+def test_the_idle_warning_counts_down_and_keeps_the_session(page, live_server, monkeypatch):
     towns = factories.reference_data()
     factories.manager(towns["Gaggenau"], email="keller@example.org", name="Sabine Keller")
     live_server.app.config["TWO_FACTOR_REQUIRED_ROLES"] = ()
     db.session.commit()
     db.session.remove()
+    # The idle time passes on both clocks at once, the browser's (Playwright's clock drives the
+    # page's timers and Date) and the server's (signin.now): the test waits out no idle time.
+    moved = {"seconds": 0.0}
+    monkeypatch.setattr(signin, "now", lambda: time.time() + moved["seconds"])
 
+    def idle_for(seconds: float) -> None:
+        moved["seconds"] += seconds
+        page.clock.fast_forward(round(seconds * 1000))  # each timer fires once, not per second
+
+    page.clock.install()
     log_in_with_password(page)
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     warning = page.get_by_role("alertdialog")
     expect(warning).to_be_hidden()
-    # 15 seconds idle: the warning shows for the last half of it.
-    expect(warning).to_be_visible(timeout=12_000)
+    # 15 seconds idle: the warning shows for the last half of it (here: 12 seconds at most).
+    idle_for(8)
+    expect(warning).to_be_visible(timeout=4_000)
     expect(warning).to_contain_text("Sie werden bald abgemeldet")
     page.get_by_role("button", name="Angemeldet bleiben").click()
     expect(warning).to_be_hidden()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     # Left alone, the page reloads when the time is up and the server asks for the log-in.
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=25_000)
+    idle_for(19)
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=6_000)
     expect(page.get_by_role("status")).to_contain_text("Inaktivität")
