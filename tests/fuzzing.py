@@ -34,7 +34,6 @@ from tests import factories
 from tests import factories_board as fb
 from tests import factories_consultations as fc
 from tests import factories_plans as fp
-from tests.database_reset import empty_tables
 
 ROLES = {
     "anonymous": None,
@@ -392,63 +391,3 @@ def checksum(sql: str) -> str:
     with db.engine.connect() as conn:
         row = conn.execute(text(sql)).one()
     return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
-
-
-# --- a copy of every row, to start a test from where another left off -------------------------
-
-
-@dataclass
-class Rows:
-    """Every table's rows and every sequence's position: the database's state."""
-
-    tables: dict[str, list[dict[str, Any]]]
-    sequences: list[tuple[Any, ...]]
-
-
-SQLITE_SEQUENCE = text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
-
-
-def copy_rows() -> Rows:
-    tables = db.metadata.sorted_tables
-    with db.engine.connect() as conn:
-        rows = {t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in tables}
-        if conn.dialect.name == "postgresql":
-            sequences = conn.execute(
-                text(
-                    "SELECT format('%I.%I', schemaname, sequencename), last_value "
-                    "FROM pg_sequences WHERE schemaname = current_schema() "
-                    "AND last_value IS NOT NULL"
-                )
-            ).all()
-        else:
-            found = conn.scalar(SQLITE_SEQUENCE)
-            sequences = (
-                conn.execute(text("SELECT name, seq FROM sqlite_sequence")).all() if found else []
-            )
-    return Rows(rows, [tuple(s) for s in sequences])
-
-
-def put_rows(rows: Rows) -> None:
-    """Make the database hold exactly ``rows`` (as ``copy_rows`` took them)."""
-    db.session.remove()
-    tables = db.metadata.sorted_tables
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            empty_tables(conn, tables)
-        else:
-            for table in reversed(tables):
-                conn.execute(table.delete())
-        for table in tables:
-            if rows.tables[table.name]:
-                conn.execute(table.insert(), rows.tables[table.name])
-        if conn.dialect.name == "postgresql":
-            for name, value in rows.sequences:
-                conn.execute(
-                    text("SELECT setval(CAST(:n AS regclass), :v)"), {"n": name, "v": value}
-                )
-        elif rows.sequences or conn.scalar(SQLITE_SEQUENCE):
-            conn.execute(text("DELETE FROM sqlite_sequence"))
-            for name, value in rows.sequences:
-                conn.execute(
-                    text("INSERT INTO sqlite_sequence VALUES (:n, :v)"), {"n": name, "v": value}
-                )

@@ -9,10 +9,7 @@ several values for one name. The run is reproducible (derandomized, no example d
 
 from __future__ import annotations
 
-import copy
 import os
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,55 +26,18 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
 MIN_INPUTS_PER_ROLE = EXAMPLES * 2
 
 
-@dataclass
-class Start:
-    """Where one role's fuzzing starts: the rows, the role's signed-in client's cookies, and
-    the forms and query names its pages offer."""
-
-    rows: fuzzing.Rows
-    checksum: str
-    cookies: dict[Any, Any]
-    offers: dict[Any, Any]
-
-
-#: Per backend, in this test process: when they were taken, the world's record numbers and
-#: each role's start.
-STARTS: dict[str, tuple[float, dict[str, Any], dict[str, Start]]] = {}
-#: Seconds a start is used for: well within the staff's idle time (the client's session stays
-#: signed in) and the tokens' lifetimes.
-FRESH = 300
-
-
-def prepare(app: Flask, sql: str) -> tuple[dict[str, Any], dict[str, Start]]:
-    """Build the county, sign every role in, and let the roles crawl in turn: those before a
-    role leave what they leave (a page may write a row), those after it could not change what
-    its pages offer. Each role's start is taken right after its own crawl, so the five tests
-    build and crawl once instead of once per role (and the crawls before it again)."""
-    pools = fuzzing.build_world()
-    clients = {name: fuzzing.sign_in(app, name) for name in fuzzing.ROLES}
-    starts = {}
-    for role, client in clients.items():
-        offers = fuzzing.crawl(app, {role: client}, pools)
-        starts[role] = Start(
-            fuzzing.copy_rows(), fuzzing.checksum(sql), copy.deepcopy(client._cookies), offers
-        )
-    return pools, starts
-
-
 @pytest.fixture
 def fuzz(app: Flask, role: str) -> dict[str, Any]:
     app.config["PROPAGATE_EXCEPTIONS"] = True  # an exception fails the example with its trace
-    backend = db.engine.dialect.name
-    sql = fuzzing.checksum_sql(backend)
-    if backend not in STARTS or time.monotonic() - STARTS[backend][0] > FRESH:
-        STARTS[backend] = (time.monotonic(), *prepare(app, sql))
-    _taken, pools, starts = STARTS[backend]
-    start = starts[role]
-    fuzzing.put_rows(start.rows)
-    assert fuzzing.checksum(sql) == start.checksum  # every row as the role's crawl left it
-    client = app.test_client()
-    client._cookies = copy.deepcopy(start.cookies)
-    return {"pools": pools, "clients": {role: client}, "offers": start.offers, "sql": sql}
+    pools = fuzzing.build_world()
+    clients = {name: fuzzing.sign_in(app, name) for name in fuzzing.ROLES}
+    # The roles crawl in turn: those before this one leave what they leave, those after it
+    # could not change what this one's pages offer.
+    roles = list(fuzzing.ROLES)
+    crawling = {name: clients[name] for name in roles[: roles.index(role) + 1]}
+    offers = fuzzing.crawl(app, crawling, pools)
+    sql = fuzzing.checksum_sql(db.engine.dialect.name)
+    return {"pools": pools, "clients": clients, "offers": offers, "sql": sql}
 
 
 def run(app: Flask, fuzz: dict[str, Any], role: str) -> int:
