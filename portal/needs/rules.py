@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, and_, case, cast, extract, func, inspect, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+)
 
 from portal.auth.models import Membership, Role, User
 from portal.core.errors import (
@@ -166,6 +181,21 @@ def managers_of(need: Need) -> list[User]:
 
 # --- schedule clashes --------------------------------------------------------------------------
 
+
+class _Schedule(NamedTuple):
+    """What `could_clash` reads of a need (hashable: the same values give the same statement of
+    `_clash_statement`)."""
+
+    schedule_kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekday: int | None
+    time_of_day: time | None
+    duration_minutes: int | None
+    starts_on: date | None
+    ends_on: date | None
+
+
 CLASH_BATCH = 20
 """The candidate claims `conflicting_need` reads per statement. A second statement runs only
 when all of them were near misses (rare: the SQL lets through only claims within `NEAR` of a
@@ -184,7 +214,7 @@ def _epoch(column: Any) -> Any:
     return cast(extract("epoch", column), BigInteger)
 
 
-def _place_in_week(need: Need) -> tuple[int, int] | None:
+def _place_in_week(need: Need | _Schedule) -> tuple[int, int] | None:
     """Where ``need``'s appointments lie in the local week: the start (seconds from Monday
     00:00) and the length in seconds; None when unknown (a weekly need without weekday)."""
     if schedule.is_once(need):
@@ -238,7 +268,7 @@ def _shifted(value: Any, days: int = 0, hours: int = 0) -> Any:
         return None
 
 
-def could_clash(need: Need) -> Any:
+def could_clash(need: Need | _Schedule) -> Any:
     """SQL: the need of the row could clash with ``need`` (`schedule.overlaps` decides); None
     when nothing can. Two one-off appointments are compared exactly; a weekly schedule by the
     dates both run and by the place in the week (`_meets_in_week`)."""
@@ -295,30 +325,43 @@ def could_clash(need: Need) -> Any:
     return or_(*clashes)
 
 
+@lru_cache(maxsize=1024)
+def _clash_statement(need: _Schedule) -> Select[Any] | None:
+    """The candidates' statement for a need's schedule; the volunteer, the need and where the
+    batch starts are bind parameters. Kept per schedule (the latest 1,024), so that a need's
+    page, shown again, does not build the filter anew and have SQLAlchemy work out its cache
+    key."""
+    wanted = could_clash(need)
+    if wanted is None:
+        return None
+    return (
+        select(Need)
+        .join(Assignment, Assignment.need_id == Need.id)
+        .where(
+            Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Need.id != bindparam("need", type_=Integer),
+            Need.status.in_(LIVE),
+            Need.id > bindparam("after", type_=Integer),
+            wanted,
+        )
+        .order_by(Need.id)
+        .limit(CLASH_BATCH)
+    )
+
+
 def conflicting_need(profile: VolunteerProfile, need: Need) -> Need | None:
     """Another active claim of the volunteer whose schedule collides with ``need``
     (`schedule.overlaps`). Only the claims that could clash are read (`could_clash`), at most
     `CLASH_BATCH` a statement: however many claims the volunteer holds, one statement and a
     handful of rows."""
-    wanted = could_clash(need)
-    if wanted is None:
+    stmt = _clash_statement(_Schedule(*(getattr(need, name) for name in _Schedule._fields)))
+    if stmt is None:
         return None
     after = 0
     while True:
-        batch = db.session.scalars(
-            select(Need)
-            .join(Assignment, Assignment.need_id == Need.id)
-            .where(
-                Assignment.volunteer_id == profile.id,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Need.id != need.id,
-                Need.status.in_(LIVE),
-                Need.id > after,
-                wanted,
-            )
-            .order_by(Need.id)
-            .limit(CLASH_BATCH)
-        ).all()
+        values = {"volunteer": profile.id, "need": need.id, "after": after}
+        batch = db.session.scalars(stmt, values).all()
         for other in batch:
             if schedule.overlaps(need, other):
                 return other
