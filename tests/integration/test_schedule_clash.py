@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.needs import claims, rules, schedule
+from portal.needs.clashes import could_clash
 from portal.needs.models import AssignmentStatus, Need
 from tests import factories
 from tests import factories_board as fb
@@ -94,13 +95,13 @@ HELD, PROBES = 40, 200
 
 
 def test_the_sql_lets_through_every_claim_that_clashes(schedules):
-    """`rules.could_clash` is a superset of the rule, pair by pair, and a tight one."""
+    """`could_clash` is a superset of the rule, pair by pair, and a tight one."""
     held, probes = schedules
     ids = [need.id for need in held]
     let_through = clashing = 0
     for probe in probes:
         clashes = {other.id for other in held if schedule.overlaps(probe, other)}
-        wanted = rules.could_clash(probe)
+        wanted = could_clash(probe)
         found = (
             set()
             if wanted is None
