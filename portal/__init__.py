@@ -192,11 +192,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.core import formatting
+    from portal.core import formatting, layout
     from portal.i18n import is_public_page, ltr, text_direction
     from portal.navigation import navigation_for
 
     formatting.register(app)
+    layout.register(app)
     app.jinja_env.filters["text_direction"] = text_direction
     app.jinja_env.filters["ltr"] = ltr
 

@@ -9,8 +9,6 @@ title) reads as other values and gets a card of its own; the old one is dropped 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from threading import Lock
-from typing import Any
 
 from flask import current_app, request
 from jinja2.filters import do_truncate
@@ -18,6 +16,7 @@ from markupsafe import Markup
 
 from portal.core.formatting import format_schedule
 from portal.core.http import IdUrl
+from portal.core.kept import kept_html
 from portal.core.labels import labels_for
 from portal.i18n import current_locale, ngettext
 from portal.i18n import gettext as _
@@ -50,37 +49,9 @@ class Card:
     fit: str
 
 
-class KeptCards:
-    """Rendered cards by what they show; at most ``size``, the oldest dropped first. Reading
-    needs no lock (a dict look-up is atomic); adding takes one, for a threaded server."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.html: dict[tuple[Any, ...], Markup] = {}
-        self._lock = Lock()
-
-    def get(self, key: tuple[Any, ...]) -> Markup | None:
-        return self.html.get(key)
-
-    def add(self, key: tuple[Any, ...], html: Markup) -> None:
-        with self._lock:
-            while len(self.html) >= self.size:
-                del self.html[next(iter(self.html))]
-            self.html[key] = html
-
-
-def kept_cards() -> KeptCards:
-    """The app's rendered cards (one store per app, made on first use)."""
-    extensions = current_app.extensions
-    found: KeptCards | None = extensions.get("board_cards")
-    if found is None:
-        found = extensions.setdefault("board_cards", KeptCards(KEPT_CARDS))
-    return found
-
-
 def cards_html(entries: list[BoardEntry]) -> list[Markup]:
     """The HTML of each entry's card, rendered only for values not shown before."""
-    kept = kept_cards()
+    kept = kept_html("board_cards", KEPT_CARDS)
     prefix = (str(current_locale()), request.script_root)
     found: list[Markup] = []
     render = None

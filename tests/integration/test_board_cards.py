@@ -9,7 +9,6 @@ import re
 import pytest
 
 from portal.board import cards
-from portal.board.cards import KeptCards
 from portal.extensions import db
 from portal.needs.models import Need
 from portal.volunteers.models import VolunteerProfile
@@ -118,11 +117,3 @@ def test_a_kept_card_is_escaped(world, client, auth):
         html = _board(client)
         assert "<script>alert" not in html and "&lt;script&gt;" in html
         assert "<b>fett</b>" not in html and "&lt;b&gt;fett&lt;/b&gt;" in html
-
-
-def test_the_store_keeps_at_most_its_size_dropping_the_oldest():
-    kept = KeptCards(3)
-    for number in range(5):
-        kept.add((number,), cards.Markup(f"<li>{number}</li>"))
-    assert list(kept.html) == [(2,), (3,), (4,)]
-    assert kept.get((0,)) is None and kept.get((4,)) == "<li>4</li>"
