@@ -67,11 +67,12 @@ def start(user: User, remember: bool = False) -> str:
 @cache
 def _signed_in_user() -> Select[Any]:
     """The user of a session with their roles (every page asks for them), built once: every
-    request runs it."""
+    request runs it. A membership's municipality and office are loaded only when asked for
+    (a few pages do): every page would otherwise build those objects."""
     return (
         select(User, LoginSession.expires_at)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .options(joinedload(User.memberships))
+        .options(joinedload(User.memberships).lazyload("*"))
         .where(
             User.id == bindparam("user_id", type_=Integer),
             LoginSession.token_hash == bindparam("token_hash", type_=String),

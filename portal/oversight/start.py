@@ -17,6 +17,7 @@ from portal.auth.models import Role
 from portal.core.pagination import count_upto, counts_upto
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
+from portal.municipalities.models import Office
 from portal.needs import own_tasks
 from portal.needs import queries as needs
 from portal.needs.matching import BoardFilters, board
@@ -156,9 +157,11 @@ def manager_work(user: Any) -> dict[str, Any]:
 
 def office_lead_work(user: Any) -> dict[str, Any]:
     """The offices an office lead answers for, each with its statistics and its report."""
-    offices = sorted(
-        {m.office for m in user.memberships if m.role == Role.OFFICE_LEAD and m.office},
-        key=lambda o: o.name,
+    ids = {m.office_id for m in user.memberships if m.role == Role.OFFICE_LEAD and m.office_id}
+    offices = (
+        db.session.scalars(select(Office).where(Office.id.in_(ids)).order_by(Office.name)).all()
+        if ids
+        else []
     )
     return {
         "offices": [
