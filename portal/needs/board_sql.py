@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Subquery
 
 from portal.core.code_list import CodeList, has_code
+from portal.core.constants_sql import inline_constants
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
@@ -383,5 +384,6 @@ def statement(shape: Shape, period: Period) -> Select[Any]:
     if found is None:
         if len(_STATEMENTS) >= 1024:  # at most 2**9 shapes x period kinds; never grows unbounded
             _STATEMENTS.clear()
-        found = _STATEMENTS[shape] = page_statement(shape, conditions_of(shape), period)
+        built = page_statement(shape, conditions_of(shape), period)
+        found = _STATEMENTS[shape] = inline_constants(built)
     return found
