@@ -8,13 +8,13 @@ once, when the statement is built; named bind parameters (the request's values) 
 from __future__ import annotations
 
 import enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import literal_column
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 
-Statement = TypeVar("Statement")
+Statement = TypeVar("Statement", bound=visitors.ExternallyTraversible)
 
 
 def _literal(bind: BindParameter[Any]) -> Any:
@@ -42,4 +42,4 @@ def inline_constants(statement: Statement) -> Statement:
             return _literal(element)
         return None
 
-    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[no-any-return]
+    return cast(Statement, visitors.replacement_traverse(statement, {}, replace))
