@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, Integer, Select, bindparam, func, or_, select
 
+from portal.core.constants_sql import inline_constants
 from portal.core.pagination import ListPage, rows_page
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -68,7 +69,7 @@ def _upcoming(period: Period, first: bool = False) -> Select[Any]:
     statement built anew on every request."""
     found = _UPCOMING.get(period.shape)
     if found is None:
-        every = _upcoming_stmt(period)
+        every = inline_constants(_upcoming_stmt(period))
         found = _UPCOMING[period.shape] = (every, every.limit(bindparam("limit", type_=Integer)))
     return found[1] if first else found[0]
 
@@ -146,7 +147,7 @@ def _due_preview() -> Select[Any]:
         .limit(bindparam("counted", type_=Integer) + 1)
         .subquery("due")
     )
-    return (
+    return inline_constants(
         select(due.c.id, due.c.title, func.count().over())
         .order_by(due.c.starts_on, due.c.id)
         .limit(bindparam("shown", type_=Integer))
