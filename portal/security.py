@@ -2,19 +2,20 @@
 
 Views use `roles_required`; views *and* queries use the scope helpers, so list pages filter by
 the same rule that guards a single object: `scope_to` narrows a query to the municipalities
-`managed_municipality_ids` or `coordinated_municipality_ids` gives.
+`managed_municipality_ids` or `coordinated_municipality_ids` gives. A statement built once and
+kept narrows by a bind parameter instead (`scope_shape`, `scope_to_param`, `scope_params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, false, select
+from sqlalchemy import Integer, Select, bindparam, false, select
 
 from portal.auth.models import Membership, Role, User
 from portal.core.errors import NotAllowed
@@ -48,6 +49,13 @@ def is_admin(user: User | Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.ADMIN)
 
 
+@cache
+def _office_municipalities() -> Select[Any]:
+    """Built once: the municipalities of the offices ``offices`` (a list of ids)."""
+    offices = bindparam("offices", type_=Integer, expanding=True)
+    return select(Municipality.id).where(Municipality.office_id.in_(offices))
+
+
 def municipality_ids(user: User | Any, role: str) -> set[int]:
     """The municipalities in which ``user`` holds ``role``. An office-scoped membership covers
     every municipality its office serves. Cached per request."""
@@ -60,9 +68,8 @@ def municipality_ids(user: User | Any, role: str) -> set[int]:
     direct = {m.municipality_id for m in user.memberships if m.role == role and m.municipality_id}
     offices = {m.office_id for m in user.memberships if m.role == role and m.office_id}
     if offices:
-        direct |= set(
-            db.session.scalars(select(Municipality.id).where(Municipality.office_id.in_(offices)))
-        )
+        found = db.session.scalars(_office_municipalities(), {"offices": sorted(offices)})
+        direct |= set(found)
     cache[key] = direct
     return direct
 
@@ -96,6 +103,34 @@ def scope_to(stmt: S, column: Any, ids: set[int] | None) -> S:
     if ids is None:
         return stmt
     return stmt.where(column.in_(ids) if ids else false())
+
+
+#: the shapes of a scope (`scope_shape`): every municipality, none, or those of the bind
+#: parameter ``scope``
+SCOPE_ALL, SCOPE_NONE, SCOPE_SOME = "all", "none", "some"
+
+
+def scope_shape(ids: set[int] | None) -> str:
+    """How a kept statement is narrowed to ``ids`` (`scope_to_param`): part of its shape."""
+    if ids is None:
+        return SCOPE_ALL
+    return SCOPE_SOME if ids else SCOPE_NONE
+
+
+def scope_to_param(stmt: S, column: Any, shape: str) -> S:
+    """`scope_to` for a statement built once per shape and kept: ``column`` in the expanding
+    bind parameter ``scope`` (whose values `scope_params` gives) when the shape is
+    `SCOPE_SOME` (the same SQL as a list of ids, so the same plans)."""
+    if shape == SCOPE_ALL:
+        return stmt
+    if shape == SCOPE_NONE:
+        return stmt.where(false())
+    return stmt.where(column.in_(bindparam("scope", type_=Integer, expanding=True)))
+
+
+def scope_params(ids: set[int] | None) -> dict[str, Any]:
+    """The value of the bind parameter ``scope`` of `scope_to_param`: the ids in order."""
+    return {"scope": sorted(ids)} if ids else {}
 
 
 def require(condition: bool) -> None:

@@ -7,9 +7,10 @@ is on the user row): list pages of someone with nothing unread issue no extra st
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.conversations.models import ConversationMessage, ConversationRead
@@ -35,13 +36,15 @@ def unread_by_need(user: Any, need_ids: Iterable[int]) -> dict[int, int]:
     ids = list(need_ids)
     if not ids or not getattr(user, "unread_messages", 0):
         return {}
-    return {
-        row[0]: row[1]
-        for row in db.session.execute(
-            select(ConversationRead.need_id, ConversationRead.unread).where(
-                ConversationRead.user_id == user.id,
-                ConversationRead.need_id.in_(ids),
-                ConversationRead.unread > 0,
-            )
-        )
-    }
+    found = db.session.execute(_unread_statement(), {"reader": user.id, "need_ids": ids})
+    return {row[0]: row[1] for row in found}
+
+
+@cache
+def _unread_statement() -> Select[Any]:
+    """Built once: the unread counts of ``reader`` on the needs ``need_ids``."""
+    return select(ConversationRead.need_id, ConversationRead.unread).where(
+        ConversationRead.user_id == bindparam("reader", type_=Integer),
+        ConversationRead.need_id.in_(bindparam("need_ids", type_=Integer, expanding=True)),
+        ConversationRead.unread > 0,
+    )

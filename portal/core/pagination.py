@@ -1,8 +1,14 @@
-"""Pagination helpers: every list page goes through `paginate` (and `page_number`)."""
+"""Pagination helpers: every list page goes through `paginate` (and `page_number`).
+
+A list whose statement is built once per shape and kept (the values of one request as bind
+parameters) passes it as a `Bound`: `paginate`, `count_upto`, `counts_upto` and `first_items`
+then keep what they wrap around it too (page, bounded count, first rows), so that a page shown
+again builds no statement and SQLAlchemy works out no cache key anew."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -32,6 +38,47 @@ def page_number(param: str = "page") -> int:
     return max(int(raw), 1)
 
 
+class Bound(NamedTuple):
+    """A statement built once per shape and kept, and the values of its bind parameters for
+    one request (ids, dates, the user's municipalities)."""
+
+    stmt: Select[Any]
+    params: dict[str, Any]
+
+
+_KEPT: dict[tuple[Any, ...], Any] = {}
+"""What `paginate`, `count_upto`, `counts_upto` and `first_items` wrap around a `Bound`'s
+statement (itself kept), built once: its limits and offsets are bind parameters."""
+
+
+def _kept(key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    found = _KEPT.get(key)
+    if found is None:
+        if len(_KEPT) >= 512:  # a few hundred shapes in all; never grows unbounded
+            _KEPT.clear()
+        found = _KEPT[key] = build()
+    return found
+
+
+def _merged(queries: list[Bound]) -> dict[str, Any]:
+    """The values of several bound statements run as one; a name they share must have the
+    same value in each."""
+    values: dict[str, Any] = {}
+    for query in queries:
+        for name, value in query.params.items():
+            if name in values and values[name] != value:
+                raise ValueError(f"bind parameter {name!r} has two values")
+            values[name] = value
+    return values
+
+
+def _bounded_count(stmt: Select[Any], stop: Any) -> Select[Any]:
+    """The rows of ``stmt`` up to ``stop`` (a number or a bind parameter), read in its own
+    order (so by the index that serves its pages)."""
+    sub = stmt.options(lazyload("*")).limit(stop).subquery()
+    return select(func.count()).select_from(sub)
+
+
 class BoundedPagination(SelectPagination):
     """Flask-SQLAlchemy's pagination with a bounded count: the rows up to `COUNT_AHEAD` past the
     current page, read in the list's own order (so by the index that serves the page); ``more``
@@ -42,39 +89,101 @@ class BoundedPagination(SelectPagination):
     def _query_count(self) -> int:
         stmt = self._query_args["select"]
         stop = self._query_offset + self.per_page + COUNT_AHEAD
-        sub = stmt.options(lazyload("*")).limit(stop + 1).subquery()
-        found = self._query_args["session"].execute(select(func.count()).select_from(sub))
-        counted = int(found.scalar() or 0)
+        found = self._query_args["session"].execute(_bounded_count(stmt, stop + 1))
+        return self._counted(int(found.scalar() or 0), stop)
+
+    def _counted(self, counted: int, stop: int) -> int:
         self.more = counted > stop
         return min(counted, stop)
 
 
-def paginate(stmt: Select[Any], per_page: int | None = None) -> BoundedPagination:
-    """Paginate a select by ``?page=``; two queries (bounded count and page), never more."""
-    return BoundedPagination(
-        select=stmt,
-        session=db.session(),
-        page=page_number(),
-        per_page=per_page or current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+class KeptPagination(BoundedPagination):
+    """`BoundedPagination` of a `Bound`: its page and count statements are kept per statement,
+    the page's size and offset and the count's stop bind parameters."""
+
+    def _query_items(self) -> list[Any]:
+        stmt = self._query_args["select"]
+        page = _kept(
+            ("page", stmt),
+            lambda: stmt.limit(bindparam("kept_page_size", type_=Integer)).offset(
+                bindparam("kept_page_offset", type_=Integer)
+            ),
+        )
+        values = {
+            **self._query_args["params"],
+            "kept_page_size": self.per_page,
+            "kept_page_offset": self._query_offset,
+        }
+        return list(self._query_args["session"].execute(page, values).unique().scalars())
+
+    def _query_count(self) -> int:
+        stmt = self._query_args["select"]
+        counting = _kept(
+            ("count", stmt),
+            lambda: _bounded_count(stmt, bindparam("kept_count_stop", type_=Integer)),
+        )
+        stop = self._query_offset + self.per_page + COUNT_AHEAD
+        values = {**self._query_args["params"], "kept_count_stop": stop + 1}
+        found = self._query_args["session"].execute(counting, values)
+        return self._counted(int(found.scalar() or 0), stop)
 
 
-def count_upto(stmt: Select[Any], limit: int) -> int:
+def paginate(stmt: Select[Any] | Bound, per_page: int | None = None) -> BoundedPagination:
+    """Paginate a select (or a kept one, `Bound`) by ``?page=``; two queries (bounded count and
+    page), never more."""
+    common: dict[str, Any] = {
+        "session": db.session(),
+        "page": page_number(),
+        "per_page": per_page or current_app.config["PER_PAGE"],
+        "error_out": False,
+    }
+    if isinstance(stmt, Bound):
+        return KeptPagination(select=stmt.stmt, params=stmt.params, **common)
+    return BoundedPagination(select=stmt, **common)
+
+
+def first_items(query: Bound, limit: int) -> list[Any]:
+    """The first ``limit`` objects of a kept statement (a start page's preview, an export);
+    the limited statement is kept too."""
+    stmt = query.stmt
+    limited = _kept(("first", stmt), lambda: stmt.limit(bindparam("kept_first", type_=Integer)))
+    values = {**query.params, "kept_first": limit}
+    return list(db.session.scalars(limited, values).unique())
+
+
+def count_upto(stmt: Select[Any] | Bound, limit: int) -> int:
     """The rows of ``stmt``, counted up to ``limit`` + 1 (a start page's "more than 100")."""
     return counts_upto([stmt], limit)[0]
 
 
-def counts_upto(stmts: list[Select[Any]], limit: int) -> list[int]:
+def _counts(stmts: list[Select[Any]], stop: Any) -> Select[Any]:
+    return select(
+        *(
+            select(func.count())
+            .select_from(stmt.options(lazyload("*")).limit(stop).subquery())
+            .scalar_subquery()
+            for stmt in stmts
+        )
+    )
+
+
+def counts_upto(stmts: Sequence[Select[Any] | Bound], limit: int) -> list[int]:
     """`count_upto` of each statement, all in one statement (one round trip for a start
-    page's figures)."""
-    counts = [
-        select(func.count())
-        .select_from(stmt.options(lazyload("*")).limit(limit + 1).subquery())
-        .scalar_subquery()
-        for stmt in stmts
-    ]
-    row = db.session.execute(select(*counts)).one()
+    page's figures). Of kept statements (`Bound`), the counting statement is kept too."""
+    bound = [stmt for stmt in stmts if isinstance(stmt, Bound)]
+    if stmts and len(bound) == len(stmts):
+        inner = [query.stmt for query in bound]
+        counting = _kept(
+            ("counts", *inner),
+            lambda: _counts(inner, bindparam("kept_upto", type_=Integer)),
+        )
+        values = {**_merged(bound), "kept_upto": limit + 1}
+        row = db.session.execute(counting, values).one()
+    else:
+        plain = [stmt for stmt in stmts if isinstance(stmt, Select)]
+        if len(plain) != len(stmts):
+            raise TypeError("counts_upto: either all statements are kept (Bound) or none")
+        row = db.session.execute(_counts(plain, limit + 1)).one()
     return [int(value or 0) for value in row]
 
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -35,6 +35,26 @@ def name_matches(column: Any, query: str) -> Any:
     query = query.strip()
     variants = {query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()}
     return or_(*(column.icontains(v, autoescape=True) for v in variants))
+
+
+def name_variants(query: str) -> list[str]:
+    """The spellings `name_matches` looks for, each once, escaped for LIKE (with ``/``, as
+    SQLAlchemy's ``autoescape`` does): the values of `name_matches_params`."""
+    query = query.strip()
+    variants = [query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()]
+    escaped = (v.replace("/", "//").replace("%", "/%").replace("_", "/_") for v in variants)
+    return list(dict.fromkeys(escaped))
+
+
+def name_matches_params(column: Any, name: str, variants: int) -> Any:
+    """`name_matches` for a statement built once and kept: the spellings are the bind
+    parameters ``<name>_0`` … (`name_variants`, ``variants`` of them)."""
+    return or_(
+        *(
+            column.icontains(bindparam(f"{name}_{i}", type_=String), escape="/")
+            for i in range(variants)
+        )
+    )
 
 
 def municipalities_query(office_id: int | None = None, search: str = "") -> Select[Any]:

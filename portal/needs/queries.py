@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.models import User
+from portal.core.pagination import Bound
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
@@ -27,7 +29,7 @@ from portal.needs.models import (
     ScheduleKind,
 )
 from portal.plans.models import Goal, IntegrationPlan, Step
-from portal.security import managed_municipality_ids, scope_to
+from portal.security import managed_municipality_ids, scope_params, scope_shape, scope_to_param
 from portal.volunteers.models import VolunteerProfile
 
 
@@ -177,12 +179,19 @@ def need_assignments(need: Need) -> list[Assignment]:
     return rows
 
 
-def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False) -> Any:
+def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False) -> Bound:
     """Reports in the manager's municipalities: concerns and unacknowledged ones first.
 
     Scoped by the report's own municipality and ordered by ``ix_report_municipality_review``
     (``ix_report_review`` when unscoped), read backwards; the claim, need and volunteer are
-    joined once, for the page's rows only (the bounded count reads the index alone)."""
+    joined once, for the page's rows only (the bounded count reads the index alone). Built once
+    per shape (the municipalities are a bind parameter)."""
+    ids = managed_municipality_ids(user)
+    return Bound(_reports_statement(scope_shape(ids), open_only, concerns_only), scope_params(ids))
+
+
+@cache
+def _reports_statement(scope: str, open_only: bool, concerns_only: bool) -> Select[Any]:
     assignment = joinedload(Report.assignment)
     stmt = (
         select(Report)
@@ -201,7 +210,7 @@ def manager_reports_stmt(user: Any, open_only: bool, concerns_only: bool = False
             Report.id.desc(),
         )
     )
-    stmt = scope_to(stmt, Report.municipality_id, managed_municipality_ids(user))
+    stmt = scope_to_param(stmt, Report.municipality_id, scope)
     if open_only:
         stmt = stmt.where(Report.acknowledged_at.is_(None))
     if concerns_only:
@@ -227,9 +236,40 @@ class NeedFilters:
     unclaimed: bool = False
 
 
-def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
+def needs_query(user: Any, filters: NeedFilters) -> Bound:
     """Needs in the user's municipalities, newest schedule first (undated drafts on top, in the
-    order of the index ``ix_need_list_order``), with what the list shows."""
+    order of the index ``ix_need_list_order``), with what the list shows. Built once per shape
+    (which filters are given, the kind of scope); the values are bind parameters."""
+    ids = managed_municipality_ids(user)
+    stmt = _needs_statement(
+        scope_shape(ids),
+        bool(filters.status),
+        bool(filters.municipality_id),
+        bool(filters.category),
+        bool(filters.date_from),
+        bool(filters.date_to),
+        filters.unclaimed,
+    )
+    values = {
+        "need_status": filters.status,
+        "need_municipality": filters.municipality_id,
+        "need_category": filters.category,
+        "need_from": filters.date_from,
+        "need_to": filters.date_to,
+    }
+    return Bound(stmt, {**scope_params(ids), **{k: v for k, v in values.items() if v}})
+
+
+@cache
+def _needs_statement(
+    scope: str,
+    status: bool,
+    municipality: bool,
+    category: bool,
+    date_from: bool,
+    date_to: bool,
+    unclaimed: bool,
+) -> Select[Any]:
     stmt = (
         select(Need)
         .options(
@@ -241,23 +281,21 @@ def needs_query(user: Any, filters: NeedFilters) -> Select[Any]:
         )
         .order_by(Need.starts_on.desc().nulls_first(), Need.id.desc())
     )
-    stmt = scope_to(stmt, Need.municipality_id, managed_municipality_ids(user))
-    if filters.status:
-        stmt = stmt.where(Need.status == filters.status)
-    if filters.municipality_id:
-        stmt = stmt.where(Need.municipality_id == filters.municipality_id)
-    if filters.category:
-        stmt = stmt.where(Need.category == filters.category)
-    if filters.date_from:
+    stmt = scope_to_param(stmt, Need.municipality_id, scope)
+    if status:
+        stmt = stmt.where(Need.status == bindparam("need_status", type_=String))
+    if municipality:
+        stmt = stmt.where(Need.municipality_id == bindparam("need_municipality", type_=Integer))
+    if category:
+        stmt = stmt.where(Need.category == bindparam("need_category", type_=String))
+    if date_from:
+        first = bindparam("need_from", type_=Date)
         stmt = stmt.where(
-            or_(
-                Need.ends_on >= filters.date_from,
-                and_(Need.ends_on.is_(None), Need.starts_on.is_not(None)),
-            )
+            or_(Need.ends_on >= first, and_(Need.ends_on.is_(None), Need.starts_on.is_not(None)))
         )
-    if filters.date_to:
-        stmt = stmt.where(Need.starts_on <= filters.date_to)
-    if filters.unclaimed:
+    if date_to:
+        stmt = stmt.where(Need.starts_on <= bindparam("need_to", type_=Date))
+    if unclaimed:
         stmt = stmt.where(Need.taken == 0)
     return stmt
 
@@ -273,6 +311,13 @@ def counts_for(need_ids: list[int]) -> dict[int, NeedCounts]:
     """Active claims, reports and unacknowledged concerns per need, in one query."""
     if not need_ids:
         return {}
+    rows = db.session.execute(_counts_statement(), {"need_ids": need_ids})
+    return {row[0]: NeedCounts(row[1], row[2], row[3]) for row in rows}
+
+
+@cache
+def _counts_statement() -> Select[Any]:
+    """Built once: the counts of `counts_for` of the needs ``need_ids`` (a list of ids)."""
     claims = (
         select(func.count(Assignment.id))
         .where(Assignment.need_id == Need.id, Assignment.status == AssignmentStatus.ACTIVE)
@@ -297,10 +342,8 @@ def counts_for(need_ids: list[int]) -> dict[int, NeedCounts]:
         .correlate(Need)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(Need.id, claims, reports, concerns).where(Need.id.in_(need_ids))
-    )
-    return {row[0]: NeedCounts(row[1], row[2], row[3]) for row in rows}
+    ids = bindparam("need_ids", type_=Integer, expanding=True)
+    return select(Need.id, claims, reports, concerns).where(Need.id.in_(ids))
 
 
 def needs_of_step_ids(step_ids: list[int]) -> dict[int, list[Need]]:

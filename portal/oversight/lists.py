@@ -5,13 +5,12 @@ at ``MAX_ROWS``. No client appears: the needs list shows the need, never its cli
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.core.formatting import format_day
 from portal.core.labels import label
+from portal.core.pagination import Bound, first_items
 from portal.extensions import db
 from portal.needs.models import Assignment, Report
 from portal.needs.queries import counts_for
@@ -20,8 +19,8 @@ from portal.oversight.exports import Sheet
 MAX_ROWS = 5000
 
 
-def volunteers_sheet(stmt: Any) -> Sheet:
-    profiles = db.session.scalars(stmt.limit(MAX_ROWS)).unique().all()
+def volunteers_sheet(stmt: Bound) -> Sheet:
+    profiles = first_items(stmt, MAX_ROWS)
     return Sheet(
         _("Ehrenamtliche"),
         [
@@ -46,8 +45,8 @@ def volunteers_sheet(stmt: Any) -> Sheet:
     )
 
 
-def needs_sheet(stmt: Any) -> Sheet:
-    needs = db.session.scalars(stmt.limit(MAX_ROWS)).unique().all()
+def needs_sheet(stmt: Bound) -> Sheet:
+    needs = first_items(stmt, MAX_ROWS)
     ids = [n.id for n in needs]
     counts = counts_for(ids)
     minutes: dict[int, int] = {}

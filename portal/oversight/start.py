@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.auth.models import Role
-from portal.core.pagination import count_upto, counts_upto
+from portal.core.pagination import Bound, count_upto, counts_upto, first_items
 from portal.core.time import to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Office
@@ -23,8 +24,8 @@ from portal.needs import queries as needs
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import NeedStatus
 from portal.plans import services as plans
-from portal.security import coordinated_municipality_ids, scope_to
-from portal.volunteers import queries as volunteers
+from portal.security import coordinated_municipality_ids, scope_params, scope_shape, scope_to_param
+from portal.volunteers import queue as volunteers
 from portal.volunteers.certificates import EXPIRED, EXPIRING
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
@@ -85,21 +86,19 @@ def coordinator_work(user: Any) -> dict[str, Any]:
     today, now = today_local(), utcnow()
     queue = "coordination.queue"
     waiting = volunteers.queue_statement(user, volunteers.QueueFilters(status="pending"))
-    expiring = select(VolunteerProfile.id).where(volunteers.expiring_certificate(today))
-    idle = select(VolunteerProfile.id).where(volunteers.idle_volunteer(now))
     ids = coordinated_municipality_ids(user)
-    home = VolunteerProfile.home_municipality_id
-    counts = scope_to(
-        select(VolunteerProfile.status, func.count()).group_by(VolunteerProfile.status), home, ids
-    )
-    by_status: dict[str, int] = {row[0]: int(row[1]) for row in db.session.execute(counts)}
+    statements = _coordinator_statements(scope_shape(ids))
+    scope = scope_params(ids)
+    found = db.session.execute(statements.by_status, scope)
+    by_status: dict[str, int] = {row[0]: int(row[1]) for row in found}
+    values = {**scope, **volunteers.expiring_params(today), **volunteers.idle_params(now)}
     expiring_count, idle_count = counts_upto(
-        [scope_to(expiring, home, ids), scope_to(idle, home, ids)], COUNTED
+        [Bound(statements.expiring, values), Bound(statements.idle, values)], COUNTED
     )
     return {
         "waiting": [
             (p, (today - to_local(p.submitted_at).date()).days)
-            for p in db.session.scalars(waiting.limit(PREVIEW)).unique()
+            for p in first_items(waiting, PREVIEW)
         ],
         "waiting_total": Figure(
             int(by_status.get(VolunteerStatus.PENDING, 0)), url_for(queue, status="pending")
@@ -111,6 +110,26 @@ def coordinator_work(user: Any) -> dict[str, Any]:
             for status in VolunteerStatus
         ],
     }
+
+
+class _CoordinatorStatements(NamedTuple):
+    by_status: Select[Any]
+    expiring: Select[Any]
+    idle: Select[Any]
+
+
+@cache
+def _coordinator_statements(scope: str) -> _CoordinatorStatements:
+    """Built once per kind of scope: the days and the municipalities are bind parameters."""
+    home = VolunteerProfile.home_municipality_id
+    by_status = select(VolunteerProfile.status, func.count()).group_by(VolunteerProfile.status)
+    expiring = select(VolunteerProfile.id).where(volunteers.expiring_between(*volunteers.EXPIRING))
+    idle = select(VolunteerProfile.id).where(volunteers.idle_since(volunteers.IDLE_SINCE))
+    return _CoordinatorStatements(
+        scope_to_param(by_status, home, scope),
+        scope_to_param(expiring, home, scope),
+        scope_to_param(idle, home, scope),
+    )
 
 
 # --- manager --------------------------------------------------------------------------------
@@ -137,7 +156,7 @@ def manager_work(user: Any) -> dict[str, Any]:
         COUNTED,
     )
     return {
-        "reviews": list(db.session.scalars(reviews.limit(PREVIEW)).unique()),
+        "reviews": first_items(reviews, PREVIEW),
         "reviews_total": Figure(counted[0], url_for("plans.start") + "#reviews-heading"),
         "overdue": Figure(counted[1], url_for("plans.start") + "#overdue-heading"),
         "concerns": Figure(counted[2], url_for("needs.reports", concerns=1)),

@@ -20,7 +20,7 @@ from portal.oversight.periods import Period, PeriodForm
 from portal.oversight.report_pdf import render_report
 from portal.plans.clients import manageable_municipalities
 from portal.security import is_admin, municipality_ids, require, roles_required
-from portal.volunteers import queries as volunteer_queries
+from portal.volunteers import queue as volunteer_queue
 from portal.volunteers.coordination import queue_filters
 
 bp = Blueprint("oversight", __name__)
@@ -152,7 +152,7 @@ def dashboard() -> tuple[str, int]:
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def export_volunteers(fmt: str) -> Response:
     """The coordinator's list of volunteers, as filtered on the page."""
-    stmt = volunteer_queries.queue_statement(current_user, queue_filters())
+    stmt = volunteer_queue.queue_statement(current_user, queue_filters())
     return download([lists.volunteers_sheet(stmt)], fmt, "ehrenamtliche", "volunteer_list")
 
 

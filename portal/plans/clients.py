@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -32,7 +33,10 @@ from portal.security import (
     managed_municipality_ids,
     may_manage_municipality,
     may_see_client,
+    scope_params,
+    scope_shape,
     scope_to,
+    scope_to_param,
 )
 
 
@@ -76,8 +80,15 @@ def allocate_reference(year: int | None = None) -> str:
 
 
 def manageable_municipalities(user: Any) -> list[Municipality]:
+    ids = managed_municipality_ids(user)
+    return list(db.session.scalars(_municipalities_statement(scope_shape(ids)), scope_params(ids)))
+
+
+@cache
+def _municipalities_statement(scope: str) -> Select[Any]:
+    """Built once per kind of scope (the municipalities are a bind parameter)."""
     stmt = select(Municipality).order_by(german(Municipality.name))
-    return list(db.session.scalars(scope_to(stmt, Municipality.id, managed_municipality_ids(user))))
+    return scope_to_param(stmt, Municipality.id, scope)
 
 
 def managers_for(user: Any) -> list[User]:

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
 from portal.core.errors import InvalidTransition, ValidationFailed
-from portal.core.pagination import count_upto
+from portal.core.pagination import Bound, count_upto
 from portal.core.time import today_local
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
@@ -31,7 +32,7 @@ from portal.plans.models import (
     StepActor,
     StepStatus,
 )
-from portal.security import managed_municipality_ids, scope_to
+from portal.security import managed_municipality_ids, scope_params, scope_shape, scope_to_param
 
 REVIEW_SOON_DAYS = 14
 
@@ -204,9 +205,17 @@ def load_plan(client: Client) -> IntegrationPlan:
     return plan
 
 
-def plans_due_for_review(user: Any, within_days: int = REVIEW_SOON_DAYS) -> Select[Any]:
+def plans_due_for_review(user: Any, within_days: int = REVIEW_SOON_DAYS) -> Bound:
     """Plans of active clients whose review is due within ``within_days`` (or overdue)."""
-    limit = today_local() + timedelta(days=within_days)
+    ids = managed_municipality_ids(user)
+    until = today_local() + timedelta(days=within_days)
+    return Bound(_reviews_statement(scope_shape(ids)), {**scope_params(ids), "review_until": until})
+
+
+@cache
+def _reviews_statement(scope: str) -> Select[Any]:
+    """Built once per kind of scope (the last day and the municipalities are bind
+    parameters)."""
     stmt = (
         select(IntegrationPlan)
         .join(IntegrationPlan.client)
@@ -214,15 +223,26 @@ def plans_due_for_review(user: Any, within_days: int = REVIEW_SOON_DAYS) -> Sele
         .where(
             Client.status == ClientStatus.ACTIVE,
             IntegrationPlan.next_review_on.is_not(None),
-            IntegrationPlan.next_review_on <= limit,
+            IntegrationPlan.next_review_on <= bindparam("review_until", type_=Date),
         )
         .order_by(IntegrationPlan.next_review_on, IntegrationPlan.id)
     )
-    return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
+    return scope_to_param(stmt, Client.municipality_id, scope)
 
 
-def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[Any]:
+def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Bound:
     """Open steps past their due date, of active clients the user manages."""
+    ids = managed_municipality_ids(user)
+    values = {**scope_params(ids), "overdue_before": today_local()}
+    if mine_only_manager is not None:
+        values["step_manager"] = mine_only_manager.id
+    return Bound(_overdue_statement(scope_shape(ids), mine_only_manager is not None), values)
+
+
+@cache
+def _overdue_statement(scope: str, mine_only: bool) -> Select[Any]:
+    """Built once per shape (the day, the manager and the municipalities are bind
+    parameters)."""
     stmt = (
         select(Step)
         .join(Step.goal)
@@ -232,19 +252,19 @@ def overdue_steps(user: Any, mine_only_manager: User | None = None) -> Select[An
         .where(
             Client.status == ClientStatus.ACTIVE,
             Step.status.in_(OPEN_STEP_STATUSES),
-            and_(Step.due_on.is_not(None), Step.due_on < today_local()),
+            and_(Step.due_on.is_not(None), Step.due_on < bindparam("overdue_before", type_=Date)),
         )
         .order_by(Step.due_on, Step.id)
     )
-    if mine_only_manager is not None:
-        stmt = stmt.where(Client.manager_id == mine_only_manager.id)
-    return scope_to(stmt, Client.municipality_id, managed_municipality_ids(user))
+    if mine_only:
+        stmt = stmt.where(Client.manager_id == bindparam("step_manager", type_=Integer))
+    return scope_to_param(stmt, Client.municipality_id, scope)
 
 
 #: the start page counts its lists this far ("100+"): the same cost for any backlog
 COUNTED = 100
 
 
-def count_of(stmt: Select[Any]) -> int:
+def count_of(stmt: Bound) -> int:
     """The rows of ``stmt``, counted up to `COUNTED` + 1 (more is shown as "100+")."""
     return count_upto(stmt, COUNTED)

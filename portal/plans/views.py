@@ -19,7 +19,7 @@ from portal.consultations.queries import visits_of
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, PortalForm, attach_error, submit
 from portal.core.http import safe_next_url
-from portal.core.pagination import paginate
+from portal.core.pagination import first_items, paginate
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.queries import needs_of_step_ids
@@ -67,8 +67,8 @@ def _step_or_404(step_id: int) -> Step:
 def start() -> str:
     reviews_stmt = services.plans_due_for_review(current_user)
     steps_stmt = services.overdue_steps(current_user)
-    reviews = db.session.scalars(reviews_stmt.limit(START_LIST_LIMIT)).unique().all()
-    steps = db.session.scalars(steps_stmt.limit(START_LIST_LIMIT)).unique().all()
+    reviews = first_items(reviews_stmt, START_LIST_LIMIT)
+    steps = first_items(steps_stmt, START_LIST_LIMIT)
     return render_template(
         "plans/start.html",
         reviews=reviews,

@@ -21,6 +21,7 @@ from portal.core.inputs import query_id
 from portal.core.pagination import paginate
 from portal.security import is_own_account, may_coordinate_volunteer, require, roles_required
 from portal.volunteers import certificates, decisions, profiles, queries
+from portal.volunteers import queue as queue_lists
 from portal.volunteers.forms import CertificateForm, DecisionForm
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 
@@ -41,16 +42,16 @@ def overview() -> str:
     )
 
 
-def queue_filters() -> queries.QueueFilters:
+def queue_filters() -> queue_lists.QueueFilters:
     args = request.args
-    return queries.QueueFilters(
+    return queue_lists.QueueFilters(
         status=args.get("status", "") if VolunteerStatus.has(args.get("status")) else "",
         municipality_id=query_id("municipality"),
         language=args.get("language", "") if args.get("language") in profiles.LANGUAGES else "",
         interest=args.get("interest", "") if args.get("interest") in profiles.INTERESTS else "",
         q=(args.get("q") or "")[:100],
         certificate=args.get("certificate", "")
-        if args.get("certificate") in queries.CERTIFICATE_FILTERS
+        if args.get("certificate") in queue_lists.CERTIFICATE_FILTERS
         else "",
         idle=args.get("idle") == "1",
     )
@@ -60,12 +61,12 @@ def queue_filters() -> queries.QueueFilters:
 @roles_required(*COORDINATION)
 def queue() -> str:
     filters = queue_filters()
-    page = paginate(queries.queue_statement(current_user, filters))
+    page = paginate(queue_lists.queue_statement(current_user, filters))
     return render_template(
         "coordination/queue.html",
         page=page,
         filters=filters,
-        municipalities=queries.scoped_municipalities(current_user),
+        municipalities=queue_lists.scoped_municipalities(current_user),
     )
 
 

@@ -35,7 +35,8 @@ from portal.volunteers.models import (
     VolunteerStatus,
     record_event,
 )
-from portal.volunteers.queries import _latest_check_filter, coordinators_of, profile_of
+from portal.volunteers.queries import coordinators_of, profile_of
+from portal.volunteers.queue import latest_check_filter
 
 MAX_REASON = 2000
 
@@ -265,7 +266,7 @@ def send_certificate_reminders(today: date | None = None) -> int:
                 ConductCertificateCheck.valid_until >= today,
                 ConductCertificateCheck.valid_until <= horizon,
                 VolunteerProfile.status.in_((VolunteerStatus.APPROVED, VolunteerStatus.SUSPENDED)),
-                _latest_check_filter(),
+                latest_check_filter(),
             )
             .order_by(ConductCertificateCheck.id)
         )

@@ -82,7 +82,7 @@ class VolunteerProfile(Model):
     audit_type: ClassVar[str] = "volunteer"  # the audit trail's name for this kind of object
     __table_args__ = (
         # counts per municipality and status; the approved volunteers of a scope without a
-        # claim since a day (`portal.volunteers.queries.idle_volunteer`) by `last_claim_at`
+        # claim since a day (`portal.volunteers.queue.idle_volunteer`) by `last_claim_at`
         Index(
             "ix_volunteer_profile_municipality_status_claim",
             "home_municipality_id",

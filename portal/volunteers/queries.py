@@ -1,10 +1,10 @@
-"""Read side of the coordinators' pages: the queue, a volunteer's detail, the overview and the
-volunteer's own status card."""
+"""Read side of the coordinators' pages: a volunteer's detail and the overview (the queue is in
+`portal.volunteers.queue`), and a volunteer's own profile as the pages and the board read it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -15,33 +15,32 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    exists,
     func,
-    or_,
     select,
     union,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload, with_expression
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
-from portal.core.labels import REGISTRY
-from portal.core.time import today_local, utcnow
+from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.municipalities.options import catalogue as municipality_catalogue
-from portal.needs.models import Assignment, AssignmentStatus
-from portal.security import coordinated_municipality_ids, scope_to
-from portal.volunteers.certificates import REMINDER_WEEKS
+from portal.security import (
+    coordinated_municipality_ids,
+    scope_params,
+    scope_shape,
+    scope_to_param,
+)
 from portal.volunteers.models import (
     ConductCertificateCheck,
     VolunteerEvent,
-    VolunteerInterest,
-    VolunteerLanguage,
     VolunteerProfile,
     VolunteerStatus,
     volunteer_municipality,
 )
+from portal.volunteers.queue import EXPIRING, expiring_params, latest_check_filter
 
 
 def profile_of(user: Any) -> VolunteerProfile | None:
@@ -140,117 +139,6 @@ def coordinators_of(municipality_ids: set[int]) -> dict[int, list[User]]:
     return result
 
 
-def _coordinated(stmt: Select[Any], user: User) -> Select[Any]:
-    """Volunteers whose home municipality ``user`` coordinates (admins: all)."""
-    return scope_to(stmt, VolunteerProfile.home_municipality_id, coordinated_municipality_ids(user))
-
-
-@dataclass
-class QueueFilters:
-    status: str = ""
-    municipality_id: int | None = None
-    language: str = ""
-    interest: str = ""
-    q: str = ""
-    #: "expiring": the latest certificate check runs out within the reminder weeks
-    certificate: str = ""
-    #: approved volunteers without a task for ``IDLE_DAYS``
-    idle: bool = False
-
-
-#: an approved volunteer without a claim for this long is "without a task"
-IDLE_DAYS = 91
-CERTIFICATE_FILTERS = ("expiring",)
-
-
-def expiring_certificate(today: date) -> Any:
-    """Volunteers whose latest certificate check runs out within the reminder weeks."""
-    return exists().where(
-        ConductCertificateCheck.volunteer_id == VolunteerProfile.id,
-        ConductCertificateCheck.valid_until >= today,
-        ConductCertificateCheck.valid_until <= today + timedelta(weeks=REMINDER_WEEKS),
-        _latest_check_filter(),
-    )
-
-
-def idle_volunteer(now: datetime) -> Any:
-    """Approved for ``IDLE_DAYS`` or longer, and no claim (of any outcome) since."""
-    since = now - timedelta(days=IDLE_DAYS)
-    recent = exists().where(
-        Assignment.volunteer_id == VolunteerProfile.id,
-        or_(Assignment.claimed_at >= since, Assignment.status == AssignmentStatus.ACTIVE),
-    )
-    return and_(
-        VolunteerProfile.status == VolunteerStatus.APPROVED,
-        # read from the index on (home, status, last claim): only the few without a recent
-        # claim are checked against their claims (the column may lag, never run ahead)
-        or_(VolunteerProfile.last_claim_at.is_(None), VolunteerProfile.last_claim_at < since),
-        func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
-        ~recent,
-    )
-
-
-def queue_statement(user: User, filters: QueueFilters) -> Select[Any]:
-    """The coordinator's list of volunteers, scoped and filtered; oldest application first
-    (the order of ``ix_volunteer_profile_submitted``). The user is joined once: for the search
-    when there is one, else only to the page's rows (the count never reads users)."""
-    q = filters.q.strip()
-    stmt = select(VolunteerProfile)
-    if q:
-        stmt = stmt.join(User, User.id == VolunteerProfile.user_id).options(
-            contains_eager(VolunteerProfile.user).lazyload(User.memberships)
-        )
-    else:
-        stmt = stmt.options(joinedload(VolunteerProfile.user).lazyload(User.memberships))
-    stmt = stmt.options(
-        joinedload(VolunteerProfile.home_municipality),
-        joinedload(VolunteerProfile.language_rows),  # in the page query: still two
-    ).order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
-    # erased accounts are tombstones, not volunteers to coordinate (few: read by their index)
-    stmt = stmt.where(
-        VolunteerProfile.user_id.not_in(select(User.id).where(User.erased_at.is_not(None)))
-    )
-    stmt = _coordinated(stmt, user)
-    if VolunteerStatus.has(filters.status):
-        stmt = stmt.where(VolunteerProfile.status == filters.status)
-    if filters.municipality_id:
-        stmt = stmt.where(VolunteerProfile.home_municipality_id == filters.municipality_id)
-    if filters.language in REGISTRY["language"]:
-        stmt = stmt.where(
-            exists().where(
-                VolunteerLanguage.volunteer_id == VolunteerProfile.id,
-                VolunteerLanguage.code == filters.language,
-            )
-        )
-    if filters.interest in REGISTRY["category"]:
-        stmt = stmt.where(
-            exists().where(
-                VolunteerInterest.volunteer_id == VolunteerProfile.id,
-                VolunteerInterest.category == filters.interest,
-            )
-        )
-    if filters.certificate == "expiring":
-        stmt = stmt.where(expiring_certificate(today_local()))
-    if filters.idle:
-        stmt = stmt.where(idle_volunteer(utcnow()))
-    if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
-        stmt = stmt.where(
-            or_(
-                func.lower(User.display_name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-            )
-        )
-    return stmt
-
-
-def scoped_municipalities(user: User) -> list[Municipality]:
-    stmt = scope_to(select(Municipality), Municipality.id, coordinated_municipality_ids(user))
-    return list(db.session.scalars(stmt.order_by(german(Municipality.name), Municipality.id)))
-
-
 def load_for_detail(volunteer_id: int) -> VolunteerProfile | None:
     return db.session.scalar(
         select(VolunteerProfile)
@@ -274,35 +162,16 @@ class Overview:
     oldest_pending: list[VolunteerProfile]
 
 
-def _latest_check_filter() -> Any:
-    """Only a volunteer's latest check counts (a newer one supersedes older ones)."""
-    newer = aliased(ConductCertificateCheck)
-    return ~exists().where(
-        newer.volunteer_id == ConductCertificateCheck.volunteer_id,
-        or_(
-            newer.valid_until > ConductCertificateCheck.valid_until,
-            and_(
-                newer.valid_until == ConductCertificateCheck.valid_until,
-                newer.id > ConductCertificateCheck.id,
-            ),
-        ),
-    )
-
-
 def overview(user: User, today: date | None = None, limit: int = 10) -> Overview:
     """Counts per municipality (one grouped query), certificates expiring in the next 8 weeks,
-    and the oldest pending applications."""
+    and the oldest pending applications. The statements are built once per kind of scope."""
     today = today or today_local()
     ids = coordinated_municipality_ids(user)
+    statements = _overview_statements(scope_shape(ids))
+    scope = scope_params(ids)
     # counted from the index on (home municipality, status) alone; the names come from the
     # scope's municipalities (an administrator's: those that have volunteers)
-    home = VolunteerProfile.home_municipality_id
-    counts_stmt = scope_to(
-        select(home, VolunteerProfile.status, func.count()).group_by(home, VolunteerProfile.status),
-        home,
-        ids,
-    )
-    counted = db.session.execute(counts_stmt).all()
+    counted = db.session.execute(statements.counts, scope).all()
     shown = {mid for mid, _status, _n in counted} if ids is None else set(ids)
     # names and German order from the process's catalogue, not from a statement per page
     places = municipality_catalogue(frozenset(shown))
@@ -315,8 +184,26 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         if mid in table:
             table[mid][status] = n
     counts = list(table.values())
+    found = db.session.execute(statements.expiring, {**scope, **expiring_params(today)})
+    expiring = [(c, p) for c, p in found]
+    oldest = db.session.scalars(statements.pending, {**scope, "oldest_limit": limit})
+    return Overview(counts, expiring, list(oldest))
 
-    expiring_stmt = (
+
+class _OverviewStatements(NamedTuple):
+    counts: Select[Any]
+    expiring: Select[Any]
+    pending: Select[Any]
+
+
+@cache
+def _overview_statements(scope: str) -> _OverviewStatements:
+    home = VolunteerProfile.home_municipality_id
+    counts = select(home, VolunteerProfile.status, func.count()).group_by(
+        home, VolunteerProfile.status
+    )
+    first, last = EXPIRING
+    expiring = (
         select(ConductCertificateCheck, VolunteerProfile)
         .join(VolunteerProfile, VolunteerProfile.id == ConductCertificateCheck.volunteer_id)
         .options(
@@ -324,16 +211,15 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
             joinedload(VolunteerProfile.home_municipality),
         )
         .where(
-            ConductCertificateCheck.valid_until >= today,
-            ConductCertificateCheck.valid_until <= today + timedelta(weeks=REMINDER_WEEKS),
+            ConductCertificateCheck.valid_until >= first,
+            ConductCertificateCheck.valid_until <= last,
             VolunteerProfile.status.in_((VolunteerStatus.APPROVED, VolunteerStatus.SUSPENDED)),
-            _latest_check_filter(),
+            latest_check_filter(),
         )
         .order_by(ConductCertificateCheck.valid_until)
         .limit(50)
     )
-    expiring = [(c, p) for c, p in db.session.execute(_coordinated(expiring_stmt, user))]
-    pending_stmt = (
+    pending = (
         select(VolunteerProfile)
         .options(
             joinedload(VolunteerProfile.user).lazyload(User.memberships),
@@ -341,7 +227,10 @@ def overview(user: User, today: date | None = None, limit: int = 10) -> Overview
         )
         .where(VolunteerProfile.status == VolunteerStatus.PENDING)
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
-        .limit(limit)
+        .limit(bindparam("oldest_limit", type_=Integer))
     )
-    oldest = list(db.session.scalars(_coordinated(pending_stmt, user)))
-    return Overview(counts, expiring, oldest)
+    return _OverviewStatements(
+        scope_to_param(counts, home, scope),
+        scope_to_param(expiring, home, scope),
+        scope_to_param(pending, home, scope),
+    )

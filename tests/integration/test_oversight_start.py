@@ -13,7 +13,7 @@ from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.models import AssignmentStatus, NeedStatus
 from portal.volunteers.models import VolunteerProfile
-from portal.volunteers.queries import idle_volunteer
+from portal.volunteers.queue import idle_volunteer
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp

@@ -28,7 +28,8 @@ from portal.needs.models import Need, NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
 from portal.scale_seed.writer import vacuum
 from portal.volunteers.models import VolunteerProfile, note_last_claims
-from portal.volunteers.queries import QueueFilters, overview, queue_statement
+from portal.volunteers.queries import overview
+from portal.volunteers.queue import QueueFilters, queue_statement
 from tests import factories, scale_data
 from tests import factories_board as fb
 

@@ -17,7 +17,8 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.municipalities.services import all_municipalities, municipalities_query
 from portal.plans.clients import manageable_municipalities, managers_for
-from portal.volunteers.queries import coordinators_of, scoped_municipalities
+from portal.volunteers.queries import coordinators_of
+from portal.volunteers.queue import scoped_municipalities
 from tests import factories
 
 PLACES = [

@@ -1,0 +1,242 @@
+"""The coordinators' queue of volunteers (`queue_statement`: scoped, filtered, oldest
+application first) and what it filters by: certificates running out, volunteers without a task.
+Its statements are built once per shape; the values are bind parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+from portal.auth.models import User
+from portal.core.collation import german
+from portal.core.labels import REGISTRY
+from portal.core.pagination import Bound
+from portal.core.time import today_local, utcnow
+from portal.extensions import db
+from portal.municipalities.models import Municipality
+from portal.needs.models import Assignment, AssignmentStatus
+from portal.security import coordinated_municipality_ids, scope_params, scope_shape, scope_to_param
+from portal.volunteers.certificates import REMINDER_WEEKS
+from portal.volunteers.models import (
+    ConductCertificateCheck,
+    VolunteerInterest,
+    VolunteerLanguage,
+    VolunteerProfile,
+    VolunteerStatus,
+)
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    municipality_id: int | None = None
+    language: str = ""
+    interest: str = ""
+    q: str = ""
+    #: "expiring": the latest certificate check runs out within the reminder weeks
+    certificate: str = ""
+    #: approved volunteers without a task for ``IDLE_DAYS``
+    idle: bool = False
+
+
+#: an approved volunteer without a claim for this long is "without a task"
+IDLE_DAYS = 91
+CERTIFICATE_FILTERS = ("expiring",)
+
+
+def expiring_certificate(today: date) -> Any:
+    """Volunteers whose latest certificate check runs out within the reminder weeks."""
+    return expiring_between(today, today + timedelta(weeks=REMINDER_WEEKS))
+
+
+def expiring_between(first: Any, last: Any) -> Any:
+    """Volunteers whose latest certificate check runs out from ``first`` to ``last`` (values
+    or bind parameters)."""
+    return exists().where(
+        ConductCertificateCheck.volunteer_id == VolunteerProfile.id,
+        ConductCertificateCheck.valid_until >= first,
+        ConductCertificateCheck.valid_until <= last,
+        latest_check_filter(),
+    )
+
+
+def expiring_params(today: date) -> dict[str, date]:
+    """The values of `EXPIRING`: today and the last day of the reminder weeks."""
+    return {"expiring_from": today, "expiring_until": today + timedelta(weeks=REMINDER_WEEKS)}
+
+
+EXPIRING = (bindparam("expiring_from", type_=Date), bindparam("expiring_until", type_=Date))
+"""The bind parameters of `expiring_between` in kept statements (`expiring_params`)."""
+
+
+def idle_volunteer(now: datetime) -> Any:
+    """Approved for ``IDLE_DAYS`` or longer, and no claim (of any outcome) since."""
+    return idle_since(now - timedelta(days=IDLE_DAYS))
+
+
+def idle_since(since: Any) -> Any:
+    """Approved since ``since`` or longer and no claim since (a value or a bind parameter:
+    ``idle_since`` in kept statements, `idle_params`)."""
+    recent = exists().where(
+        Assignment.volunteer_id == VolunteerProfile.id,
+        or_(Assignment.claimed_at >= since, Assignment.status == AssignmentStatus.ACTIVE),
+    )
+    return and_(
+        VolunteerProfile.status == VolunteerStatus.APPROVED,
+        # read from the index on (home, status, last claim): only the few without a recent
+        # claim are checked against their claims (the column may lag, never run ahead)
+        or_(VolunteerProfile.last_claim_at.is_(None), VolunteerProfile.last_claim_at < since),
+        func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
+        ~recent,
+    )
+
+
+def idle_params(now: datetime) -> dict[str, datetime]:
+    return {"idle_since": now - timedelta(days=IDLE_DAYS)}
+
+
+IDLE_SINCE = bindparam("idle_since", type_=DateTime)
+
+
+def queue_statement(user: User, filters: QueueFilters) -> Bound:
+    """The coordinator's list of volunteers, scoped and filtered; oldest application first
+    (the order of ``ix_volunteer_profile_submitted``). The user is joined once: for the search
+    when there is one, else only to the page's rows (the count never reads users). Built once
+    per shape (which filters are given, the kind of scope); the values are bind parameters."""
+    ids = coordinated_municipality_ids(user)
+    q = filters.q.strip()
+    shape = QueueShape(
+        scope=scope_shape(ids),
+        search=bool(q),
+        status=VolunteerStatus.has(filters.status),
+        municipality=bool(filters.municipality_id),
+        language=filters.language in REGISTRY["language"],
+        interest=filters.interest in REGISTRY["category"],
+        expiring=filters.certificate == "expiring",
+        idle=filters.idle,
+    )
+    values: dict[str, Any] = scope_params(ids)
+    if shape.search:
+        escaped = q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        values["queue_pattern"] = "%" + escaped + "%"
+    if shape.status:
+        values["queue_status"] = filters.status
+    if shape.municipality:
+        values["queue_municipality"] = filters.municipality_id
+    if shape.language:
+        values["queue_language"] = filters.language
+    if shape.interest:
+        values["queue_interest"] = filters.interest
+    if shape.expiring:
+        values.update(expiring_params(today_local()))
+    if shape.idle:
+        values.update(idle_params(utcnow()))
+    return Bound(_queue_statement(shape), values)
+
+
+class QueueShape(NamedTuple):
+    """Which filters a queue statement has (`queue_statement`)."""
+
+    scope: str
+    search: bool
+    status: bool
+    municipality: bool
+    language: bool
+    interest: bool
+    expiring: bool
+    idle: bool
+
+
+@cache
+def _queue_statement(shape: QueueShape) -> Select[Any]:
+    stmt = select(VolunteerProfile)
+    if shape.search:
+        stmt = stmt.join(User, User.id == VolunteerProfile.user_id).options(
+            contains_eager(VolunteerProfile.user).lazyload(User.memberships)
+        )
+    else:
+        stmt = stmt.options(joinedload(VolunteerProfile.user).lazyload(User.memberships))
+    stmt = stmt.options(
+        joinedload(VolunteerProfile.home_municipality),
+        joinedload(VolunteerProfile.language_rows),  # in the page query: still two
+    ).order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
+    # erased accounts are tombstones, not volunteers to coordinate (few: read by their index)
+    stmt = stmt.where(
+        VolunteerProfile.user_id.not_in(select(User.id).where(User.erased_at.is_not(None)))
+    )
+    stmt = scope_to_param(stmt, VolunteerProfile.home_municipality_id, shape.scope)
+    if shape.status:
+        stmt = stmt.where(VolunteerProfile.status == bindparam("queue_status", type_=String))
+    if shape.municipality:
+        place = bindparam("queue_municipality", type_=Integer)
+        stmt = stmt.where(VolunteerProfile.home_municipality_id == place)
+    if shape.language:
+        stmt = stmt.where(
+            exists().where(
+                VolunteerLanguage.volunteer_id == VolunteerProfile.id,
+                VolunteerLanguage.code == bindparam("queue_language", type_=String),
+            )
+        )
+    if shape.interest:
+        stmt = stmt.where(
+            exists().where(
+                VolunteerInterest.volunteer_id == VolunteerProfile.id,
+                VolunteerInterest.category == bindparam("queue_interest", type_=String),
+            )
+        )
+    if shape.expiring:
+        stmt = stmt.where(expiring_between(*EXPIRING))
+    if shape.idle:
+        stmt = stmt.where(idle_since(IDLE_SINCE))
+    if shape.search:
+        pattern = bindparam("queue_pattern", type_=String)
+        stmt = stmt.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def scoped_municipalities(user: User) -> list[Municipality]:
+    ids = coordinated_municipality_ids(user)
+    return list(db.session.scalars(_municipalities_statement(scope_shape(ids)), scope_params(ids)))
+
+
+@cache
+def _municipalities_statement(scope: str) -> Select[Any]:
+    stmt = select(Municipality).order_by(german(Municipality.name), Municipality.id)
+    return scope_to_param(stmt, Municipality.id, scope)
+
+
+def latest_check_filter() -> Any:
+    """Only a volunteer's latest check counts (a newer one supersedes older ones)."""
+    newer = aliased(ConductCertificateCheck)
+    return ~exists().where(
+        newer.volunteer_id == ConductCertificateCheck.volunteer_id,
+        or_(
+            newer.valid_until > ConductCertificateCheck.valid_until,
+            and_(
+                newer.valid_until == ConductCertificateCheck.valid_until,
+                newer.id > ConductCertificateCheck.id,
+            ),
+        ),
+    )
