@@ -121,6 +121,7 @@ def _before_after(results: dict[str, Any]) -> list[str]:
             else "."
         ),
         "",
+        *([f"**Note:** {results['note']}", ""] if results.get("note") else []),
         "| needs | page | ratio before | ratio after | CPU before | CPU after "
         "| instructions before | instructions after |",
         "|---|---|---|---|---|---|---|---|",

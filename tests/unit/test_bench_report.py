@@ -78,3 +78,16 @@ def test_the_counts_are_read_from_callgrinds_numbered_dumps(tmp_path):
         )
     Path(f"{dumps}").write_text("events: Ir\ntotals: 0\n", encoding="utf-8")  # at exit
     assert read_dumps(str(dumps), 20) == [0.8, 20.0]
+
+
+def test_a_note_of_the_run_stands_above_the_before_and_after_table(tmp_path):
+    write_report = runpy.run_path(str(ROOT / "bench" / "report.py"))["write_report"]
+    note = "The wrk figures are of an earlier run; the instructions are of this code."
+    results = {"sizes": {"1000": size(0.3)}, "started": "s", "note": note}
+    out = tmp_path / "RESULTS.md"
+    write_report(results, out)
+    text = out.read_text(encoding="utf-8")
+    assert f"**Note:** {note}\n\n| needs | page | ratio before |" in text
+    del results["note"]
+    write_report(results, out)
+    assert "**Note:**" not in out.read_text(encoding="utf-8")
