@@ -335,7 +335,8 @@ def test_a_manager_exports_a_clients_record_as_json_and_pdf(app, client, auth):
         assert own in flat, own
     assert "helfer@example.org" not in flat and "Familie Andere" not in flat
 
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "client.exported"))
+    exported = select(AuditEvent).where(AuditEvent.action == "client.exported")
+    events = db.session.scalars(exported.order_by(AuditEvent.id))
     details = [(e.object_id, e.details) for e in events]
     assert details == [
         (world["client"].id, {"format": "json"}),
