@@ -16,6 +16,12 @@ from urllib.parse import urlsplit
 
 PROFILES = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+POSTGRESQL_OPTIONS = "-c max_parallel_workers_per_gather=0"
+"""Settings of every PostgreSQL connection the portal opens: no parallel workers. A page's
+statements read a bounded number of rows; a parallel plan of one (which PostgreSQL may choose
+for a walk of a covering index it expects to be long) starts worker processes that cost more
+than the statement (10 ms and more per board at 200,000 needs), and the app servers' workers
+keep the cores busy anyway."""
 
 
 class ConfigError(RuntimeError):
@@ -53,10 +59,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
         # hide_parameters: database errors (and their log records) never show the values of a
         # statement, which may be e-mail addresses, names or tokens. PostgreSQL pings only
-        # connections that rested in the pool (portal.core.postgresql.ping_idle_connections).
+        # connections that rested in the pool (portal.core.postgresql.ping_idle_connections)
+        # and plans without parallel workers (`POSTGRESQL_OPTIONS`).
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": not database_url.startswith("postgresql"),
             "hide_parameters": True,
+            **(
+                {"connect_args": {"options": POSTGRESQL_OPTIONS}}
+                if database_url.startswith("postgresql")
+                else {}
+            ),
         },
         # An explicit database: DATABASE_URL in the environment or a URI passed to create_app.
         "DATABASE_URL_SET": bool(

@@ -67,6 +67,19 @@ class AssignmentStatus(CodeEnum):
     RELEASED = "released"
 
 
+BOARD_WALK_CARRIES = (
+    "language_codes",
+    "municipality_id",
+    "schedule_kind",
+    "weekday",
+    "ends_on",
+    "starts_at",
+    "duration_minutes",
+)
+"""The columns the board's walks in date order test besides their keys (PostgreSQL: the
+INCLUDE columns of ``ix_need_board_first`` and ``ix_need_board_category``)."""
+
+
 class Need(Model):
     __tablename__ = "need"
     __table_args__ = (
@@ -80,11 +93,19 @@ class Need(Model):
         Index("ix_need_category_status", "category", "status"),
         # The board (portal.needs.board_order) walks dated needs by their first day and time
         # (of one category when filtered), and reads started weekly needs by weekday and first
-        # day (a range: those that have not started yet are not read).
-        Index("ix_need_board_first", "status", "first_on", "time_of_day", "id"),
-        # Filtered by category, the walk tests the other filters (a language above all) on the
-        # index alone (PostgreSQL: INCLUDE columns) and stops after the page and the bounded
-        # count; the category leads, so that an unfiltered board never reads this index.
+        # day (a range: those that have not started yet are not read). The walks test the
+        # other filters (the scope, a language) and return the board's narrow rows from the
+        # index alone (PostgreSQL: INCLUDE columns), and stop after the page and the bounded
+        # count; in the category's index the category leads, so that an unfiltered board
+        # never reads it.
+        Index(
+            "ix_need_board_first",
+            "status",
+            "first_on",
+            "time_of_day",
+            "id",
+            postgresql_include=[*BOARD_WALK_CARRIES, "category"],
+        ),
         Index(
             "ix_need_board_category",
             "category",
@@ -92,15 +113,7 @@ class Need(Model):
             "first_on",
             "time_of_day",
             "id",
-            postgresql_include=[
-                "language_codes",
-                "municipality_id",
-                "schedule_kind",
-                "weekday",
-                "ends_on",
-                "starts_at",
-                "duration_minutes",
-            ],
+            postgresql_include=list(BOARD_WALK_CARRIES),
         ),
         Index("ix_need_board_running", "status", "schedule_kind", "weekday", "first_on"),
         # The managers' list: newest schedule first, undated drafts on top (read backwards).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -198,6 +199,26 @@ def test_the_board_filtered_by_category_and_language_walks_the_category_in_date_
     run = partial(board, wide, BoardFilters(language="ar"), page=1, per_page=25)
     indexes = {node.get("Index Name") for _statement, nodes in plans_of(run) for node in nodes}
     assert "ix_need_language_codes" in indexes, indexes
+
+
+def test_the_board_plans_without_parallel_workers(county):
+    """A parallel plan starts worker processes that cost more than a page's statement (the
+    board's walk of a covering index at 200,000 needs: 10 ms and more): the portal's
+    connections never plan one (`portal.config.POSTGRESQL_OPTIONS`)."""
+    assert db.session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
+    scale_data.insert_needs(30_000)
+    scale_data.analyze()
+    vacuum(db.engine, ["need"])
+    wide = county["profile"]
+    for filters in (
+        BoardFilters(),
+        BoardFilters(language="ar"),
+        BoardFilters(category=NeedCategory.TUTORING, language="ar"),
+    ):
+        for sort in ("fit", "date"):
+            run = partial(board, wide, replace(filters, sort=sort), page=1, per_page=25)
+            kinds = {node["Node Type"] for _statement, nodes in plans_of(run) for node in nodes}
+            assert not kinds & {"Gather", "Gather Merge"}, kinds
 
 
 def executed(run: Callable[[], Any]) -> list[dict[str, Any]]:

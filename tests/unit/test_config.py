@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal import create_app
-from portal.config import DEV_SECRET_KEY, ConfigError, load_config
+from portal.config import DEV_SECRET_KEY, POSTGRESQL_OPTIONS, ConfigError, load_config
 
 REAL_KEY = "q3Zr8s1Yx0VbN7mK2pL5wT9eH4uJ6cA1fG8dS0"
 ENV_VARS = (
@@ -54,6 +54,14 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://portal@db.example.org/portal"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://cache.example.org:6379/0"
     assert cfg["MAIL_SERVER"] == "smtp.example.org"
+
+
+def test_postgresql_connections_plan_without_parallel_workers(monkeypatch, tmp_path):
+    assert load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args") is None
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.example.org/portal")
+    options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"options": POSTGRESQL_OPTIONS}
+    assert POSTGRESQL_OPTIONS == "-c max_parallel_workers_per_gather=0"
 
 
 def test_empty_variables_count_as_unset(monkeypatch, tmp_path):
