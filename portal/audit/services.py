@@ -12,6 +12,7 @@ from sqlalchemy.orm import lazyload
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
+from portal.core.inputs import like_escaped
 from portal.core.pagination import Bound
 from portal.core.time import local_to_utc
 from portal.extensions import db
@@ -112,7 +113,7 @@ def events_query(
     action, object_type = action.strip(), object_type.strip()
     values: dict[str, Any] = {}
     if action.endswith("."):
-        values["audit_action"] = action.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        values["audit_action"] = like_escaped(action)
     elif action:
         values["audit_action"] = action
     if object_type:

@@ -5,6 +5,8 @@
 - NUL bytes (PostgreSQL cannot store them in text) anywhere in the path, the query string or a
   submitted form answer 400 for every route, signed in or not.
 - Record numbers in query strings go through `query_id`.
+- Text searched with LIKE goes through `like_escaped`: a ``%`` or ``_`` typed into a search box
+  matches itself, not any text.
 """
 
 from __future__ import annotations
@@ -67,3 +69,10 @@ def register(app: Flask) -> None:
     """Install the bounded id converter (before any route is added) and the NUL guard."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul_bytes)
+
+
+def like_escaped(text: str, escape: str = "/") -> str:
+    """``text`` for a LIKE pattern whose escape character is ``escape``: the escape character
+    itself, ``%`` and ``_`` match themselves (as SQLAlchemy's ``autoescape`` writes them)."""
+    doubled = text.replace(escape, escape + escape)
+    return doubled.replace("%", escape + "%").replace("_", escape + "_")

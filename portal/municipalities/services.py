@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from portal.audit import services as audit
 from portal.core.collation import german
 from portal.core.errors import Conflict, NotFound, ValidationFailed
+from portal.core.inputs import like_escaped
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.municipalities.models import Municipality, Office
@@ -42,8 +43,7 @@ def name_variants(query: str) -> list[str]:
     SQLAlchemy's ``autoescape`` does): the values of `name_matches_params`."""
     query = query.strip()
     variants = [query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()]
-    escaped = (v.replace("/", "//").replace("%", "/%").replace("_", "/_") for v in variants)
-    return list(dict.fromkeys(escaped))
+    return list(dict.fromkeys(like_escaped(v) for v in variants))
 
 
 def name_matches_params(column: Any, name: str, variants: int) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, String, Table, Text, cast, or_, select, update
 
+from portal.core.inputs import like_escaped
 from portal.extensions import db
 
 REDACTED = "[…]"
@@ -57,8 +58,7 @@ class Needles:
         found = []
         for needle in self.words + self.literals:
             for spelling in {needle, json.dumps(needle)[1:-1]}:
-                escaped = spelling.lower().replace("\\", "\\\\").replace("%", r"\%")
-                found.append("%" + escaped.replace("_", r"\_") + "%")
+                found.append("%" + like_escaped(spelling.lower(), "\\") + "%")
         return found
 
     def regex(self) -> re.Pattern[str]:

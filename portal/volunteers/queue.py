@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from portal.auth.models import User
 from portal.core.collation import german
+from portal.core.inputs import like_escaped
 from portal.core.labels import REGISTRY
 from portal.core.pagination import Bound
 from portal.core.time import today_local, utcnow
@@ -134,8 +135,7 @@ def queue_statement(user: User, filters: QueueFilters) -> Bound:
     )
     values: dict[str, Any] = scope_params(ids)
     if shape.search:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        values["queue_pattern"] = "%" + escaped + "%"
+        values["queue_pattern"] = "%" + like_escaped(q.lower(), "\\") + "%"
     if shape.status:
         values["queue_status"] = filters.status
     if shape.municipality:
