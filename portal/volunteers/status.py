@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, literal, select, true, union
+from sqlalchemy import Integer, Select, and_, bindparam, func, null, select, true, union
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
@@ -100,7 +100,7 @@ def _facts(pending: bool) -> Any:
                 select(column).where(VolunteerEvent.id == latest).scalar_subquery().label(name)
             )
     else:
-        columns += [literal(None).label("at"), literal(None).label("message")]
+        columns += [null().label("at"), null().label("message")]
     return select(*columns).subquery("facts")
 
 
