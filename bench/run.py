@@ -49,6 +49,7 @@ BOARD_VIEWS = [
     ("board by date", "/board/?sort=date"),
     ("board by fit", "/board/?sort=fit"),
     ("board filtered", "/board/?category=accompanying&language=ar&sort=fit"),
+    ("board by language", "/board/?language=ar&sort=fit"),
     ("board last page", "/board/?sort=date&page={last}"),
 ]
 OTHER_PAGES = [
