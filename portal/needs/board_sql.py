@@ -210,18 +210,11 @@ def range_params(date_from: date | None, date_to: date | None) -> dict[str, Any]
 
 
 CARD_COLUMNS = (
+    *(getattr(Need, name) for name in schedule.FIELDS),
     Need.id,
     Need.title,
     Need.category,
     Need.public_description,
-    Need.schedule_kind,
-    Need.starts_at,
-    Need.ends_at,
-    Need.weekday,
-    Need.time_of_day,
-    Need.duration_minutes,
-    Need.starts_on,
-    Need.ends_on,
     Need.first_on,
     Need.capacity,
     Need.taken,

@@ -6,8 +6,8 @@ compared exactly; a weekly schedule by the dates both run and by the place in th
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, extract, func, or_, true
 
@@ -15,21 +15,6 @@ from portal.core.time import to_local
 from portal.needs import schedule
 from portal.needs.board_order import DAY, time_seconds
 from portal.needs.models import Need, ScheduleKind
-
-
-class Schedule(NamedTuple):
-    """What `could_clash` reads of a need (hashable: `portal.needs.rules` keeps a statement per
-    schedule)."""
-
-    schedule_kind: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    weekday: int | None
-    time_of_day: time | None
-    duration_minutes: int | None
-    starts_on: date | None
-    ends_on: date | None
-
 
 WEEK = 7 * DAY
 NEAR = 2 * 3600 + 600
@@ -44,7 +29,7 @@ def _epoch(column: Any) -> Any:
     return cast(extract("epoch", column), BigInteger)
 
 
-def _place_in_week(need: Need | Schedule) -> tuple[int, int] | None:
+def _place_in_week(need: Need | schedule.Schedule) -> tuple[int, int] | None:
     """Where ``need``'s appointments lie in the local week: the start (seconds from Monday
     00:00) and the length in seconds; None when unknown (a weekly need without weekday)."""
     if schedule.is_once(need):
@@ -98,7 +83,7 @@ def _shifted(value: Any, days: int = 0, hours: int = 0) -> Any:
         return None
 
 
-def could_clash(need: Need | Schedule) -> Any:
+def could_clash(need: Need | schedule.Schedule) -> Any:
     """SQL: the need of the row could clash with ``need`` (`schedule.overlaps` decides); None
     when nothing can. Two one-off appointments are compared exactly; a weekly schedule by the
     dates both run and by the place in the week (`_meets_in_week`)."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
 from portal.core.pagination import ListPage
@@ -33,6 +33,7 @@ from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs.board_order import Period
 from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
+from portal.needs.schedule import Schedule
 
 FAR_FUTURE = datetime(9999, 12, 31)
 
@@ -66,23 +67,16 @@ class Place(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class BoardNeed:
+class BoardNeed(Schedule):
     """What a card of the board shows of a need: a row, not a mapped object (no identity map,
     no relationship loading for the 25 cards of a page). Attribute names are `Need`'s, so the
-    schedule filter and the templates read it alike."""
+    schedule filter and the templates read it alike; the schedule's fields come first (its
+    statement selects `CARD_COLUMNS` in this order)."""
 
     id: int
     title: str
     category: str
     public_description: str
-    schedule_kind: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    weekday: int | None
-    time_of_day: time | None
-    duration_minutes: int | None
-    starts_on: date | None
-    ends_on: date | None
     first_on: date | None
     capacity: int
     taken: int

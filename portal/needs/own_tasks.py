@@ -7,7 +7,8 @@ for a volunteer with 3 claims as for one with 300.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -24,9 +25,11 @@ from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, 
 from portal.needs.queries import ended, upcoming_claims
 
 
-class UpcomingTask(NamedTuple):
-    """An active claim whose schedule has not ended: the claim's id and what its card shows of
-    the need. The schedule's attribute names are `Need`'s, so the schedule filter and
+@dataclass(frozen=True, slots=True)
+class UpcomingTask(schedule.Schedule):
+    """An active claim whose schedule has not ended: the need's schedule (first: its
+    statement selects `schedule.FIELDS` first), the claim's id and what its card shows of the
+    need. The schedule's attribute names are `Need`'s, so the schedule filter and
     `portal.needs.schedule` read it as they read a need."""
 
     id: int
@@ -35,14 +38,9 @@ class UpcomingTask(NamedTuple):
     municipality_name: str
     change_notified_at: datetime | None
     change_confirmed_at: datetime | None
-    schedule_kind: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    weekday: int | None
-    time_of_day: time | None
-    duration_minutes: int | None
-    starts_on: date | None
-    ends_on: date | None
+
+
+TASK_COLUMNS = len(fields(UpcomingTask))
 
 
 def _ended() -> Any:
@@ -76,15 +74,14 @@ def _upcoming(period: Period, first: bool = False) -> Select[Any]:
 
 def _upcoming_stmt(period: Period) -> Select[Any]:
     """The upcoming claims' rows, the next appointment's key last (`rows_page` orders by it)."""
-    columns = [getattr(Need, name) for name in UpcomingTask._fields[6:]]
     stmt = select(
+        *(getattr(Need, name) for name in schedule.FIELDS),
         Assignment.id,
         Assignment.need_id,
         Need.title,
         Municipality.name,
         Assignment.change_notified_at,
         Assignment.change_confirmed_at,
-        *columns,
         period.next_key().label("next_key"),
     ).select_from(Assignment)
     now, today = bindparam("now", type_=DateTime), bindparam("today", type_=Date)
@@ -97,7 +94,7 @@ def _upcoming_stmt(period: Period) -> Select[Any]:
 def _with_next(
     rows: Any, now: datetime
 ) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
-    tasks = [UpcomingTask._make(row[: len(UpcomingTask._fields)]) for row in rows]
+    tasks = [UpcomingTask(*row[:TASK_COLUMNS]) for row in rows]
     return [(task, schedule.next_occurrence(task, now)) for task in tasks]
 
 

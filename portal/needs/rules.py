@@ -27,7 +27,7 @@ from portal.core.errors import (
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import schedule
-from portal.needs.clashes import Schedule, could_clash
+from portal.needs.clashes import could_clash
 from portal.needs.models import (
     Assignment,
     AssignmentStatus,
@@ -180,7 +180,7 @@ when all of them were near misses (rare: the SQL lets through only claims within
 
 
 @lru_cache(maxsize=1024)
-def _clash_statement(need: Schedule) -> Select[Any] | None:
+def _clash_statement(need: schedule.Schedule) -> Select[Any] | None:
     """The candidates' statement for a need's schedule; the volunteer, the need and where the
     batch starts are bind parameters. Kept per schedule (the latest 1,024), so that a need's
     page, shown again, does not build the filter anew and have SQLAlchemy work out its cache
@@ -209,7 +209,7 @@ def conflicting_need(profile: VolunteerProfile, need: Need) -> Need | None:
     (`schedule.overlaps`). Only the claims that could clash are read (`could_clash`), at most
     `CLASH_BATCH` a statement: however many claims the volunteer holds, one statement and a
     handful of rows."""
-    stmt = _clash_statement(Schedule(*(getattr(need, name) for name in Schedule._fields)))
+    stmt = _clash_statement(schedule.Schedule.of(need))
     if stmt is None:
         return None
     after = 0

@@ -10,6 +10,7 @@ are ``REGISTRY["weekday"]``), for needs and for volunteers' availability alike.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -31,6 +32,32 @@ class PartOfDay(CodeEnum):
 
 NOON = time(12, 0)
 EVENING_FROM = time(17, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A need's schedule as values: the one declaration of its fields (the attribute names
+    are `Need`'s). The rows that show a need's schedule extend it (the board's cards, the
+    volunteer's upcoming tasks), and their statements select `FIELDS` first. Hashable:
+    `portal.needs.rules` keeps a statement per schedule."""
+
+    schedule_kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekday: int | None
+    time_of_day: time | None
+    duration_minutes: int | None
+    starts_on: date | None
+    ends_on: date | None
+
+    @classmethod
+    def of(cls, need: Any) -> Schedule:
+        """The schedule of ``need`` (a `Need` or a row with its attribute names)."""
+        return cls(*(getattr(need, name) for name in FIELDS))
+
+
+FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Schedule))
+"""The schedule's attribute names, in the order of `Schedule`'s fields."""
 
 
 def is_once(need: Any) -> bool:

@@ -29,6 +29,7 @@ from portal.needs.models import (
     NeedStatus,
     Report,
 )
+from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 from portal.needs.schedule import next_occurrence
 from portal.needs.validation import (
     ONCE,
@@ -167,17 +168,7 @@ def update_need(actor: Any, need: Need, data: NeedInput) -> Need:
 
 
 #: what a volunteer has agreed to when claiming: the time and the place
-_APPOINTMENT_FIELDS = (
-    "schedule_kind",
-    "starts_at",
-    "ends_at",
-    "weekday",
-    "time_of_day",
-    "duration_minutes",
-    "starts_on",
-    "ends_on",
-    "meeting_point",
-)
+_APPOINTMENT_FIELDS = (*SCHEDULE_FIELDS, "meeting_point")
 
 
 def _appointment(need: Need) -> tuple[Any, ...]:

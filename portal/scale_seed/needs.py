@@ -10,6 +10,7 @@ from datetime import time as dtime
 
 from portal.core.time import local_to_utc
 from portal.needs.models import AssignmentStatus, NeedCategory, NeedStatus, ScheduleKind
+from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 from portal.scale_seed.people import CATEGORIES, FOREIGN_LANGUAGES, World
 from portal.volunteers.models import note_last_claims
 
@@ -30,14 +31,7 @@ NEED_COLUMNS = (
     "private_notes",
     "municipality_id",
     "meeting_point",
-    "schedule_kind",
-    "starts_at",
-    "ends_at",
-    "weekday",
-    "time_of_day",
-    "duration_minutes",
-    "starts_on",
-    "ends_on",
+    *SCHEDULE_FIELDS,
     "first_on",
     "capacity",
     "taken",

@@ -123,3 +123,28 @@ def test_weekly_occurrences_stay_within_the_dates():
     lessons = weekly(2, time(15, 0), 60, date(2026, 12, 2), date(2026, 12, 23))
     starts = [s for s, _e in schedule.occurrences(lessons, date(2026, 11, 1), date(2027, 1, 31))]
     assert starts == [local_to_utc(datetime(2026, 12, d, 15)) for d in (2, 9, 16, 23)]
+
+
+def test_a_schedule_is_read_off_anything_shaped_like_a_need_and_is_a_value():
+    need = weekly(2, time(16, 30), 90, date(2026, 1, 7), None, title="Hausaufgabenhilfe")
+    read = schedule.Schedule.of(need)
+    assert read == schedule.Schedule(
+        "weekly", None, None, 2, time(16, 30), 90, date(2026, 1, 7), None
+    )
+    # equal schedules are one key (the clash statements are kept per schedule)
+    assert {read, schedule.Schedule.of(need)} == {read}
+    assert schedule.next_occurrence(read, local_to_utc(datetime(2026, 1, 12, 8, 0))) == (
+        local_to_utc(datetime(2026, 1, 14, 16, 30)),
+        local_to_utc(datetime(2026, 1, 14, 18, 0)),
+    )
+
+
+def test_the_rows_that_show_a_schedule_extend_the_one_declaration():
+    from dataclasses import fields
+
+    from portal.needs.matching import BoardNeed
+    from portal.needs.own_tasks import UpcomingTask
+
+    for row in (BoardNeed, UpcomingTask):
+        assert issubclass(row, schedule.Schedule)
+        assert tuple(field.name for field in fields(row))[: len(schedule.FIELDS)] == schedule.FIELDS
