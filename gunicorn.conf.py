@@ -3,9 +3,10 @@
     gunicorn -c gunicorn.conf.py            # serves portal:create_app()
 
 GUNICORN_BIND (``0.0.0.0:8000``), GUNICORN_WORKERS (4 sync workers), GUNICORN_TIMEOUT (30 s: a
-worker stuck longer is restarted), GUNICORN_GRACEFUL_TIMEOUT (30 s to finish requests on a stop
-or reload), GUNICORN_KEEPALIVE (5 s), GUNICORN_MAX_REQUESTS (recycle a worker after that many
-requests, 0 = never), FORWARDED_ALLOW_IPS (the reverse proxies whose X-Forwarded-* headers
+worker stuck longer is restarted; a database statement is cancelled 5 s before, see
+DATABASE_STATEMENT_TIMEOUT_MS in the README), GUNICORN_GRACEFUL_TIMEOUT (30 s to finish requests
+on a stop or reload), GUNICORN_KEEPALIVE (5 s), GUNICORN_MAX_REQUESTS (recycle a worker after that
+many requests, 0 = never), FORWARDED_ALLOW_IPS (the reverse proxies whose X-Forwarded-* headers
 gunicorn believes; the app's own TRUSTED_PROXIES decides for Flask), GUNICORN_ACCESS_LOG
 (``-`` = stdout, empty = off), GUNICORN_PID (a pid file, unset = none).
 
@@ -20,6 +21,10 @@ bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "0.0.0.0:
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# The app servers' PostgreSQL statements are cancelled 5 s before the worker would be killed
+# (portal/config.py), unless DATABASE_STATEMENT_TIMEOUT_MS says otherwise: the request ends with
+# the 503 page, and PostgreSQL stops working on it.
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", str(max(timeout - 5, 1) * 1000))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))

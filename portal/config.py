@@ -40,6 +40,24 @@ def _list(value: str | None) -> list[str] | None:
     return items or None
 
 
+def postgresql_options(statement_timeout_ms: int = 0) -> str:
+    """`POSTGRESQL_OPTIONS`, and a statement timeout when one is set (milliseconds, 0: none)."""
+    if not statement_timeout_ms:
+        return POSTGRESQL_OPTIONS
+    return f"{POSTGRESQL_OPTIONS} -c statement_timeout={statement_timeout_ms}"
+
+
+def _milliseconds(name: str, value: str | None) -> int:
+    """A duration setting in whole milliseconds; unset or empty is 0."""
+    try:
+        number = int(value or "0")
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 24 * 3600 * 1000:
+        raise ConfigError(f"{name}={value!r} is not a number of milliseconds (0 to one day).")
+    return number
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment plus explicit overrides."""
     env = os.environ
@@ -60,12 +78,24 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # hide_parameters: database errors (and their log records) never show the values of a
         # statement, which may be e-mail addresses, names or tokens. PostgreSQL pings only
         # connections that rested in the pool (portal.core.postgresql.ping_idle_connections)
-        # and plans without parallel workers (`POSTGRESQL_OPTIONS`).
+        # and plans without parallel workers (`POSTGRESQL_OPTIONS`); a statement that runs
+        # longer than DATABASE_STATEMENT_TIMEOUT_MS is cancelled (gunicorn.conf.py sets it for
+        # the app servers, below the worker timeout: a worker killed mid-statement would leave
+        # PostgreSQL running the statement on; the CLI's jobs and migrations run unbounded).
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": not database_url.startswith("postgresql"),
             "hide_parameters": True,
             **(
-                {"connect_args": {"options": POSTGRESQL_OPTIONS}}
+                {
+                    "connect_args": {
+                        "options": postgresql_options(
+                            _milliseconds(
+                                "DATABASE_STATEMENT_TIMEOUT_MS",
+                                env.get("DATABASE_STATEMENT_TIMEOUT_MS"),
+                            )
+                        )
+                    }
+                }
                 if database_url.startswith("postgresql")
                 else {}
             ),

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from portal.core.errors import DomainError
@@ -69,7 +70,11 @@ def page_for(exc: Any) -> tuple[str, int]:
 
 def database_unavailable(exc: Exception) -> tuple[str, int]:
     _release_session()
-    log.error("database unavailable on %s: %s", where(), type(exc).__name__)
+    if isinstance(getattr(exc, "orig", None), QueryCanceled):
+        # DATABASE_STATEMENT_TIMEOUT_MS: the database answers, this statement took too long
+        log.error("database statement cancelled (statement timeout) on %s", where())
+    else:
+        log.error("database unavailable on %s: %s", where(), type(exc).__name__)
     return render_error(503)
 
 

@@ -16,6 +16,7 @@ ENV_VARS = (
     "MAIL_SERVER",
     "PUBLIC_BASE_URL",
     "TRUSTED_HOSTS",
+    "DATABASE_STATEMENT_TIMEOUT_MS",
 )
 
 
@@ -62,6 +63,26 @@ def test_postgresql_connections_plan_without_parallel_workers(monkeypatch, tmp_p
     options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"] == {"options": POSTGRESQL_OPTIONS}
     assert POSTGRESQL_OPTIONS == "-c max_parallel_workers_per_gather=0"
+
+
+def test_postgresql_statements_run_as_long_as_the_setting_allows(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.example.org/portal")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", "25000")
+    options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert options == "-c max_parallel_workers_per_gather=0 -c statement_timeout=25000"
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", "0")
+    options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert options == POSTGRESQL_OPTIONS
+
+
+@pytest.mark.parametrize("value", ["-1", "25s", "1e3", "86400001", "1 -c work_mem=1GB"])
+def test_a_statement_timeout_that_is_no_number_of_milliseconds_refuses_to_start(
+    monkeypatch, tmp_path, value
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.example.org/portal")
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", value)
+    with pytest.raises(ConfigError, match="DATABASE_STATEMENT_TIMEOUT_MS"):
+        load_config(str(tmp_path))
 
 
 def test_empty_variables_count_as_unset(monkeypatch, tmp_path):

@@ -131,7 +131,20 @@ def test_the_image_runs_gunicorn_as_an_unprivileged_user_with_compiled_translati
     assert re.search(r"^gunicorn==[\d.]+$", (ROOT / "requirements.txt").read_text(), re.M)
 
 
+def test_the_app_servers_cancel_a_statement_before_gunicorn_kills_the_worker(monkeypatch):
+    monkeypatch.delenv("DATABASE_STATEMENT_TIMEOUT_MS", raising=False)
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "40")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["timeout"] == 40
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT_MS"] == "35000"
+    # the operator's own setting stands
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT_MS", "0")
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT_MS"] == "0"
+
+
 def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.delenv("DATABASE_STATEMENT_TIMEOUT_MS", raising=False)  # gunicorn.conf.py sets it
     monkeypatch.setenv("GUNICORN_WORKERS", "7")
     monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:9001,127.0.0.1:9002")
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.2")
