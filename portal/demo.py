@@ -116,6 +116,10 @@ VOLUNTEERS = [
     ),
 ]
 
+FURTHER_MUNICIPALITIES = {"fatima.haddad": ("Gaggenau",)}
+"""Where a demo volunteer helps besides at home. Her own demo claim takes the one open need of
+Gernsbach: helping in neighbouring Gaggenau too, Fatima still finds needs on her board."""
+
 
 def database_is_empty() -> bool:
     return (db.session.scalar(select(func.count()).select_from(User)) or 0) == 0
@@ -194,6 +198,8 @@ def seed() -> dict[str, int]:
             submitted_at=now - timedelta(days=30 - i),
         )
         profile.municipalities.append(municipality)
+        for further in FURTHER_MUNICIPALITIES.get(local, ()):
+            profile.municipalities.append(by_name[further])
         user.privacy_version, user.privacy_acknowledged_at = (
             profile.consent_version,
             profile.consent_at,

@@ -55,3 +55,16 @@ def test_the_demo_claims_open_needs_through_the_service(app):
     before = (_count(Assignment), _count(Report))
     seed()
     assert (_count(Assignment), _count(Report)) == before
+
+
+def test_every_approved_demo_volunteer_finds_an_open_need_besides_their_own_claim(app):
+    from portal.demo import VOLUNTEERS
+    from portal.needs.matching import BoardFilters, board
+
+    seed()
+    approved = [local for local, _name, _home, status, *_ in VOLUNTEERS if status == "approved"]
+    assert len(approved) == 5
+    for local in approved:
+        profile = profile_of(find_user_by_email(f"{local}@landkreis-rastatt.example"))
+        page = board(profile, BoardFilters())
+        assert any(not entry.claimed for entry in page.items), local
