@@ -37,6 +37,7 @@ from portal.needs import schedule
 from portal.needs.board_order import Period, window
 from portal.needs.board_scope import HOME, VOLUNTEER, count_by_date, language_forms, scopes
 from portal.needs.models import (
+    SCHEDULE_COLUMNS,
     Assignment,
     AssignmentStatus,
     Need,
@@ -210,7 +211,7 @@ def range_params(date_from: date | None, date_to: date | None) -> dict[str, Any]
 
 
 CARD_COLUMNS = (
-    *(getattr(Need, name) for name in schedule.FIELDS),
+    *SCHEDULE_COLUMNS,
     Need.id,
     Need.title,
     Need.category,

@@ -23,6 +23,7 @@ from portal.core.code_list import CodeList
 from portal.core.enums import CodeEnum, check_in, ordered_rows
 from portal.core.time import to_local, utcnow
 from portal.extensions import Model
+from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -192,6 +193,11 @@ class Need(Model):
         rows = ordered_rows(self.language_rows, wanted, lambda c: NeedLanguage(code=c))
         self.language_rows = rows
         self.language_codes = wanted
+
+
+SCHEDULE_COLUMNS = tuple(getattr(Need, name) for name in SCHEDULE_FIELDS)
+"""A need's schedule columns, in `portal.needs.schedule.FIELDS`' order: the statements of rows
+that extend `Schedule` (the board's cards, the volunteer's upcoming tasks) select them first."""
 
 
 class NeedLanguage(Model):

@@ -21,7 +21,14 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.models import (
+    SCHEDULE_COLUMNS,
+    Assignment,
+    AssignmentStatus,
+    Need,
+    NeedStatus,
+    Report,
+)
 from portal.needs.queries import ended, upcoming_claims
 
 
@@ -75,7 +82,7 @@ def _upcoming(period: Period, first: bool = False) -> Select[Any]:
 def _upcoming_stmt(period: Period) -> Select[Any]:
     """The upcoming claims' rows, the next appointment's key last (`rows_page` orders by it)."""
     stmt = select(
-        *(getattr(Need, name) for name in schedule.FIELDS),
+        *SCHEDULE_COLUMNS,
         Assignment.id,
         Assignment.need_id,
         Need.title,
