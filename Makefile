@@ -49,9 +49,12 @@ fonts:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 
 # Lint, types, then the whole suite on both cores (with TEST_DATABASE_URL each worker gets a
-# PostgreSQL database of its own) and a coverage summary of portal/.
+# PostgreSQL database of its own). COVERAGE=1 adds a coverage summary of portal/ (.ci/run asks
+# for it): tracing every line makes the suite about 60 % slower, so a plain `make test` leaves it.
+COVERAGE ?=
+COVERAGE_ARGS := $(if $(COVERAGE),--cov=portal --cov-report=term:skip-covered)
 test: lint $(VENV)/.dev-installed translations browser fonts
-	$(BIN)/pytest -n 2 --cov=portal --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
