@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, Protocol
 from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
+from portal.municipalities.options import catalogue
 from portal.needs.board_order import Period
 from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
 from portal.needs.schedule import Schedule
@@ -110,10 +111,26 @@ NARROW_SCOPE = 20
 """A volunteer who helps in fewer municipalities than this has the board's needs read by
 municipality, else in date order (`portal.needs.board_scope.scopes`)."""
 
+LANGUAGE_SHARE = 18
+"""Sorted by fit and filtered by a language, the board of a volunteer who helps in fewer than
+this fraction of all municipalities (1/18: 61 of Baden-Württemberg's 1,100) is read by
+municipality too, if that is more than `NARROW_SCOPE`. The window of `FIT_WINDOW` needs in date
+order then lies several times as far ahead (the walk passes the needs of the other languages),
+while by municipality only the scope's own needs are read, from the index alone: for a county
+of 26 municipalities at 200,000 needs, 16 ms → 7 ms of database time. In a deployment of one
+county the share is below `NARROW_SCOPE`, which then decides as for every board. By date the
+page needs only its own rows from the walk, which stays the cheaper way."""
 
 COUNT_NARROW = 100
 """By date, the board counts the needs of a volunteer who helps in fewer municipalities than
 this municipality by municipality, else in date order (`portal.needs.board_scope`)."""
+
+
+def _narrow_scope(filters: BoardFilters) -> int:
+    """Up to how many municipalities the board reads the volunteer's needs by municipality."""
+    if filters.language and filters.sort == "fit":
+        return max(NARROW_SCOPE, len(catalogue().order) // LANGUAGE_SHARE)
+    return NARROW_SCOPE
 
 
 def _params(
@@ -127,7 +144,7 @@ def _params(
         "today": today,
         "count_limit": max(COUNT_LIMIT + 1, FIT_WINDOW),
         "fit_window": FIT_WINDOW,
-        "narrow": NARROW_SCOPE,
+        "narrow": _narrow_scope(filters),
         "count_narrow": COUNT_NARROW,
         **period.params(),
         **range_params(filters.date_from, filters.date_to),

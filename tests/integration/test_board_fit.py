@@ -254,6 +254,7 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
         BoardFilters(sort="fit"),
         BoardFilters(weekday=2),
         BoardFilters(fits=True, sort="fit"),
+        BoardFilters(language="fa", sort="fit"),
         BoardFilters(date_from=today + timedelta(days=3), date_to=today + timedelta(days=5)),
         BoardFilters(date_to=today + timedelta(days=10), sort="fit"),
         BoardFilters(date_from=today + timedelta(days=30)),

@@ -23,8 +23,8 @@ from portal.audit.services import events_query
 from portal.core.pagination import count_upto, paginate
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs import own_tasks, queries, rules
-from portal.needs.matching import BoardFilters, board
+from portal.needs import matching, own_tasks, queries, rules
+from portal.needs.matching import NARROW_SCOPE, BoardFilters, board
 from portal.needs.models import Need, NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
 from portal.scale_seed.writer import vacuum
@@ -273,12 +273,80 @@ def test_a_volunteer_of_a_few_municipalities_has_the_board_read_by_municipality(
         text("SELECT count(*) FROM need WHERE status = 'open' AND municipality_id = :home"),
         {"home": narrow.home_municipality_id},
     )
+    vacuum(db.engine, ["need"])  # the visibility map, as autovacuum keeps it
     for filters in [BoardFilters(), BoardFilters(sort="fit")]:
         run = partial(board, narrow, filters, page=1, per_page=25)
         assert run().more, filters
         # its own municipality's needs (and the bounded count's 501 by date, and the 25
         # cards), not the 11,000 walked in date order
         assert need_rows_read(run) < at_home + 501 + 100, filters
+        # from the index alone: it holds what the walk tests and returns
+        ran = {
+            (node["Node Type"], node.get("Index Name"))
+            for node in executed(run)
+            if node.get("Relation Name") == "need"
+        }
+        assert ("Index Only Scan", "ix_need_board") in ran, ran
+        assert "Bitmap Heap Scan" not in {kind for kind, _index in ran}, ran
+    # in a deployment of one county, a language filter changes nothing in how it is read
+    assert matching._narrow_scope(BoardFilters(language="ar", sort="fit")) == NARROW_SCOPE
+
+
+STATE = 1_100
+"""Baden-Württemberg's municipalities."""
+
+
+def test_a_county_volunteer_of_the_state_has_the_board_by_language_read_by_municipality(
+    county, monkeypatch
+):
+    """Among the state's 1,100 municipalities, a county's open needs asking for one language
+    are few and far apart: sorted by fit, whose window is 501 needs, the board of a volunteer
+    of a county reads the county's needs by municipality, not the state's needs of the
+    language. By date (only the page's rows are walked) and
+    without the filter it walks in date order as before; the needs shown are the same either
+    way."""
+    db.session.execute(
+        text(
+            "INSERT INTO municipality (name, kind) "
+            "SELECT 'Gemeinde ' || g, 'Gemeinde' FROM generate_series(1, :n) AS g"
+        ),
+        {"n": STATE - db.session.scalar(text("SELECT count(*) FROM municipality"))},
+    )
+    scale_data.insert_needs(30_000)
+    scale_data.analyze()
+    vacuum(db.engine, ["need"])
+    wide = county["profile"]
+    by_language = BoardFilters(language="ar", sort="fit")
+    assert matching._narrow_scope(by_language) == STATE // matching.LANGUAGE_SHARE
+    assert len(wide.municipalities) + 1 < STATE // matching.LANGUAGE_SHARE
+    for filters in (BoardFilters(language="ar"), BoardFilters(sort="fit")):
+        assert matching._narrow_scope(filters) == NARROW_SCOPE, filters
+    in_county = db.session.scalar(
+        text(
+            "SELECT count(*) FROM need WHERE status = 'open' AND municipality_id IN "
+            "(SELECT municipality_id FROM volunteer_municipality WHERE volunteer_id = :v "
+            "UNION SELECT :home)"
+        ),
+        {"v": wide.id, "home": wide.home_municipality_id},
+    )
+    run = partial(board, wide, by_language, page=1, per_page=25)
+    page = run()
+    assert len(page.items) == 25 and all("ar" in e.need.languages for e in page.items)
+    shown = [(e.need.id, e.score) for e in page.items]
+    read = need_rows_read(run)
+    # the county's own needs (and the 25 cards), from the index alone
+    assert read < in_county + 100, (read, in_county)
+    ran = {
+        (n["Node Type"], n.get("Index Name"))
+        for n in executed(run)
+        if n.get("Relation Name") == "need"
+    }
+    assert ("Index Only Scan", "ix_need_board") in ran, ran
+    # not read by municipality (the threshold of every board), it reads the needs of the
+    # language in the whole state: the same page, at several times the cost
+    monkeypatch.setattr(matching, "LANGUAGE_SHARE", STATE)
+    assert [(e.need.id, e.score) for e in run().items] == shown
+    assert need_rows_read(run) > 3 * read
 
 
 def paged(stmt: Any, number: int = 1) -> Callable[[], Any]:
