@@ -64,7 +64,11 @@ OTHER_PAGES = [
     ("audit log", "admin", "/admin/audit"),
     (FLOOR, "volunteer", "/imprint"),
 ]
-WHO = {"county": "volunteer in every municipality of a county", "all": "volunteer everywhere"}
+WHO = {
+    "county": "volunteer in every municipality of a county",
+    "all": "volunteer everywhere",
+    "volunteer": "volunteer in three municipalities (read by municipality)",
+}
 
 
 def log(*parts: Any) -> None:
