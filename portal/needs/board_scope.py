@@ -55,9 +55,9 @@ def scopes(
     condition under which the statement runs it (an uncorrelated subquery: read once, at most
     `NARROW` rows of the link table). Read in date order (``ix_need_board_first``), the needs of
     a few municipalities among many are far apart: a volunteer who helps in a few has them read
-    by municipality (``ix_need_board``: all of theirs, then sorted), one who helps in many (a
-    county, the state) in date order, up to the window. ``in_date_order`` and ``by_place``:
-    further conditions in the form for each way (`language_forms`)."""
+    by municipality (``ix_need_board``: all of theirs, from the index alone, then sorted), one
+    who helps in many (a county, the state) in date order, up to the window. ``in_date_order``
+    and ``by_place``: further conditions in the form for each way (`language_forms`)."""
     many = _helps_in_at_least(NARROW)
     # (the conditions hold the scope as well, as a filter)
     return ([many, *in_date_order], True), ([by_municipality(), ~many, *by_place], False)

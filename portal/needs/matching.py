@@ -117,7 +117,7 @@ this fraction of all municipalities (1/18: 61 of Baden-Württemberg's 1,100) is 
 municipality too, if that is more than `NARROW_SCOPE`. The window of `FIT_WINDOW` needs in date
 order then lies several times as far ahead (the walk passes the needs of the other languages),
 while by municipality only the scope's own needs are read, from the index alone: for a county
-of 26 municipalities at 200,000 needs, 16 ms → 7 ms of database time. In a deployment of one
+of 26 municipalities at 200,000 needs, 16 ms → 6 ms of database time. In a deployment of one
 county the share is below `NARROW_SCOPE`, which then decides as for every board. By date the
 page needs only its own rows from the walk, which stays the cheaper way."""
 
