@@ -5,7 +5,7 @@ template — served by gunicorn exactly like the portal (4 sync workers):
         gunicorn -w 4 -b 127.0.0.1:8001 --chdir bench baseline:app
 
 One connection per worker process (opened on first use); the query walks the board index
-(status, municipality_id, starts_on) of the portal's own `need` table.
+(status, municipality_id, first_on, time_of_day, id) of the portal's own `need` table, 20 rows.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import psycopg
 from flask import Flask, render_template
 
 app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
-QUERY = """SELECT id, title, starts_on, capacity - taken AS free FROM need
+QUERY = """SELECT id, title, first_on, capacity - taken AS free FROM need
            WHERE status = 'open' AND municipality_id = %s
-           ORDER BY starts_on, id LIMIT 20"""
+           ORDER BY first_on, time_of_day, id LIMIT 20"""
 _connection: list[psycopg.Connection] = []
 
 
