@@ -90,3 +90,40 @@ def _has_code_postgresql(element: HasCode, compiler: Any, **kw: Any) -> str:
         return f"(CAST({code} AS VARCHAR({CODE_LENGTH})) = ANY({column}))"
     # "contains", the operator the GIN index on the column answers
     return f"{column} @> ARRAY[CAST({code} AS VARCHAR({CODE_LENGTH}))]"
+
+
+class HasAnyCode(ColumnElement[bool]):
+    """Whether the `CodeList` ``column`` holds any of the codes ``codes`` selects (an
+    uncorrelated SELECT of one code column, e.g. a person's languages). On PostgreSQL the codes
+    are read once per statement into an array and each row is compared with it (``&&``);
+    elsewhere an EXISTS tests each row (`has_code`)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's declaration)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("codes", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, codes: Any) -> None:
+        self.column = column
+        self.codes = codes
+
+
+def has_any_code(column: Any, codes: Any) -> HasAnyCode:
+    """``codes``: a SELECT of one column of codes that does not refer to ``column``'s row."""
+    return HasAnyCode(column, codes)
+
+
+@compiles(HasAnyCode)
+def _has_any_code(element: HasAnyCode, compiler: Any, **kw: Any) -> str:
+    codes = element.codes
+    each = codes.where(has_code(element.column, codes.selected_columns[0])).exists()
+    return str(compiler.process(each, **kw))
+
+
+@compiles(HasAnyCode, "postgresql")
+def _has_any_code_postgresql(element: HasAnyCode, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    codes = compiler.process(element.codes, **kw)
+    return f"({column} && CAST(ARRAY({codes}) AS VARCHAR({CODE_LENGTH})[]))"

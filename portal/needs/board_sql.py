@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Subquery
 
-from portal.core.code_list import CodeList, has_code
+from portal.core.code_list import CodeList, has_any_code, has_code
 from portal.core.constants_sql import inline_constants
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
@@ -110,17 +110,14 @@ def scored(rows: Any) -> Subquery:
     municipality_id, language_codes) with how each fits the volunteer `VOLUNTEER` (whose home
     is `HOME`): the score 0..100 and its reasons, computed once per row. The volunteer's
     interests and times are uncorrelated subqueries (each read once per statement, then a
-    lookup); the need's languages are on its row, matched against the volunteer's few:
+    lookup); the need's languages are on its row, matched against the volunteer's few (on
+    PostgreSQL read once per statement too, `has_any_code`):
     `FIT_LANGUAGE` when the volunteer speaks one of them, none when not, half when the need
     asks for no language."""
     c = rows.c
-    speaks = (
-        select(VolunteerLanguage.code)
-        .where(
-            VolunteerLanguage.volunteer_id == VOLUNTEER,
-            has_code(c.language_codes, VolunteerLanguage.code),
-        )
-        .exists()
+    speaks = has_any_code(
+        c.language_codes,
+        select(VolunteerLanguage.code).where(VolunteerLanguage.volunteer_id == VOLUNTEER),
     )
     language_points = case(
         (c.language_codes == literal([], CodeList()), FIT_LANGUAGE // 2),

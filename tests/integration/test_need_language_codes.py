@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.code_list import has_any_code
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.matching import BoardFilters, board
 from portal.needs.models import Need, NeedLanguage
 from portal.needs.services import duplicate_need
+from portal.volunteers.models import VolunteerLanguage
 from tests import factories
 from tests import factories_board as fb
 from tests import factories_plans as fp
@@ -110,6 +112,40 @@ def test_the_board_filters_on_the_list_the_service_wrote(app):
     db.session.commit()
     titles = {e.need.title for e in board(profile, BoardFilters(language="ar")).items}
     assert "Arabisch gewünscht" not in titles
+
+
+def test_a_list_holds_any_of_the_codes_a_select_reads(app):
+    """`has_any_code`: the needs asking for any language a volunteer speaks (the board's fit),
+    whole codes only, none for a volunteer who lists no language."""
+    data = fb.county()
+    profile = data["profile"]
+    profile.languages = {"de": "native", "ar": "good"}
+    quiet = factories.volunteer(data["buehl"], email="still@example.org", name="Stilla Stumm")
+    quiet_profile = fb.profile_of(quiet)
+    quiet_profile.languages = {}
+    asked = {
+        "none": [],
+        "arabic": ["ar"],
+        "farsi and german": ["fa", "de"],
+        "ukrainian": ["uk"],
+        "a prefix of arabic": ["a"],
+    }
+    ids = {
+        name: fb.once_need(data["gaggenau"], title=name, languages=codes).id
+        for name, codes in asked.items()
+    }
+    db.session.commit()
+
+    def matching(volunteer_id: int) -> set[int]:
+        spoken = select(VolunteerLanguage.code).where(
+            VolunteerLanguage.volunteer_id == volunteer_id
+        )
+        return set(
+            db.session.scalars(select(Need.id).where(has_any_code(Need.language_codes, spoken)))
+        )
+
+    assert matching(profile.id) == {ids["arabic"], ids["farsi and german"]}
+    assert matching(quiet_profile.id) == set()
 
 
 def test_the_demo_seed_keeps_both_in_step(app):
