@@ -117,8 +117,9 @@ def upcoming_with_next(
 ) -> list[tuple[UpcomingTask, tuple[datetime, datetime] | None]]:
     """The volunteer's first ``limit`` active claims whose schedule has not ended, soonest
     first, each with its next appointment (`schedule.next_occurrence`). The order is the next
-    appointment's, computed in SQL (`Period.next_key`, as the board orders), so that only the
-    ``limit`` soonest claims are read, however many the volunteer holds."""
+    appointment's, computed in SQL (`Period.next_key`, as the board orders): the volunteer's
+    active claims are read from their index and ordered there, and only the ``limit`` soonest
+    come back, however many the volunteer holds."""
     now, period, params = _upcoming_params(profile)
     rows = db.session.execute(_upcoming(period, first=True), {**params, "limit": limit})
     return _with_next(rows, now)
