@@ -302,9 +302,8 @@ def test_a_county_volunteer_of_the_state_has_the_board_by_language_read_by_munic
     """Among the state's 1,100 municipalities, a county's open needs asking for one language
     are few and far apart: sorted by fit, whose window is 501 needs, the board of a volunteer
     of a county reads the county's needs by municipality, not the state's needs of the
-    language. By date (only the page's rows are walked) and
-    without the filter it walks in date order as before; the needs shown are the same either
-    way."""
+    language. By date (only the page's rows are walked) and without the filter it walks in
+    date order as before; the needs shown are the same either way."""
     db.session.execute(
         text(
             "INSERT INTO municipality (name, kind) "
