@@ -64,7 +64,9 @@ def index() -> Any:
         return render_template("board/not_approved.html", profile=profile), 403
     profile, places = found
     chosen = board_filters(places)
-    page = matching.board(profile, chosen.filters, page=page_number(), per_page=_per_page())
+    page = matching.board(
+        profile, chosen.filters, page=page_number(), per_page=_per_page(), helps_in=len(places)
+    )
     return render_template(
         "board/index.html",
         filters_form=chosen.html,

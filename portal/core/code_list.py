@@ -44,6 +44,14 @@ class CodeList(TypeDecorator[list[str]]):
         return list(value) if dialect.name == "postgresql" else str(value).split(",")
 
 
+def clause_of(expression: Any) -> Any:
+    """The SQL expression of ``expression`` (a mapped attribute's column), as the elements
+    below hold it: so that SQLAlchemy can copy and adapt them (e.g. to another FROM)."""
+    if hasattr(expression, "__clause_element__"):
+        return expression.__clause_element__()
+    return expression
+
+
 class HasCode(ColumnElement[bool]):
     """Whether the `CodeList` ``column`` holds ``code`` (a value or a bind parameter).
     ``looked_up``: on PostgreSQL in the form the GIN index on the column answers (``@>``);
@@ -59,8 +67,8 @@ class HasCode(ColumnElement[bool]):
     ]
 
     def __init__(self, column: Any, code: Any, looked_up: bool = True) -> None:
-        self.column = column
-        self.code = code
+        self.column = clause_of(column)
+        self.code = clause_of(code)
         self.looked_up = looked_up
 
 
@@ -68,11 +76,7 @@ def has_code(column: Any, code: Any, looked_up: bool = True) -> HasCode:
     """``code``: a string, or a column or bind parameter; ``looked_up``: see `HasCode`."""
     if isinstance(code, str):
         return HasCode(column, literal(code, String), looked_up)
-    return HasCode(
-        column,
-        code.__clause_element__() if hasattr(code, "__clause_element__") else code,
-        looked_up,
-    )
+    return HasCode(column, code, looked_up)
 
 
 @compiles(HasCode)
@@ -106,7 +110,7 @@ class HasAnyCode(ColumnElement[bool]):
     ]
 
     def __init__(self, column: Any, codes: Any) -> None:
-        self.column = column
+        self.column = clause_of(column)
         self.codes = codes
 
 

@@ -35,7 +35,14 @@ from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period, window
-from portal.needs.board_scope import HOME, VOLUNTEER, count_by_date, language_forms, scopes
+from portal.needs.board_scope import (
+    HOME,
+    VOLUNTEER,
+    count_by_date,
+    from_language_needs,
+    language_forms,
+    scopes,
+)
 from portal.needs.models import (
     SCHEDULE_COLUMNS,
     Assignment,
@@ -234,9 +241,12 @@ class Shape:
     weekday: bool
     fits: bool
     period: tuple[Any, ...]
+    rare_language: bool = False
 
     @classmethod
-    def of(cls, filters: BoardFilters, period: Period) -> Shape:
+    def of(cls, filters: BoardFilters, period: Period, rare_language: bool = False) -> Shape:
+        """``rare_language``: the board reads the needs of the filtered language
+        (`from_language_needs`)."""
         return cls(
             by_fit=filters.sort == "fit",
             municipality=bool(filters.municipality_id),
@@ -247,6 +257,7 @@ class Shape:
             weekday=filters.weekday is not None,
             fits=filters.fits,
             period=period.shape,
+            rare_language=rare_language and bool(filters.language),
         )
 
 
@@ -373,8 +384,10 @@ SQLAlchemy keeps each one's compiled form."""
 def statement(shape: Shape, period: Period) -> Select[Any]:
     found = _STATEMENTS.get(shape)
     if found is None:
-        if len(_STATEMENTS) >= 1024:  # at most 2**9 shapes x period kinds; never grows unbounded
+        if len(_STATEMENTS) >= 1024:  # 2**10 shapes x period kinds at most; never unbounded
             _STATEMENTS.clear()
         built = page_statement(shape, conditions_of(shape), period)
+        if shape.rare_language:
+            built = from_language_needs(built)
         found = _STATEMENTS[shape] = inline_constants(built)
     return found

@@ -3,16 +3,19 @@ they fit the volunteer, and paged — all in SQL, on the volunteer's link tables
 (`volunteer_language`, `volunteer_interest`, `volunteer_availability`) and the need's languages
 as the indexed list on its row (`Need.language_codes`, kept with the `need_language` rows).
 
-A page costs one statement whatever the number of needs. By fit, the first `COUNT_LIMIT` + 1
+A page costs one statement whatever the number of needs (filtered by a language, now and then
+a bounded count more: `language_demand`). By fit, the first `COUNT_LIMIT` + 1
 needs in index order (see `board_order`) are read once, as narrow rows: their number is the
 bounded count, and the first `FIT_WINDOW` of them are ranked. By date, the page's needs are the
 next ones in index order, and the bounded count reads the volunteer's municipalities one by one
 (or, for one who helps in very many, in date order). A volunteer who helps in a few
 municipalities has their needs read by municipality rather than in date order
-(`NARROW_SCOPE`). The page is then joined to what its cards show (municipality, languages, the
-reasons they fit and whether the volunteer holds them). The statement is built once per process
-for each combination of filters and holds bind parameters only (`portal.needs.board_sql`), so
-PostgreSQL keeps one plan for it; the cards are rows (`BoardNeed`), not mapped objects.
+(`NARROW_SCOPE`); filtered by a language few needs ask for, one who helps in many has that
+language's needs read instead (`_reads_language_needs`). The page is then joined to what its
+cards show (municipality, languages, the reasons they fit and whether the volunteer holds
+them). The statement is built once per process for each combination of filters and holds bind
+parameters only (`portal.needs.board_sql`), so PostgreSQL keeps one plan for it; the cards are
+rows (`BoardNeed`), not mapped objects.
 
 Sorting "by date" means by the next appointment: for a one-off need its start, for a weekly need
 the first of its days from today (or the start of the chosen period) on, skipping today's if it
@@ -32,6 +35,7 @@ from portal.core.pagination import ListPage
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.options import catalogue
+from portal.needs import language_demand
 from portal.needs.board_order import Period
 from portal.needs.board_sql import CARD_COLUMNS, Shape, range_params, statement
 from portal.needs.schedule import Schedule
@@ -160,14 +164,35 @@ def _params(
     return values
 
 
-def board(profile: Volunteer, filters: BoardFilters, page: int = 1, per_page: int = 25) -> ListPage:
+def _reads_language_needs(filters: BoardFilters, helps_in: int | None) -> bool:
+    """Whether the board reads the needs of the filtered language rather than walking the
+    volunteer's needs (`portal.needs.board_scope.from_language_needs`): for a rare language
+    (`language_demand.is_rare`), when the volunteer's needs are walked in date order (they help
+    in `_narrow_scope` further municipalities or more; ``helps_in``: in how many, home included;
+    None: not known). Read by municipality, a few municipalities' needs cost less."""
+    if not filters.language:
+        return False
+    if helps_in is not None and helps_in - 1 < _narrow_scope(filters):
+        return False
+    return language_demand.is_rare(filters.language)
+
+
+def board(
+    profile: Volunteer,
+    filters: BoardFilters,
+    page: int = 1,
+    per_page: int = 25,
+    helps_in: int | None = None,
+) -> ListPage:
     """Open needs of the volunteer's municipalities that still have an appointment in the
     period, filtered, ranked and paginated in SQL: one statement (the bounded count, and the
     page with what its cards show, languages included); a second one only when the page asked
-    for lies beyond the last."""
+    for lies beyond the last. ``helps_in``: the number of municipalities the volunteer helps
+    in, home included, if known (`_reads_language_needs`)."""
     now, today = utcnow(), today_local()
     period = Period(now, max(filters.date_from or today, today), filters.date_to)
-    page_statement = statement(Shape.of(filters, period), period)
+    shape = Shape.of(filters, period, _reads_language_needs(filters, helps_in))
+    page_statement = statement(shape, period)
     params = _params(profile, filters, period, now, today)
     connection = db.session.connection()
 

@@ -230,13 +230,27 @@ def _random_needs(
     db.session.commit()
 
 
-@pytest.mark.parametrize("read", ["by municipality", "in date order"])
-def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkeypatch):
-    from portal.needs import matching
+READS = ["by municipality", "in date order", "from the language's needs"]
 
-    if read == "in date order":  # as for a volunteer who helps in many municipalities
+
+def _read(read: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have the board read the needs as ``read`` says: by municipality (a volunteer who helps
+    in a few), in date order (in many), and, filtered by a language, from that language's
+    needs (a rare one, in many); else a language is read as any other filter."""
+    from portal.needs import language_demand, matching
+
+    if read != "by municipality":  # as for a volunteer who helps in many municipalities
         monkeypatch.setattr(matching, "NARROW_SCOPE", 1)
         monkeypatch.setattr(matching, "COUNT_NARROW", 1)
+    if read != "from the language's needs":
+        monkeypatch.setattr(language_demand, "RARE_LANGUAGE_NEEDS", -1)
+
+
+@pytest.mark.parametrize("read", READS)
+def test_the_sql_ranking_agrees_with_the_former_python_rules(
+    world, read, monkeypatch, count_queries
+):
+    _read(read, monkeypatch)
     profile = world["profile"]
     profile.municipalities.append(world["buehl"])
     profile.languages = {"de": "native", "fa": "good"}
@@ -255,6 +269,9 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
         BoardFilters(weekday=2),
         BoardFilters(fits=True, sort="fit"),
         BoardFilters(language="fa", sort="fit"),
+        BoardFilters(language="ar"),
+        BoardFilters(language="uk", weekday=3),
+        BoardFilters(language="ti", date_from=today + timedelta(days=5), sort="fit"),
         BoardFilters(date_from=today + timedelta(days=3), date_to=today + timedelta(days=5)),
         BoardFilters(date_to=today + timedelta(days=10), sort="fit"),
         BoardFilters(date_from=today + timedelta(days=30)),
@@ -262,7 +279,10 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
     for filters in cases:
         visible = [n for n in needs if not rules.need_has_ended(n)]
         expected = _reference_board(profile, visible, filters)
-        page = board(profile, filters, per_page=500)
+        with count_queries() as ran:
+            page = board(profile, filters, per_page=500)
+        from_language = any("language_needs" in statement for statement in ran.statements)
+        assert from_language == (read == READS[2] and bool(filters.language)), filters
         got = [(e.need.id, e.score, e.reasons) for e in page.items]
         assert got == expected, filters
         assert page.total == len(expected)
@@ -275,18 +295,17 @@ def test_the_sql_ranking_agrees_with_the_former_python_rules(world, read, monkey
                 assert got_ids == [i for i, *_ in expected[(number - 1) * 4 : number * 4]]
 
 
-@pytest.mark.parametrize("read", ["by municipality", "in date order"])
+@pytest.mark.parametrize("read", READS)
 def test_the_board_filtered_by_category_and_language_pages_as_the_rules_say(
-    world, read, monkeypatch
+    world, read, monkeypatch, count_queries
 ):
     """Filtered by category and language, the board walks the category's needs in date order
-    (read in date order) or finds the language's needs by municipality: either way the same
-    needs in the same order, page by page, up to the bounded count."""
+    (read in date order), finds the language's needs by municipality, or reads the language's
+    own needs: either way the same needs in the same order, page by page, up to the bounded
+    count."""
     from portal.needs import matching
 
-    if read == "in date order":
-        monkeypatch.setattr(matching, "NARROW_SCOPE", 1)
-        monkeypatch.setattr(matching, "COUNT_NARROW", 1)
+    _read(read, monkeypatch)
     profile = world["profile"]
     profile.municipalities.append(world["buehl"])
     rng = random.Random(20261130)
@@ -302,7 +321,10 @@ def test_the_board_filtered_by_category_and_language_pages_as_the_rules_say(
         filters = BoardFilters(category="accompanying", language="ar", sort=sort)
         expected = [i for i, *_ in _reference_board(profile, visible, filters)]
         assert len(expected) > 12, len(expected)  # more than the count below allows
-        everything = board(profile, filters, per_page=500)
+        with count_queries() as ran:
+            everything = board(profile, filters, per_page=500)
+        from_language = any("language_needs" in statement for statement in ran.statements)
+        assert from_language == (read == READS[2]), sort
         assert [e.need.id for e in everything.items] == expected, sort
         assert everything.total == len(expected) and not everything.more
         monkeypatch.setattr(matching, "COUNT_LIMIT", 12)
