@@ -50,6 +50,8 @@ BOARD_VIEWS = [
     ("board by fit", "/board/?sort=fit"),
     ("board filtered", "/board/?category=accompanying&language=ar&sort=fit"),
     ("board by language", "/board/?language=ar&sort=fit"),
+    # Pashto: no need of the seeded data asks for it (portal.needs.language_demand)
+    ("board by rare language", "/board/?language=ps"),
     ("board last page", "/board/?sort=date&page={last}"),
 ]
 OTHER_PAGES = [
