@@ -165,3 +165,16 @@ def test_which_statements_only_read(statement, reads):
     from portal.core.postgresql import reads_only
 
     assert reads_only(statement) is reads
+
+
+def test_the_answer_for_a_statement_is_kept():
+    """The board's WITH statements are long: each is searched for a word that writes once per
+    process, not before every run."""
+    from portal.core.postgresql import _only_reads, reads_only
+
+    statement = "WITH kept_answer AS (SELECT 1) SELECT * FROM kept_answer" + " " * 15_000
+    for check in (reads_only, _only_reads):
+        assert check(statement)
+        before = check.cache_info().hits
+        assert check(statement)
+        assert check.cache_info().hits == before + 1
