@@ -10,9 +10,12 @@ need, ``first_on``) are computed as the model's save hook does.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import inspect, text
 
 from portal.extensions import db
+from portal.scale_seed.writer import vacuum
 
 NEEDS = """
 WITH base AS (
@@ -157,3 +160,37 @@ def insert_audit_events(n: int, actor_id: int, municipality_id: int) -> None:
 def analyze() -> None:
     db.session.execute(text("ANALYZE"))
     db.session.commit()
+
+
+SETTLE_SECONDS = 60.0
+"""How long `settle` waits for other transactions on the server to end."""
+
+
+def settle(*tables: str) -> None:
+    """VACUUM (ANALYZE) ``tables`` until every page is marked all-visible, as autovacuum leaves
+    a table soon after a bulk load; without that PostgreSQL rightly reads from the table every
+    row an index finds (no index-only scans).
+
+    VACUUM marks a row visible to all only if no snapshot of the database may still miss it,
+    and a snapshot's horizon is the oldest transaction running anywhere on the server: a
+    session of the test's left idle in a transaction after a read, while another test worker
+    ran a transaction in its own database, kept the rows just written from being marked (and
+    the planner chose a bitmap scan of the table). The test's session ends its transaction
+    first, and other sessions' snapshots (autovacuum's ANALYZE) are waited for."""
+    db.session.commit()
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        vacuum(db.engine, tables)
+        unsettled = db.session.execute(
+            text(
+                "SELECT relname, relpages, relallvisible FROM pg_class "
+                "WHERE relname = ANY(:tables) AND relallvisible < relpages"
+            ),
+            {"tables": list(tables)},
+        ).all()
+        db.session.commit()
+        if not unsettled:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"pages not all-visible after {SETTLE_SECONDS} s: {unsettled}")
+        time.sleep(0.2)

@@ -30,7 +30,6 @@ from portal.needs import language_demand, matching, own_tasks, queries, rules
 from portal.needs.matching import NARROW_SCOPE, BoardFilters, board
 from portal.needs.models import Need, NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
-from portal.scale_seed.writer import vacuum
 from portal.volunteers.models import VolunteerProfile, note_last_claims
 from portal.volunteers.queries import overview
 from portal.volunteers.queue import QueueFilters, queue_statement
@@ -174,7 +173,7 @@ def test_the_board_filtered_by_category_and_language_walks_the_category_in_date_
         scale_data.analyze()
         # the visibility map, as autovacuum keeps it after a bulk load: the walk reads the
         # index alone (without it, PostgreSQL rightly reads the table)
-        vacuum(db.engine, ["need"])
+        scale_data.settle("need")
         asking[size] = db.session.scalar(asking_sql)
         for sort in ("fit", "date"):
             filters = BoardFilters(category=NeedCategory.TUTORING, language="ar", sort=sort)
@@ -211,7 +210,7 @@ def test_the_board_plans_without_parallel_workers(county):
     assert db.session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
     scale_data.insert_needs(30_000)
     scale_data.analyze()
-    vacuum(db.engine, ["need"])
+    scale_data.settle("need")
     wide = county["profile"]
     for filters in (
         BoardFilters(),
@@ -276,7 +275,7 @@ def test_a_volunteer_of_a_few_municipalities_has_the_board_read_by_municipality(
         text("SELECT count(*) FROM need WHERE status = 'open' AND municipality_id = :home"),
         {"home": narrow.home_municipality_id},
     )
-    vacuum(db.engine, ["need"])  # the visibility map, as autovacuum keeps it
+    scale_data.settle("need")  # the visibility map, as autovacuum keeps it
     for filters in [BoardFilters(), BoardFilters(sort="fit")]:
         run = partial(board, narrow, filters, page=1, per_page=25)
         assert run().more, filters
@@ -321,7 +320,7 @@ def test_a_county_volunteer_of_the_state_has_the_board_by_language_read_by_munic
     _the_state()
     scale_data.insert_needs(30_000)
     scale_data.analyze()
-    vacuum(db.engine, ["need"])
+    scale_data.settle("need")
     wide = county["profile"]
     by_language = BoardFilters(language="ar", sort="fit")
     assert matching._narrow_scope(by_language) == STATE // matching.LANGUAGE_SHARE
@@ -385,7 +384,7 @@ def test_a_wide_board_filtered_by_a_rare_language_reads_that_languages_needs(cou
     ).all()
     db.session.commit()
     scale_data.analyze()
-    vacuum(db.engine, ["need"])
+    scale_data.settle("need")
     wide = county["profile"]
     assert language_demand.is_rare("so") and language_demand.is_rare("ku")
     assert not language_demand.is_rare("ar")
