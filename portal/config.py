@@ -186,6 +186,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Domain settings
         "COUNTY_REFERENCE_PREFIX": env.get("COUNTY_REFERENCE_PREFIX", "RA"),
         "CONDUCT_CERTIFICATE_VALID_YEARS": int(env.get("CONDUCT_CERTIFICATE_VALID_YEARS", "5")),
+        # Upcoming tasks one volunteer may hold at once (claimed, appointment or weekly series
+        # not over): no one can take a municipality's tasks for themselves, and a volunteer's
+        # pages read a bounded number of claims.
+        "ACTIVE_CLAIMS_LIMIT": int(env.get("ACTIVE_CLAIMS_LIMIT", "20")),
         "PRIVACY_NOTICE_VERSION": env.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         # Who runs the portal (header, legal pages, PDFs, e-mails). The defaults are the demo
         # county's; a real deployment sets every one of them.

@@ -54,13 +54,19 @@ def upcoming_claims(
     ``volunteer``, ``now`` and ``today`` are values or bind parameters."""
     return (
         stmt.join(Need, Need.id == Assignment.need_id)
-        .where(
-            Assignment.volunteer_id == volunteer,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
-            ~ended(now, today),
-        )
+        .where(*upcoming_claim(volunteer, now, today))
         .order_by(period.next_key(), Assignment.id)
+    )
+
+
+def upcoming_claim(volunteer: Any, now: Any, today: Any) -> tuple[Any, ...]:
+    """SQL: the conditions on `Assignment` and its `Need` of an upcoming claim of
+    ``volunteer``: active, on a live need whose schedule has not ended (`ended`)."""
+    return (
+        Assignment.volunteer_id == volunteer,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        Need.status.in_((NeedStatus.OPEN, NeedStatus.FILLED)),
+        ~ended(now, today),
     )
 
 

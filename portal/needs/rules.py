@@ -6,11 +6,14 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    func,
     inspect,
     or_,
     select,
@@ -34,6 +37,7 @@ from portal.needs.models import (
     Need,
     NeedStatus,
 )
+from portal.needs.queries import upcoming_claim
 from portal.volunteers.certificates import may_work_with_minors
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus, volunteer_municipality
 from portal.volunteers.queries import profile_of
@@ -224,6 +228,28 @@ def conflicting_need(profile: VolunteerProfile, need: Need) -> Need | None:
         after = batch[-1].id
 
 
+def active_claims_limit() -> int:
+    """How many upcoming tasks one volunteer may hold at once (ACTIVE_CLAIMS_LIMIT)."""
+    return int(current_app.config["ACTIVE_CLAIMS_LIMIT"])
+
+
+def holds_claims_limit(profile: VolunteerProfile) -> bool:
+    """Whether the volunteer already holds as many upcoming claims as one may
+    (`portal.needs.queries.upcoming_claim`: active, the appointment or the weekly series not
+    over): counted up to the limit, however many they hold. Claims on appointments that are
+    over (awaiting a report or the manager's completion) do not count. Exact when the claim has
+    locked the profile (`portal.needs.claims.claim`): another claim of theirs waits for it."""
+    limit = active_claims_limit()
+    held = (
+        select(Assignment.id)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(*upcoming_claim(profile.id, utcnow(), today_local()))
+        .limit(limit)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(held)) >= limit
+
+
 def check_claim(
     profile: VolunteerProfile, need: Need, has_active_claim: bool | None = None
 ) -> None:
@@ -260,6 +286,18 @@ def check_claim(
             _(
                 "Für diese Aufgabe brauchen Sie ein erweitertes Führungszeugnis, das für den "
                 "ganzen Zeitraum gültig ist. Bitte zeigen Sie es Ihrer Koordination im Rathaus."
+            )
+        )
+    if holds_claims_limit(profile):
+        raise Conflict(
+            ngettext(
+                "Sie haben schon %(num)d Aufgabe übernommen, die noch ansteht; mehr geht nicht "
+                "auf einmal. Wenn Sie diese übernehmen möchten, geben Sie bitte zuerst die "
+                "andere ab.",
+                "Sie haben schon %(num)d Aufgaben übernommen, die noch anstehen; mehr gehen "
+                "nicht auf einmal. Wenn Sie diese übernehmen möchten, geben Sie bitte zuerst "
+                "eine andere ab.",
+                active_claims_limit(),
             )
         )
     other = conflicting_need(profile, need)

@@ -3,6 +3,7 @@ needs, their languages, claims (active, completed, withdrawn) and reports with h
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import time as dtime
 
 from portal.core.time import local_to_utc
 from portal.needs.models import AssignmentStatus, NeedCategory, NeedStatus, ScheduleKind
+from portal.needs.rules import active_claims_limit
 from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 from portal.scale_seed.people import CATEGORIES, FOREIGN_LANGUAGES, World
 from portal.volunteers.models import note_last_claims
@@ -102,6 +104,9 @@ class NeedMaker:
         self.assignments: list[tuple] = []
         self.done: list[Done] = []
         self.audit: list[tuple[int, int, int, datetime]] = []  # need, municipality, actor, at
+        # active claims per volunteer: none holds more than the portal lets one claim
+        self.active: Counter[int] = Counter()
+        self.active_limit = active_claims_limit()
 
     def rows(self) -> Iterator[tuple]:
         rng, world = self.world.rng, self.world
@@ -229,7 +234,7 @@ class NeedMaker:
             state, count = AssignmentStatus.RELEASED, rng.randint(0, 1)
         else:
             state, count = AssignmentStatus.ACTIVE, taken
-        people = self._volunteers(mid, count, first_county and state == AssignmentStatus.ACTIVE)
+        people = self._volunteers(mid, count, first_county, state == AssignmentStatus.ACTIVE)
         claimed = created + timedelta(days=1)
         ended = datetime.combine(day, dtime(18)) if state != AssignmentStatus.ACTIVE else None
         for volunteer in people:
@@ -257,24 +262,34 @@ class NeedMaker:
                 )
                 self.next_assignment += 1
 
-    def _volunteers(self, mid: int, count: int, may_be_special: bool) -> list[int]:
-        """`count` different approved volunteers, preferably from the need's municipality."""
+    def _volunteers(self, mid: int, count: int, first_county: bool, active: bool) -> list[int]:
+        """`count` different approved volunteers, preferably from the need's municipality; for
+        active claims (which the special volunteer may hold in the first county) only those
+        who hold fewer than the portal's limit."""
         pool = self.world.locals.get(mid) or []
         if len(pool) < count + 1:
             pool = self.world.profiles
         if not pool or count == 0:
             return []
         rng = self.world.rng
+
+        def free(candidate: int) -> bool:
+            return not active or self.active[candidate] < self.active_limit
+
         chosen: list[int] = []
-        if may_be_special and rng.random() < 0.05:
-            chosen.append(self.world.special["volunteer"])
+        if first_county and active and rng.random() < 0.05:
+            special = self.world.special["volunteer"]
+            if free(special):
+                chosen.append(special)
         start = rng.randrange(len(pool))
         for k in range(len(pool)):
             if len(chosen) >= count:
                 break
             candidate = pool[(start + k) % len(pool)]
-            if candidate not in chosen:
+            if candidate not in chosen and free(candidate):
                 chosen.append(candidate)
+        if active:
+            self.active.update(chosen[:count])
         return chosen[:count]
 
 

@@ -114,6 +114,22 @@ def test_an_overlapping_claim_shows_the_clear_message(world, client, auth):
     assert "überschneidet sich" in response.get_data(as_text=True)
 
 
+def test_a_volunteer_at_the_limit_of_tasks_sees_why_before_claiming(world, client, auth, app):
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 1
+    day = today_local() + timedelta(days=5)
+    held = fb.once_need(world["gaggenau"], title="Arzttermin", starts_at=fb.local(day, 9))
+    other = fb.once_need(world["gaggenau"], starts_at=fb.local(day + timedelta(days=1), 9))
+    fb.assignment(held, world["profile"])
+    db.session.commit()
+    auth.login("lena@example.org")
+    page = client.get(f"/board/needs/{other.id}").get_data(as_text=True)
+    assert "Sie haben schon 1 Aufgabe übernommen, die noch ansteht" in page
+    response = client.post(f"/board/needs/{other.id}/claim")
+    assert response.status_code == 409
+    assert "schon 1 Aufgabe übernommen" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Need.taken).where(Need.id == other.id)) == 0
+
+
 def test_withdraw_with_a_reason_reopens_the_need(world, client, auth):
     need = fb.once_need(world["gaggenau"], created_by=world["manager"], capacity=1)
     claim = fb.assignment(need, world["profile"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, bu
 
 from sqlalchemy import func, select
 
+from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
 from tests import factories
@@ -187,3 +189,50 @@ def test_simultaneous_withdraw_and_claim_keep_the_counter_right(live_server):
     # Whatever the order, the counter equals the active claims and never exceeds capacity.
     assert active == taken == len(won) <= 1
     assert status == (NeedStatus.FILLED if taken else NeedStatus.OPEN)
+
+
+def test_simultaneous_claims_by_one_volunteer_stop_at_the_limit_of_tasks(live_server, app):
+    """One place left under the limit, four claims on four needs at the same moment: they
+    wait for each other on the volunteer's row, and exactly one wins."""
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 2
+    places = factories.reference_data()
+    user = factories.volunteer(places["Gaggenau"], email="eilig@example.org")
+    profile = fb.profile_of(user)
+    first_day = today_local() + timedelta(days=3)
+    fb.assignment(fb.once_need(places["Gaggenau"], starts_at=fb.local(first_day, 10)), profile)
+    needs = [
+        fb.once_need(places["Gaggenau"], starts_at=fb.local(first_day + timedelta(days=i), 10))
+        for i in range(1, 5)
+    ]
+    need_ids, profile_id = [need.id for need in needs], profile.id
+    db.session.commit()
+    db.session.close()
+
+    browser = Browser(live_server.url)
+    browser.login("eilig@example.org")
+    token = browser.csrf(f"/board/needs/{need_ids[0]}")
+    barrier = threading.Barrier(len(need_ids))
+    statuses: dict[int, int] = {}
+
+    def claim(need_id: int) -> None:
+        barrier.wait()
+        statuses[need_id] = browser.request(f"/board/needs/{need_id}/claim", {"csrf_token": token})[
+            0
+        ]
+
+    threads = [threading.Thread(target=claim, args=(need_id,)) for need_id in need_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(statuses.values()) == [302, 409, 409, 409], statuses
+    db.session.rollback()
+    held = db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.volunteer_id == profile_id, Assignment.status == AssignmentStatus.ACTIVE)
+    )
+    assert held == 2
+    taken = db.session.scalars(select(Need.taken).where(Need.id.in_(need_ids))).all()
+    assert sorted(taken) == [0, 0, 0, 1]

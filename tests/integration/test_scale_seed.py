@@ -92,6 +92,26 @@ def test_taken_places_match_the_active_claims(app):
     assert count(Report, Report.assignment_id.not_in(completed)) == 0
 
 
+def test_no_volunteer_holds_more_claims_than_the_portal_lets_one_hold(app):
+    """Seeded with a limit of 2 tasks at once, the claims spread further: no one holds more,
+    and the taken places still match the claims."""
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 2
+    seed()
+    held = (
+        select(func.count().label("held"))
+        .where(Assignment.status == AssignmentStatus.ACTIVE)
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+    assert db.session.scalar(select(func.max(held.c.held))) == 2
+    active = (
+        select(func.count())
+        .where(Assignment.need_id == Need.id, Assignment.status == AssignmentStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    assert count(Need, Need.taken != active) == 0
+
+
 def test_volunteer_scopes_reach_from_one_municipality_to_the_whole_county(app):
     seed()
     per_volunteer = (

@@ -267,10 +267,12 @@ def test_more_near_misses_than_a_statement_reads_are_read_on_until_the_clash(
 
 
 def test_the_need_page_and_the_claim_cost_the_same_for_60_claims_as_for_5(
-    world, client, auth, count_queries
+    world, client, auth, count_queries, app
 ):
     """Both callers of the check (the need page offering the claim, the claim itself) find
-    the clash among the claims in the same number of statements."""
+    the clash among the claims in the same number of statements (and the count of the
+    volunteer's upcoming claims against a limit raised above them)."""
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 100
     day = today_local() + timedelta(days=10)
     taken = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=60)
     clash = fb.once_need(world["gaggenau"], title="Arzttermin", starts_at=fb.local(day, 10, 30))
@@ -299,4 +301,4 @@ def test_the_need_page_and_the_claim_cost_the_same_for_60_claims_as_for_5(
     non_clashing_claims(world, day, 55)
     many = costs(day - timedelta(days=1))
     assert few == many
-    assert few[0] <= 6
+    assert few[0] <= 7

@@ -259,6 +259,51 @@ def test_an_overlapping_one_off_appointment_is_refused_with_a_clear_message(worl
     assert first.title in exc.value.message
 
 
+def _days_ahead(world, *days: int) -> list[Need]:
+    """One-off needs on different days (none overlaps another)."""
+    found = [
+        fb.once_need(world["gaggenau"], starts_at=fb.local(today_local() + timedelta(days=d), 10))
+        for d in days
+    ]
+    db.session.commit()
+    return found
+
+
+def test_a_volunteer_holds_at_most_the_limit_of_upcoming_tasks(world, app):
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 2
+    first, second, third = _days_ahead(world, 3, 4, 5)
+    claims.claim(world["volunteer"], first.id)
+    claims.claim(world["volunteer"], second.id)
+    with pytest.raises(Conflict) as exc:
+        claims.claim(world["volunteer"], third.id)
+    assert "schon 2 Aufgaben übernommen" in exc.value.message
+    db.session.rollback()
+    assert db.session.scalar(select(Need.taken).where(Need.id == third.id)) == 0
+    # giving one back makes room
+    held = db.session.scalar(select(Assignment).where(Assignment.need_id == first.id))
+    claims.withdraw(world["volunteer"], held.id, "Doch verhindert")
+    assert claims.claim(world["volunteer"], third.id).status == AssignmentStatus.ACTIVE
+
+
+def test_claims_on_appointments_that_are_over_do_not_count_to_the_limit(world, app):
+    """A claim whose appointment is over waits for its report or the manager's completion: it
+    no longer holds a place the volunteer could hoard, nor does one on a cancelled need."""
+    app.config["ACTIVE_CLAIMS_LIMIT"] = 1
+    past = fb.once_need(world["gaggenau"], starts_at=utcnow() - timedelta(days=2))
+    fb.assignment(past, world["profile"])
+    ended_series = fb.weekly_need(
+        world["gaggenau"],
+        starts_on=today_local() - timedelta(days=30),
+        ends_on=today_local() - timedelta(days=1),
+    )
+    fb.assignment(ended_series, world["profile"])
+    (upcoming,) = _days_ahead(world, 6)
+    assert claims.claim(world["volunteer"], upcoming.id).status == AssignmentStatus.ACTIVE
+    (next_one,) = _days_ahead(world, 8)
+    with pytest.raises(Conflict, match="schon 1 Aufgabe übernommen, die noch ansteht"):
+        claims.claim(world["volunteer"], next_one.id)
+
+
 def test_back_to_back_appointments_do_not_overlap(world):
     day = today_local() + timedelta(days=4)
     first = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10), minutes=60)
