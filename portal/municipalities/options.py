@@ -98,7 +98,7 @@ def catalogue(ids: frozenset[int] = frozenset()) -> Catalogue:
     """This process's catalogue, rebuilt when old or when it lacks one of ``ids``."""
     store: dict[str, Any] = current_app.extensions
     found: Catalogue | None = store.get(EXTENSION)
-    if found is None or not found.fresh(time.monotonic()) or not found.position.keys() >= set(ids):
+    if found is None or not found.fresh(time.monotonic()) or not found.position.keys() >= ids:
         found = store[EXTENSION] = _build()
     return found
 

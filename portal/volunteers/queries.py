@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -100,10 +100,19 @@ def board_profile(user: Any) -> tuple[BoardVolunteer, frozenset[int]] | None:
     if row is None:
         return None
     volunteer = BoardVolunteer(row[0], row[1], row[2])
-    places = {volunteer.home_municipality_id}
-    if row[3]:
-        places.update(map(int, row[3].split(",")))
-    return volunteer, frozenset(places)
+    return volunteer, _places(volunteer.home_municipality_id, row[3] or "")
+
+
+KEPT_PLACES = 256
+"""Sets of municipality ids kept per process (`_places`)."""
+
+
+@lru_cache(maxsize=KEPT_PLACES)
+def _places(home: int, further: str) -> frozenset[int]:
+    """The ids of a home municipality and of the comma-separated further ones, worked out once
+    per process for the same ones: a volunteer of the whole state's 1,100 municipalities cost
+    0.1 ms a page to parse them."""
+    return frozenset([home, *map(int, filter(None, further.split(",")))])
 
 
 def profile_ids_of(user_id: Any) -> Select[Any]:
