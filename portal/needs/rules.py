@@ -247,7 +247,7 @@ def holds_claims_limit(profile: VolunteerProfile) -> bool:
         .limit(limit)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(held)) >= limit
+    return (db.session.scalar(select(func.count()).select_from(held)) or 0) >= limit
 
 
 def check_claim(

@@ -100,34 +100,31 @@ def test_another_municipalitys_need_is_not_found(world, client, auth):
     assert client.get("/board/needs/999999").status_code == 404
 
 
-def test_an_overlapping_claim_shows_the_clear_message(world, client, auth):
+@pytest.mark.parametrize(
+    ("limit", "days_later", "reason"),
+    [
+        (20, 0, "überschneidet sich mit Ihrer Aufgabe „Arzttermin“"),
+        (1, 1, "Sie haben schon 1 Aufgabe übernommen, die noch ansteht"),
+    ],
+    ids=["overlapping", "limit of tasks"],
+)
+def test_a_claim_that_cannot_be_made_says_why_on_the_page_and_when_posted(
+    world, client, auth, app, limit, days_later, reason
+):
+    app.config["ACTIVE_CLAIMS_LIMIT"] = limit
     day = today_local() + timedelta(days=5)
     first = fb.once_need(world["gaggenau"], title="Arzttermin", starts_at=fb.local(day, 9))
-    second = fb.once_need(world["gaggenau"], starts_at=fb.local(day, 10))
+    second = fb.once_need(
+        world["gaggenau"], starts_at=fb.local(day + timedelta(days=days_later), 10)
+    )
     fb.assignment(first, world["profile"])
     db.session.commit()
     auth.login("lena@example.org")
-    page = client.get(f"/board/needs/{second.id}").get_data(as_text=True)
-    assert "überschneidet sich mit Ihrer Aufgabe „Arzttermin“" in page
+    assert reason in client.get(f"/board/needs/{second.id}").get_data(as_text=True)
     response = client.post(f"/board/needs/{second.id}/claim")
     assert response.status_code == 409
-    assert "überschneidet sich" in response.get_data(as_text=True)
-
-
-def test_a_volunteer_at_the_limit_of_tasks_sees_why_before_claiming(world, client, auth, app):
-    app.config["ACTIVE_CLAIMS_LIMIT"] = 1
-    day = today_local() + timedelta(days=5)
-    held = fb.once_need(world["gaggenau"], title="Arzttermin", starts_at=fb.local(day, 9))
-    other = fb.once_need(world["gaggenau"], starts_at=fb.local(day + timedelta(days=1), 9))
-    fb.assignment(held, world["profile"])
-    db.session.commit()
-    auth.login("lena@example.org")
-    page = client.get(f"/board/needs/{other.id}").get_data(as_text=True)
-    assert "Sie haben schon 1 Aufgabe übernommen, die noch ansteht" in page
-    response = client.post(f"/board/needs/{other.id}/claim")
-    assert response.status_code == 409
-    assert "schon 1 Aufgabe übernommen" in response.get_data(as_text=True)
-    assert db.session.scalar(select(Need.taken).where(Need.id == other.id)) == 0
+    assert reason in response.get_data(as_text=True)
+    assert db.session.scalar(select(Need.taken).where(Need.id == second.id)) == 0
 
 
 def test_withdraw_with_a_reason_reopens_the_need(world, client, auth):
