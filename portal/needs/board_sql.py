@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Subquery
 
 from portal.core.code_list import CodeList, has_any_code, has_code
-from portal.core.constants_sql import inline_constants
+from portal.core.constants_sql import inline_constants, written_in
 from portal.core.time import local_to_utc
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
@@ -345,7 +345,7 @@ def page_statement(shape: Shape, conditions: list[Any], period: Period) -> Selec
             Assignment.volunteer_id == VOLUNTEER,
             # written out, not a parameter: the partial index uq_assignment_active answers it
             # in the plan PostgreSQL keeps for the statement (one for every volunteer)
-            Assignment.status == literal(AssignmentStatus.ACTIVE.value, literal_execute=True),
+            Assignment.status == written_in(AssignmentStatus.ACTIVE),
         )
     )
     cards = join(Need, ranked, ranked.c.id == Need.id).outerjoin(

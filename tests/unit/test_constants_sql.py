@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, create_engine, select
 
 import portal.models  # noqa: F401 - the board's statement needs every model mapped
-from portal.core.constants_sql import inline_constants
+from portal.core.constants_sql import inline_constants, written_in
 from portal.needs.board_order import Period
 from portal.needs.board_sql import Shape, statement
 from portal.needs.matching import BoardFilters
@@ -76,6 +76,19 @@ def test_the_statement_reads_the_same_rows():
     assert expected and found == expected
 
 
+def test_a_word_written_in_is_in_the_compiled_sql_and_reads_the_same_rows():
+    """Written in when compiled, not on every run (``literal_execute``)."""
+    written = select(thing.c.id).where(thing.c.name == written_in("it's")).order_by(thing.c.id)
+    compiled = written.compile()
+    assert "thing.name = 'it''s'" in str(compiled)
+    assert not compiled.params and not compiled.literal_execute_params
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(thing.insert(), [{"id": 1, "name": "it's"}, {"id": 2, "name": "its"}])
+        assert connection.execute(written).scalars().all() == [1]
+
+
 def test_what_is_not_a_whole_number_stays_a_bind_parameter():
     statement_ = select(thing.c.id).where(
         thing.c.id > 1.5,
@@ -98,3 +111,5 @@ def test_the_boards_statement_sends_only_the_requests_values():
     assert constants  # words, the part-of-day bounds (times), an empty array
     assert not [value for value in constants if type(value) is int]
     assert {"volunteer", "home", "period_first", "per_page", "offset"} <= set(compiled.params)
+    # nothing SQLAlchemy would write into the statement's text on every run
+    assert not compiled.literal_execute_params and "'active'" in str(compiled)
