@@ -216,9 +216,8 @@ def test_simultaneous_claims_by_one_volunteer_stop_at_the_limit_of_tasks(live_se
 
     def claim(need_id: int) -> None:
         barrier.wait()
-        statuses[need_id] = browser.request(f"/board/needs/{need_id}/claim", {"csrf_token": token})[
-            0
-        ]
+        status, _html = browser.request(f"/board/needs/{need_id}/claim", {"csrf_token": token})
+        statuses[need_id] = status
 
     threads = [threading.Thread(target=claim, args=(need_id,)) for need_id in need_ids]
     for thread in threads:
