@@ -67,6 +67,7 @@ def queue() -> str:
         page=page,
         filters=filters,
         municipalities=queue_lists.scoped_municipalities(current_user),
+        id_url=IdUrl,
     )
 
 
