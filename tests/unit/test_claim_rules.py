@@ -297,6 +297,12 @@ def test_claims_on_appointments_that_are_over_do_not_count_to_the_limit(world, a
         ends_on=today_local() - timedelta(days=1),
     )
     fb.assignment(ended_series, world["profile"])
+    cancelled = fb.once_need(
+        world["gaggenau"],
+        starts_at=fb.local(today_local() + timedelta(days=4), 10),
+        status=NeedStatus.CANCELLED,
+    )
+    fb.assignment(cancelled, world["profile"])
     (upcoming,) = _days_ahead(world, 6)
     assert claims.claim(world["volunteer"], upcoming.id).status == AssignmentStatus.ACTIVE
     (next_one,) = _days_ahead(world, 8)
