@@ -193,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.core import formatting, layout
+    from portal.core.http import IdUrl
     from portal.i18n import is_public_page, ltr, text_direction
     from portal.navigation import navigation_for
 
@@ -200,6 +201,8 @@ def register_template_helpers(app: Flask) -> None:
     layout.register(app)
     app.jinja_env.filters["text_direction"] = text_direction
     app.jinja_env.filters["ltr"] = ltr
+    # the links of a list's rows: one url_for per list (`portal.core.http.IdUrl`)
+    app.jinja_env.globals["id_url"] = IdUrl
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -31,7 +31,6 @@ from portal.auth import two_factor
 from portal.auth.models import Role, User
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
-from portal.core.http import IdUrl
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.municipalities import services as places
@@ -372,7 +371,6 @@ def audit() -> tuple[str, int]:
             frozenset(e.municipality_id for e in page.items if e.municipality_id)
         ).names,
         details_text=audit_trail.details_text,
-        id_url=IdUrl,
     ), 200
 
 

@@ -33,7 +33,7 @@ from portal.conversations import services as conversations
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, InvalidTransition
 from portal.core.forms import ActionForm, attach_error, form_status
-from portal.core.http import IdUrl, ical_response, private_file, safe_next_url
+from portal.core.http import ical_response, private_file, safe_next_url
 from portal.core.pagination import page_number
 from portal.core.time import today_local
 from portal.extensions import db
@@ -235,7 +235,6 @@ def my_tasks() -> Any:
         webcal_url=calendar.webcal_url(feed_url) if feed_url else None,
         renew_form=ActionForm(),
         certificate_form=CertificateForm.this_year(),
-        id_url=IdUrl,
     )
 
 

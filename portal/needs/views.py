@@ -20,7 +20,7 @@ from portal.auth.models import Role
 from portal.conversations.queries import unread_by_need
 from portal.core.errors import DomainError, ValidationFailed
 from portal.core.forms import ActionForm, attach_error, form_status, submit
-from portal.core.http import IdUrl, safe_next_url
+from portal.core.http import safe_next_url
 from portal.core.inputs import parse_id
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -75,7 +75,6 @@ def index() -> tuple[str, int]:
         counts=counts,
         unread=unread_by_need(current_user, [n.id for n in page.items]),
         empty=queries.NeedCounts(),
-        id_url=IdUrl,
     ), 400 if form.errors else 200
 
 
@@ -249,5 +248,4 @@ def reports() -> str:
         open_only=open_only,
         concerns=concerns,
         ack_form=ActionForm(),
-        id_url=IdUrl,
     )

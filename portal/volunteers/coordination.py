@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 from portal.auth.models import Role
 from portal.core.errors import DomainError
 from portal.core.forms import PortalForm, attach_error
-from portal.core.http import IdUrl
 from portal.core.inputs import query_id
 from portal.core.pagination import paginate
 from portal.security import is_own_account, may_coordinate_volunteer, require, roles_required
@@ -38,7 +37,6 @@ def overview() -> str:
         "coordination/overview.html",
         data=data,
         certificate_state=certificates.certificate_state,
-        id_url=IdUrl,
     )
 
 
@@ -67,7 +65,6 @@ def queue() -> str:
         page=page,
         filters=filters,
         municipalities=queue_lists.scoped_municipalities(current_user),
-        id_url=IdUrl,
     )
 
 
