@@ -23,7 +23,8 @@ from portal.consultations.models import (
 )
 from portal.conversations.models import ConversationMessage, ConversationRead
 from portal.municipalities.models import Municipality, Office
-from portal.needs.models import Assignment, Need, Report
+from portal.needs.models import Assignment, Need
+from portal.needs.report_models import Report
 from portal.notifications.models import (
     DigestItem,
     NotificationPreference,

@@ -11,7 +11,8 @@ from portal.auth.models import User
 from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.volunteers import queries as volunteer_queries
 from portal.volunteers.models import ConductCertificateCheck, VolunteerProfile
 from tests import factories

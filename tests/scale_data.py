@@ -15,6 +15,7 @@ import time
 from sqlalchemy import inspect, text
 
 from portal.extensions import db
+from portal.needs.report_models import note_reported_claims
 from portal.scale_seed.writer import vacuum
 
 NEEDS = """
@@ -95,11 +96,12 @@ WHERE id % 2 = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.need_id = ne
 
 REPORTS = """
 INSERT INTO report (assignment_id, activity_on, minutes, outcome, follow_up_needed, concern,
-                    concern_raised, acknowledged_at, created_at, municipality_id)
+                    concern_raised, acknowledged_at, created_at, municipality_id, volunteer_id)
 SELECT assignment.id, current_date - assignment.id % 300, 60, 'Bericht ' || assignment.id, false,
        '', assignment.id % 17 = 0,
        CASE WHEN assignment.id % 4 = 0 THEN NULL ELSE now() AT TIME ZONE 'UTC' END,
-       now() AT TIME ZONE 'UTC' - make_interval(mins => assignment.id), need.municipality_id
+       now() AT TIME ZONE 'UTC' - make_interval(mins => assignment.id), need.municipality_id,
+       assignment.volunteer_id
 FROM assignment JOIN need ON need.id = assignment.need_id
 WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.assignment_id = assignment.id)
 """
@@ -110,6 +112,7 @@ def insert_reports(volunteer_id: int) -> None:
     not yet acknowledged, some raising a concern)."""
     db.session.execute(text(CLAIMS), {"volunteer_id": volunteer_id})
     db.session.execute(text(REPORTS))
+    note_reported_claims(db.session.connection())
     db.session.commit()
 
 

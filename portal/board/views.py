@@ -39,7 +39,8 @@ from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs import calendar, claims, matching, own_tasks, queries, reports, rules
 from portal.needs.forms import ReasonForm
-from portal.needs.models import Assignment, AssignmentStatus, Need, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need
+from portal.needs.report_models import Report
 from portal.notifications.services import external_url
 from portal.security import require, roles_required
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus

@@ -304,6 +304,7 @@ TABLES: dict[str, TableDeclaration] = {
                 "reason",
                 "change_notified_at",
                 "change_confirmed_at",
+                "reported_at",
             )
         },
     ),
@@ -326,7 +327,14 @@ TABLES: dict[str, TableDeclaration] = {
     "report": TableDeclaration(
         "tasks",
         {
-            _REPORT: ("activity_on", "minutes", "outcome", "follow_up_needed", "concern"),
+            _REPORT: (
+                "volunteer_id",
+                "activity_on",
+                "minutes",
+                "outcome",
+                "follow_up_needed",
+                "concern",
+            ),
             _DECISION: ("acknowledged_by_id", "acknowledged_at"),
         },
     ),

@@ -23,7 +23,8 @@ from portal.core.time import local_to_utc, today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import claims, demo_history, reports, rules
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.volunteers.models import VolunteerProfile, VolunteerStatus
 from portal.volunteers.queries import profile_of
 

@@ -16,7 +16,8 @@ from portal.auth.services import find_user_by_email
 from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality, Office
-from portal.needs.models import Assignment, Need, Report
+from portal.needs.models import Assignment, Need
+from portal.needs.report_models import Report
 from portal.plans.models import Client, Goal, IntegrationPlan, Step, StepActor, StepStatus
 from portal.volunteers.models import VolunteerProfile
 from portal.volunteers.queries import profile_of

@@ -14,7 +14,6 @@ from sqlalchemy import (
     String,
     Text,
     event,
-    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +27,7 @@ from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 if TYPE_CHECKING:
     from portal.auth.models import User
     from portal.municipalities.models import Municipality
+    from portal.needs.report_models import Report
     from portal.plans.models import Step
     from portal.volunteers.models import VolunteerProfile
 
@@ -263,6 +263,14 @@ def _derive_local_schedule(_mapper: Any, _connection: Any, need: Need) -> None:
         need.first_on = None
 
 
+REPORT_DUE_WHERE = (
+    f"reported_at IS NULL AND status IN ('{AssignmentStatus.ACTIVE.value}', "
+    f"'{AssignmentStatus.COMPLETED.value}')"
+)
+"""Claims not reported on that a report may still be asked for (of ``ix_assignment_report_due``;
+a statement reads that index only where its conditions are written just so)."""
+
+
 class Assignment(Model):
     __tablename__ = "assignment"
     __table_args__ = (
@@ -276,6 +284,15 @@ class Assignment(Model):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_assignment_volunteer_status", "volunteer_id", "status"),
+        # the claims a volunteer may still owe a report on (`own_tasks.reports_due`): the
+        # upcoming ones (at most the limit of active claims) and the due ones, never the
+        # volunteer's whole history
+        Index(
+            "ix_assignment_report_due",
+            "volunteer_id",
+            sqlite_where=text(REPORT_DUE_WHERE),
+            postgresql_where=text(REPORT_DUE_WHERE),
+        ),
         check_in("status", AssignmentStatus),
     )
 
@@ -294,68 +311,13 @@ class Assignment(Model):
     # the new time (or withdraws); a new change asks again
     change_notified_at: Mapped[datetime | None]
     change_confirmed_at: Mapped[datetime | None]
+    # when the first report on the claim was filed (`portal.needs.report_models`, as one is saved)
+    reported_at: Mapped[datetime | None]
 
     need: Mapped[Need] = relationship(back_populates="assignments")
     volunteer: Mapped[VolunteerProfile] = relationship()
     reports: Mapped[list[Report]] = relationship(
         back_populates="assignment", order_by="Report.activity_on"
-    )
-
-
-class Report(Model):
-    __tablename__ = "report"
-    # the managers' list of reports (portal.needs.queries.manager_reports_stmt), read backwards:
-    # of one municipality (a manager's scope), or of all (an administrator's)
-    __table_args__ = (
-        Index("ix_report_review", "acknowledged_at", "concern_raised", "created_at", "id"),
-        Index(
-            "ix_report_municipality_review",
-            "municipality_id",
-            "acknowledged_at",
-            "concern_raised",
-            "created_at",
-            "id",
-        ),
-        # a claim's reports, and a volunteer's hours summed from the index alone
-        Index("ix_report_assignment_hours", "assignment_id", "activity_on", "minutes"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
-    # the municipality of the need reported on (set on insert, see `_report_municipality`;
-    # moves with the need): the managers' list is scoped and ordered by one index
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
-    activity_on: Mapped[date] = mapped_column(index=True)
-    minutes: Mapped[int]
-    outcome: Mapped[str] = mapped_column(Text)
-    follow_up_needed: Mapped[bool] = mapped_column(default=False)
-    concern: Mapped[str] = mapped_column(Text, default="")
-    concern_raised: Mapped[bool] = mapped_column(default=False)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL")
-    )
-    acknowledged_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    assignment: Mapped[Assignment] = relationship(back_populates="reports")
-    acknowledged_by: Mapped[User | None] = relationship()
-
-
-@event.listens_for(Report, "before_insert")
-def _report_municipality(_mapper: Any, connection: Any, report: Report) -> None:
-    """A report belongs to the municipality of the need it is about."""
-    if report.municipality_id is not None:
-        return
-    assignment = report.__dict__.get("assignment")
-    need = assignment.__dict__.get("need") if assignment is not None else None
-    if need is not None and need.municipality_id is not None:
-        report.municipality_id = need.municipality_id
-        return
-    assignment_id = report.assignment_id if assignment is None else assignment.id
-    report.municipality_id = connection.scalar(
-        select(Need.municipality_id)
-        .join(Assignment, Assignment.need_id == Need.id)
-        .where(Assignment.id == assignment_id)
     )
 
 

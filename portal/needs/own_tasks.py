@@ -14,22 +14,16 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, Integer, Select, bindparam, func, or_, select
 
-from portal.core.constants_sql import inline_constants
+from portal.core.constants_sql import inline_constants, written_in
 from portal.core.pagination import ListPage, rows_page
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
-from portal.needs.models import (
-    SCHEDULE_COLUMNS,
-    Assignment,
-    AssignmentStatus,
-    Need,
-    NeedStatus,
-    Report,
-)
+from portal.needs.models import SCHEDULE_COLUMNS, Assignment, AssignmentStatus, Need, NeedStatus
 from portal.needs.queries import ended, upcoming_claims
+from portal.needs.report_models import Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +47,6 @@ TASK_COLUMNS = len(fields(UpcomingTask))
 def _ended() -> Any:
     """`ended` as of the bind parameters ``now`` and ``today``."""
     return ended(bindparam("now", type_=DateTime), bindparam("today", type_=Date))
-
-
-def _own(*statuses: str) -> list[Any]:
-    return [
-        Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
-        Assignment.status.in_(statuses),
-    ]
 
 
 _UPCOMING: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
@@ -137,16 +124,20 @@ def upcoming_page(profile: Any) -> ListPage:
 @cache
 def _due_preview() -> Select[Any]:
     """Claims the volunteer still has to report on (not withdrawn or released, the need
-    completed or its appointment over, no report filed yet), oldest first: the first ``shown``
-    of them, each row with the number of all of them counted up to ``counted`` + 1."""
-    filed = select(Report.id).where(Report.assignment_id == Assignment.id).exists()
+    completed or its appointment over, not reported on yet), oldest first: the first ``shown``
+    of them, each row with the number of all of them counted up to ``counted`` + 1. Read from
+    ``ix_assignment_report_due`` (its conditions written in, as the plan must see them): the
+    volunteer's claims not reported on, not every claim they ever held."""
     due = (
         select(Assignment.id, Need.title, Need.starts_on)
         .join(Need, Need.id == Assignment.need_id)
         .where(
-            *_own(AssignmentStatus.ACTIVE, AssignmentStatus.COMPLETED),
+            Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
+            Assignment.reported_at.is_(None),
+            Assignment.status.in_(
+                [written_in(AssignmentStatus.ACTIVE), written_in(AssignmentStatus.COMPLETED)]
+            ),
             or_(Need.status == NeedStatus.COMPLETED, _ended()),
-            ~filed,
         )
         .order_by(Need.starts_on, Assignment.id)
         .limit(bindparam("counted", type_=Integer) + 1)
@@ -178,14 +169,12 @@ def reports_due(profile: Any, shown: int, counted: int) -> tuple[list[DueReport]
 
 @cache
 def _minutes_between() -> Select[Any]:
-    return (
-        select(func.coalesce(func.sum(Report.minutes), 0))
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .where(
-            Assignment.volunteer_id == bindparam("volunteer", type_=Integer),
-            Report.activity_on >= bindparam("first", type_=Date),
-            Report.activity_on <= bindparam("last", type_=Date),
-        )
+    """The minutes of the volunteer's reports on activities between two days, summed from
+    ``ix_report_volunteer_hours`` alone."""
+    return select(func.coalesce(func.sum(Report.minutes), 0)).where(
+        Report.volunteer_id == bindparam("volunteer", type_=Integer),
+        Report.activity_on >= bindparam("first", type_=Date),
+        Report.activity_on <= bindparam("last", type_=Date),
     )
 
 

@@ -20,14 +20,8 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import schedule
 from portal.needs.board_order import Period
-from portal.needs.models import (
-    Assignment,
-    AssignmentStatus,
-    Need,
-    NeedStatus,
-    Report,
-    ScheduleKind,
-)
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, ScheduleKind
+from portal.needs.report_models import Report
 from portal.plans.models import Goal, IntegrationPlan, Step
 from portal.security import managed_municipality_ids, scope_params, scope_shape, scope_to_param
 from portal.volunteers.models import VolunteerProfile
@@ -95,13 +89,13 @@ class Hours:
 
 
 def hours(profile: VolunteerProfile) -> Hours:
-    """Reported minutes per year and per month, summed in SQL (one query, one row a month)."""
+    """Reported minutes per year and per month, summed in SQL (one query, one row a month) from
+    ``ix_report_volunteer_hours`` alone."""
     year = func.extract("year", Report.activity_on)
     month = func.extract("month", Report.activity_on)
     rows = db.session.execute(
         select(year, month, func.sum(Report.minutes))
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .where(Assignment.volunteer_id == profile.id)
+        .where(Report.volunteer_id == profile.id)
         .group_by(year, month)
     ).all()
     years: dict[int, int] = defaultdict(int)
@@ -128,7 +122,7 @@ def hours_by_category(
         .join(Assignment, Assignment.id == Report.assignment_id)
         .join(Need, Need.id == Assignment.need_id)
         .where(
-            Assignment.volunteer_id == profile.id,
+            Report.volunteer_id == profile.id,
             Report.activity_on >= date_from,
             Report.activity_on <= date_to,
         )

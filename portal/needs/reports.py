@@ -19,10 +19,8 @@ from portal.core.time import to_local, today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.needs.claims import get_assignment, mail_managers
-from portal.needs.models import (
-    AssignmentStatus,
-    Report,
-)
+from portal.needs.models import AssignmentStatus
+from portal.needs.report_models import Report
 from portal.security import may_manage_need
 from portal.volunteers.queries import profile_of
 

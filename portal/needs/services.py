@@ -21,14 +21,8 @@ from portal.core.time import local_to_utc, to_local, today_local, utcnow
 from portal.core.transaction import unit_of_work
 from portal.extensions import db
 from portal.needs.fitting_news import tell_fitting_volunteers
-from portal.needs.models import (
-    Assignment,
-    AssignmentStatus,
-    Need,
-    NeedCategory,
-    NeedStatus,
-    Report,
-)
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedCategory, NeedStatus
+from portal.needs.report_models import Report
 from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 from portal.needs.schedule import next_occurrence
 from portal.needs.validation import (

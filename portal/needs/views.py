@@ -33,7 +33,8 @@ from portal.needs.forms import (
     NeedForm,
     ReasonForm,
 )
-from portal.needs.models import Assignment, Need, NeedStatus, Report
+from portal.needs.models import Assignment, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.plans.clients import manageable_municipalities
 from portal.plans.models import Step
 from portal.plans.services import offers_achievement

@@ -16,7 +16,8 @@ from portal.core.collation import german
 from portal.core.time import local_to_utc, today_local, utcnow
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs.models import Assignment, Need, NeedCategory, NeedLanguage, NeedStatus, Report
+from portal.needs.models import Assignment, Need, NeedCategory, NeedLanguage, NeedStatus
+from portal.needs.report_models import Report
 from portal.oversight.periods import Period
 from portal.security import scope_to
 from portal.volunteers.models import (

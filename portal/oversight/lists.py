@@ -12,8 +12,9 @@ from portal.core.formatting import format_day
 from portal.core.labels import label
 from portal.core.pagination import Bound, first_items
 from portal.extensions import db
-from portal.needs.models import Assignment, Report
+from portal.needs.models import Assignment
 from portal.needs.queries import counts_for
+from portal.needs.report_models import Report
 from portal.oversight.exports import Sheet
 
 MAX_ROWS = 5000

@@ -22,7 +22,8 @@ from portal.core.labels import label
 from portal.core.time import local_to_utc
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus, Report
+from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus
+from portal.needs.report_models import Report
 from portal.oversight.periods import Period
 from portal.oversight.suppression import COMPLEMENTARY, PRIMARY, suppress_linked, with_totals
 from portal.plans.models import Client, Goal, GoalArea, GoalStatus, IntegrationPlan, Step

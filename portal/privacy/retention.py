@@ -48,7 +48,8 @@ from portal.conversations.services import recompute_unread
 from portal.core.time import to_local, utcnow
 from portal.core.transaction import read_only, unit_of_work
 from portal.extensions import db
-from portal.needs.models import Assignment, AssignmentStatus, Need, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need
+from portal.needs.report_models import Report
 from portal.notifications.models import OutboundEmail, OutboxStatus
 from portal.notifications.services import external_url, queue_email
 from portal.plans.models import Client, ClientStatus

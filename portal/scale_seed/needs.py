@@ -11,6 +11,7 @@ from datetime import time as dtime
 
 from portal.core.time import local_to_utc
 from portal.needs.models import AssignmentStatus, NeedCategory, NeedStatus, ScheduleKind
+from portal.needs.report_models import note_reported_claims
 from portal.needs.rules import active_claims_limit
 from portal.needs.schedule import FIELDS as SCHEDULE_FIELDS
 from portal.scale_seed.people import CATEGORIES, FOREIGN_LANGUAGES, World
@@ -68,6 +69,7 @@ REPORT_COLUMNS = (
     "acknowledged_at",
     "created_at",
     "municipality_id",
+    "volunteer_id",
 )
 AUDIT_COLUMNS = (
     "id",
@@ -86,6 +88,7 @@ class Done:
     """A completed claim reports can be written for."""
 
     assignment_id: int
+    volunteer_id: int
     starts_on: date
     weekly: bool
     manager_id: int
@@ -243,7 +246,7 @@ class NeedMaker:
             reason = "Termin entfällt" if state == AssignmentStatus.RELEASED else ""
             self.assignments.append((aid, nid, volunteer, state, claimed, ended, reason, None))
             if state == AssignmentStatus.COMPLETED:
-                self.done.append(Done(aid, day, weekly, world.manager_of[mid], mid))
+                self.done.append(Done(aid, volunteer, day, weekly, world.manager_of[mid], mid))
         if status == NeedStatus.OPEN and rng.random() < 0.05 and self.world.profiles:
             # a claim given back earlier: history on an open need
             volunteer = self.world.profiles[rng.randrange(len(self.world.profiles))]
@@ -343,6 +346,9 @@ def reports(world: World, maker: NeedMaker, count: int) -> int:
                 created + timedelta(days=1) if acknowledged else None,
                 created,
                 claim.municipality_id,
+                claim.volunteer_id,
             )
 
-    return writer.write("report", REPORT_COLUMNS, rows())
+    written = writer.write("report", REPORT_COLUMNS, rows())
+    note_reported_claims(writer.connection)
+    return written

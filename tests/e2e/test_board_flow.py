@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.report_models import Report
 from tests import factories_board as fb
 
 pytestmark = pytest.mark.e2e

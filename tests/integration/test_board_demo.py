@@ -9,7 +9,8 @@ from portal.demo import seed
 from portal.extensions import db
 from portal.needs import queries
 from portal.needs.claims import profile_of
-from portal.needs.models import Assignment, Need, Report
+from portal.needs.models import Assignment, Need
+from portal.needs.report_models import Report
 
 
 def _count(model) -> int:

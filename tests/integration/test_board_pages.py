@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus, Report
+from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.notifications.models import OutboundEmail
 from tests import factories
 from tests import factories_board as fb

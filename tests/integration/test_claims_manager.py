@@ -11,7 +11,8 @@ from sqlalchemy import select
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.needs import services, validation
-from portal.needs.models import AssignmentStatus, NeedStatus, Report
+from portal.needs.models import AssignmentStatus, NeedStatus
+from portal.needs.report_models import Report
 from portal.notifications.models import OutboundEmail
 from tests import factories
 from tests import factories_board as fb

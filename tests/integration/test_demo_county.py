@@ -12,7 +12,8 @@ from sqlalchemy import distinct, func, select
 from portal.core.time import today_local, utcnow
 from portal.demo import seed
 from portal.extensions import db
-from portal.needs.models import Assignment, Need, Report
+from portal.needs.models import Assignment, Need
+from portal.needs.report_models import Report
 from portal.oversight import figures, report
 from portal.oversight.periods import Period
 from portal.plans.models import Client, Goal, IntegrationPlan, Step

@@ -14,7 +14,8 @@ from portal.audit.models import AuditEvent
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs.models import Assignment, Need, Report
+from portal.needs.models import Assignment, Need
+from portal.needs.report_models import Report
 from portal.notifications.services import queue_email
 from portal.plans import clients as client_records
 from portal.plans.models import Client, Goal, Step

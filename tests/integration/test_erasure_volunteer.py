@@ -21,7 +21,8 @@ from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import claims
 from portal.needs.calendar import renew_calendar_token
-from portal.needs.models import Assignment, CalendarFeedToken, Need, Report
+from portal.needs.models import Assignment, CalendarFeedToken, Need
+from portal.needs.report_models import Report
 from portal.notifications.models import (
     DeliveryMode,
     DigestItem,

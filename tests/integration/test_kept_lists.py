@@ -21,7 +21,8 @@ from portal.core.pagination import Bound, count_upto, counts_upto, paginate
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
 from portal.needs import queries
-from portal.needs.models import Need, Report
+from portal.needs.models import Need
+from portal.needs.report_models import Report
 from portal.volunteers.models import VolunteerProfile
 from portal.volunteers.queries import overview
 from portal.volunteers.queue import QueueFilters, queue_statement

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs.models import Assignment, Need, NeedStatus, Report
+from portal.needs.models import Assignment, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.volunteers.models import VolunteerProfile
 from tests import factories
 from tests import factories_board as fb

@@ -502,11 +502,35 @@ def test_the_start_pages_read_by_index_at_30000_rows(county):
             need = db.session.scalars(select(Need).where(Need.schedule_kind == kind)).first()
             assert_indexed(partial(rules.conflicting_need, profile, need), "assignment", watched)
         assert_indexed(partial(own_tasks.reports_due, profile, 5, COUNTED), "assignment", watched)
-        assert_indexed(partial(queries.hours, profile), "assignment", watched)
+        assert_indexed(partial(queries.hours, profile), "report", watched)
     for user in (county["manager"], county["other_manager"]):
         for concerns in (False, True):
             stmt = queries.manager_reports_stmt(user, True, concerns)
             assert_indexed(partial(count_upto, stmt, COUNTED), "report", watched)
+
+
+def test_a_long_history_costs_the_start_page_nothing(county):
+    """A volunteer with 15,000 claims reported on: the reports still due are read from the
+    claims not reported on (none here), the hours from the volunteer's reports alone; neither
+    looks at the claims one by one (as plans kept for prepared statements, which must see the
+    partial index's conditions)."""
+    scale_data.insert_needs(30_000)
+    wide = county["profile"]
+    scale_data.insert_reports(wide.id)
+    past = fb.local(today_local() - timedelta(days=2), 10)
+    fb.assignment(fb.once_need(county["buehl"], title="Noch offen", starts_at=past), wide)
+    scale_data.analyze()
+    claims = db.session.scalar(text("SELECT count(*) FROM assignment"))
+    assert claims > 15_000
+    due, counted = own_tasks.reports_due(wide, 5, COUNTED)
+    assert [item.title for item in due] == ["Noch offen"] and counted == 1
+    assert own_tasks.minutes_this_year(wide) > 0
+    for run in (
+        partial(own_tasks.reports_due, wide, 5, COUNTED),
+        partial(own_tasks.minutes_this_year, wide),
+        partial(queries.hours, wide),
+    ):
+        assert rows_read(run, "assignment", generic=True) <= 1
 
 
 def test_psycopg_keeps_the_board_statements_converted(county):

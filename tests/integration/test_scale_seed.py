@@ -15,9 +15,9 @@ from portal.needs.models import (
     AssignmentStatus,
     Need,
     NeedStatus,
-    Report,
     _derive_local_schedule,
 )
+from portal.needs.report_models import Report
 from portal.plans.models import Client, Goal, IntegrationPlan, Step
 from portal.scale_seed import SCALE_PASSWORD, SQLITE_MAX_ROWS, SeedRefused, Sizes, seed_scale
 from portal.volunteers.models import VolunteerProfile, volunteer_municipality
@@ -95,6 +95,20 @@ def test_taken_places_match_the_active_claims(app):
     assert count(Need, Need.status == NeedStatus.FILLED, Need.taken != Need.capacity) == 0
     completed = select(Assignment.id).where(Assignment.status == AssignmentStatus.COMPLETED)
     assert count(Report, Report.assignment_id.not_in(completed)) == 0
+
+
+def test_reports_carry_their_volunteer_and_mark_their_claims_reported(app):
+    seed()
+    own = select(Assignment.volunteer_id).where(Assignment.id == Report.assignment_id)
+    assert count(Report, Report.volunteer_id != own.scalar_subquery()) == 0
+    first = (
+        select(func.min(Report.created_at))
+        .where(Report.assignment_id == Assignment.id)
+        .scalar_subquery()
+    )
+    reported = count(Assignment, Assignment.reported_at.is_not(None))
+    assert reported == count(Assignment, Assignment.reported_at == first) > 0
+    assert count(Assignment, Assignment.reported_at.is_(None), first.is_not(None)) == 0
 
 
 def test_no_volunteer_holds_more_claims_than_the_portal_lets_one_hold(app):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.core.time import today_local
 from portal.extensions import db
-from portal.needs.models import Report
+from portal.needs.report_models import Report
 from portal.notifications.models import OutboundEmail
 from tests import factories_board as fb
 

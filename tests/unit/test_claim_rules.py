@@ -17,8 +17,9 @@ from portal.core.errors import (
 )
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
-from portal.needs import claims, reports, rules, services
+from portal.needs import claims, own_tasks, queries, reports, rules, services
 from portal.needs.models import Assignment, AssignmentStatus, Need, NeedStatus
+from portal.needs.report_models import Report
 from portal.notifications.models import OutboundEmail
 from portal.volunteers.models import VolunteerStatus
 from tests import factories
@@ -462,6 +463,38 @@ def test_a_report_is_filed(world):
     )
     assert (report.minutes, report.follow_up_needed, report.concern_raised) == (90, True, False)
     assert outbox("board_concern") == []
+
+
+def test_the_first_report_marks_the_claim_reported_and_leaves_the_reports_due(world):
+    profile = world["profile"]
+    _need, claim = _claimed(world, starts_at=fb.local(today_local() - timedelta(days=1), 10))
+    due, counted = own_tasks.reports_due(profile, 5, 10)
+    assert ([item.id for item in due], counted) == ([claim.id], 1)
+    first = reports.file_report(
+        world["volunteer"], claim.id, activity_on=today_local(), minutes=90, outcome="Erledigt."
+    )
+    reports.file_report(
+        world["volunteer"], claim.id, activity_on=today_local(), minutes=30, outcome="Nachtrag."
+    )
+    db.session.expire_all()
+    stored = db.session.get(Assignment, claim.id)
+    assert stored.reported_at == first.created_at
+    assert {report.volunteer_id for report in stored.reports} == {profile.id}
+    assert own_tasks.reports_due(profile, 5, 10) == ([], 0)
+    assert own_tasks.minutes_this_year(profile) == 120
+    assert queries.hours(profile).this_year == 120
+
+
+def test_a_report_written_without_the_claim_loaded_finds_its_volunteer(world):
+    _need, claim = _claimed(world)
+    db.session.expire_all()
+    report = Report(assignment_id=claim.id, activity_on=today_local(), minutes=15, outcome="Kurz.")
+    db.session.add(report)
+    db.session.commit()
+    stored = db.session.get(Assignment, claim.id)
+    assert report.volunteer_id == stored.volunteer_id
+    assert report.municipality_id == world["gaggenau"].id
+    assert stored.reported_at == report.created_at
 
 
 def test_a_concern_mails_the_manager_at_once(world):
