@@ -102,14 +102,15 @@ def _claim_reported(_mapper: Any, connection: Any, report: Report) -> None:
 
 def note_reported_claims(connection: Any) -> None:
     """Set `Assignment.reported_at` of every claim from its reports (after reports were written
-    in bulk, e.g. by `flask seed-scale`, which the ORM's events do not see)."""
+    in bulk, e.g. by `flask seed-scale`, which the ORM's events do not see): one pass over the
+    reports, grouped by claim."""
     first = (
-        select(func.min(Report.created_at))
-        .where(Report.assignment_id == Assignment.id)
-        .scalar_subquery()
+        select(Report.assignment_id, func.min(Report.created_at).label("at"))
+        .group_by(Report.assignment_id)
+        .subquery("first")
     )
     connection.execute(
         update(Assignment)
-        .where(select(Report.id).where(Report.assignment_id == Assignment.id).exists())
-        .values(reported_at=first)
+        .where(Assignment.id == first.c.assignment_id)
+        .values(reported_at=first.c.at)
     )
