@@ -14,8 +14,11 @@ of a need is one sentence everywhere (the manager's pages, the volunteers' board
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_decimal
@@ -45,9 +48,24 @@ def _local(value: datetime) -> datetime:
         return value.replace(tzinfo=UTC)
 
 
+KEPT_WORDINGS = 4096
+"""Hours and months written out per process and locale (`hours_number`, `format_month`): a
+volunteer's page shows dozens, each a Babel formatting of some 20 microseconds."""
+
+HOURS_PATTERN = "#,##0.##"
+
+
 def hours_number(minutes: int | None) -> str:
     """Minutes as hours with up to two decimals in the current locale: ``1,5`` / ``1.5``."""
-    return format_decimal(round((minutes or 0) / 60, 2), format="#,##0.##")
+    locale = current_locale()
+    if locale is None:  # no request's locale: Flask-Babel's default
+        return format_decimal(round((minutes or 0) / 60, 2), format=HOURS_PATTERN)
+    return _hours_in(locale, minutes or 0)
+
+
+@lru_cache(maxsize=KEPT_WORDINGS)
+def _hours_in(locale: Any, minutes: int) -> str:
+    return babel_numbers.format_decimal(round(minutes / 60, 2), HOURS_PATTERN, locale=locale)
 
 
 def format_hours(minutes: int | None) -> str:
@@ -92,12 +110,24 @@ def format_moment(value: datetime | None, seconds: bool = False) -> str:
 
 def format_month(year: int, month: int) -> str:
     """A month: ``November 2026`` / ``November 2026`` (never ``11/2026``)."""
-    return babel_format_date(date(year, month, 1), "LLLL yyyy")
+    return _month(year, month, "LLLL yyyy")
 
 
 def format_month_short(year: int, month: int) -> str:
     """A month on a chart's axis: ``Nov.`` / ``Nov``."""
-    return babel_format_date(date(year, month, 1), "LLL")
+    return _month(year, month, "LLL")
+
+
+def _month(year: int, month: int, pattern: str) -> str:
+    locale = current_locale()
+    if locale is None:  # no request's locale: Flask-Babel's default
+        return babel_format_date(date(year, month, 1), pattern)
+    return _month_in(locale, year, month, pattern)
+
+
+@lru_cache(maxsize=KEPT_WORDINGS)
+def _month_in(locale: Any, year: int, month: int, pattern: str) -> str:
+    return babel_dates.format_date(date(year, month, 1), pattern, locale=locale)
 
 
 def _time_span(start: time | datetime, end: time | datetime | None) -> str:

@@ -129,7 +129,9 @@ def test_hours(lang, minutes, de, en):
     assert f.format_hours(minutes) == pick(lang, de, en)
 
 
-@pytest.mark.parametrize(("minutes", "de", "en"), [(90, "1,5", "1.5"), (None, "0", "0")])
+@pytest.mark.parametrize(
+    ("minutes", "de", "en"), [(90, "1,5", "1.5"), (None, "0", "0"), (123456, "2.057,6", "2,057.6")]
+)
 def test_hours_number(lang, minutes, de, en):
     assert f.hours_number(minutes) == pick(lang, de, en)
 
