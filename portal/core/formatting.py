@@ -34,11 +34,6 @@ from portal.i18n import gettext as _
 DEFAULT_MINUTES = 60
 
 
-def _is_german() -> bool:
-    locale = current_locale()
-    return locale is None or locale.language == "de"
-
-
 def _local(value: datetime) -> datetime:
     """A stored (UTC) datetime in Europe/Berlin; at the very end of the calendar, where the
     conversion would leave year 9999, the UTC time itself."""
@@ -49,8 +44,8 @@ def _local(value: datetime) -> datetime:
 
 
 KEPT_WORDINGS = 4096
-"""Hours and months written out per process and locale (`hours_number`, `format_month`): a
-volunteer's page shows dozens, each a Babel formatting of some 20 microseconds."""
+"""Hours, days and months written out per process and locale (`hours_number`, `format_day`,
+`format_month`): a list shows dozens, each a Babel formatting of some 20 microseconds."""
 
 HOURS_PATTERN = "#,##0.##"
 
@@ -81,9 +76,15 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
-    if _is_german():  # digits only: no need to ask Babel (a board card shows up to three)
+    locale = current_locale()
+    if locale is None or locale.language == "de":  # digits only: no need to ask Babel
         return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
-    return babel_format_date(value, "d MMM yyyy")
+    return _day_in(locale, value)
+
+
+@lru_cache(maxsize=KEPT_WORDINGS)
+def _day_in(locale: Any, value: date) -> str:
+    return babel_dates.format_date(value, "d MMM yyyy", locale=locale)
 
 
 def _hhmm(value: time | datetime, seconds: bool = False) -> str:
