@@ -71,8 +71,9 @@ def _report_municipality(_mapper: Any, connection: Any, report: Report) -> None:
         return
     assignment = report.__dict__.get("assignment")
     need = assignment.__dict__.get("need") if assignment is not None else None
-    if assignment is not None and need is not None:
-        found = (need.municipality_id, assignment.volunteer_id)
+    known = (need.municipality_id, assignment.volunteer_id) if need is not None else (None, None)
+    if None not in known:
+        found = known
     else:
         assignment_id = report.assignment_id if assignment is None else assignment.id
         found = connection.execute(
