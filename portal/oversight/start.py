@@ -92,9 +92,11 @@ def coordinator_work(user: Any) -> dict[str, Any]:
     found = db.session.execute(statements.by_status, scope)
     by_status: dict[str, int] = {row[0]: int(row[1]) for row in found}
     values = {**scope, **volunteers.expiring_params(today), **volunteers.idle_params(now)}
-    expiring_count, idle_count = counts_upto(
-        [Bound(statements.expiring, values), Bound(statements.idle, values)], COUNTED
+    expiring_count, *idle_counts = counts_upto(
+        [Bound(statements.expiring, values), *(Bound(idle, values) for idle in statements.idle)],
+        COUNTED,
     )
+    idle_count = sum(idle_counts)
     return {
         "waiting": [
             (p, (today - to_local(p.submitted_at).date()).days)
@@ -115,7 +117,8 @@ def coordinator_work(user: Any) -> dict[str, Any]:
 class _CoordinatorStatements(NamedTuple):
     by_status: Select[Any]
     expiring: Select[Any]
-    idle: Select[Any]
+    idle: tuple[Select[Any], ...]
+    """Counted apart, each read from one index range (`portal.volunteers.queue.idle_parts`)."""
 
 
 @cache
@@ -124,11 +127,14 @@ def _coordinator_statements(scope: str) -> _CoordinatorStatements:
     home = VolunteerProfile.home_municipality_id
     by_status = select(VolunteerProfile.status, func.count()).group_by(VolunteerProfile.status)
     expiring = select(VolunteerProfile.id).where(volunteers.expiring_between(*volunteers.EXPIRING))
-    idle = select(VolunteerProfile.id).where(volunteers.idle_since(volunteers.IDLE_SINCE))
+    idle = (
+        scope_to_param(select(VolunteerProfile.id).where(part), home, scope)
+        for part in volunteers.idle_parts(volunteers.IDLE_SINCE)
+    )
     return _CoordinatorStatements(
         scope_to_param(by_status, home, scope),
         scope_to_param(expiring, home, scope),
-        scope_to_param(idle, home, scope),
+        tuple(idle),
     )
 
 

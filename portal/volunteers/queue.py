@@ -95,6 +95,21 @@ def idle_volunteer(now: datetime) -> Any:
 def idle_since(since: Any) -> Any:
     """Approved since ``since`` or longer and no claim since (a value or a bind parameter:
     ``idle_since`` in kept statements, `idle_params`)."""
+    claimed = VolunteerProfile.last_claim_at
+    return _idle(since, or_(claimed.is_(None), claimed < since))
+
+
+def idle_parts(since: Any) -> tuple[Any, Any]:
+    """`idle_since` as two conditions no volunteer meets both of: never claimed, and last
+    claimed before ``since``. Each is one range of the index on (home municipality, status,
+    last claim) in the plan PostgreSQL keeps for a statement; for their OR, that plan read
+    every approved volunteer of the scope (2,100 of a county at state scale) to count the idle
+    ones."""
+    claimed = VolunteerProfile.last_claim_at
+    return _idle(since, claimed.is_(None)), _idle(since, claimed < since)
+
+
+def _idle(since: Any, last_claim: Any) -> Any:
     recent = exists().where(
         Assignment.volunteer_id == VolunteerProfile.id,
         or_(Assignment.claimed_at >= since, Assignment.status == AssignmentStatus.ACTIVE),
@@ -103,7 +118,7 @@ def idle_since(since: Any) -> Any:
         VolunteerProfile.status == VolunteerStatus.APPROVED,
         # read from the index on (home, status, last claim): only the few without a recent
         # claim are checked against their claims (the column may lag, never run ahead)
-        or_(VolunteerProfile.last_claim_at.is_(None), VolunteerProfile.last_claim_at < since),
+        last_claim,
         func.coalesce(VolunteerProfile.decided_at, VolunteerProfile.submitted_at) <= since,
         ~recent,
     )
