@@ -89,15 +89,18 @@ def _report_municipality(_mapper: Any, connection: Any, report: Report) -> None:
 
 @event.listens_for(Report, "after_insert")
 def _claim_reported(_mapper: Any, connection: Any, report: Report) -> None:
-    """The claim reported on is reported from its first report on (in the same transaction)."""
+    """The claim reported on is reported from its first report on (in the same transaction).
+    A claim loaded as reported on is left alone: the time is set once and never cleared."""
+    assignment = report.__dict__.get("assignment")
+    if assignment is not None and assignment.__dict__.get("reported_at") is not None:
+        return
     at = report.__dict__.get("created_at") or utcnow()
     connection.execute(
         update(Assignment)
         .where(Assignment.id == report.assignment_id, Assignment.reported_at.is_(None))
         .values(reported_at=at)
     )
-    assignment = report.__dict__.get("assignment")
-    if assignment is not None and assignment.__dict__.get("reported_at") is None:
+    if assignment is not None:
         set_committed_value(assignment, "reported_at", at)
 
 
