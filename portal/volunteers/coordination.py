@@ -17,7 +17,7 @@ from portal.auth.models import Role
 from portal.core.errors import DomainError
 from portal.core.forms import PortalForm, attach_error
 from portal.core.inputs import query_id
-from portal.core.pagination import paginate
+from portal.core.pagination import page_number, paginate
 from portal.security import is_own_account, may_coordinate_volunteer, require, roles_required
 from portal.volunteers import certificates, decisions, profiles, queries
 from portal.volunteers import queue as queue_lists
@@ -32,7 +32,7 @@ COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 @bp.get("/")
 @roles_required(*COORDINATION)
 def overview() -> str:
-    data = queries.overview(current_user)
+    data = queries.overview(current_user, page=page_number())
     return render_template(
         "coordination/overview.html",
         data=data,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -23,11 +24,13 @@ from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from portal.auth.models import Membership, Role, User
 from portal.core.collation import german
+from portal.core.pagination import ListPage
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.municipalities.options import catalogue as municipality_catalogue
 from portal.security import (
+    SCOPE_SOME,
     coordinated_municipality_ids,
     scope_params,
     scope_shape,
@@ -164,53 +167,68 @@ def load_for_detail(volunteer_id: int) -> VolunteerProfile | None:
     )
 
 
+PLACES_PER_PAGE = 50
+"""Municipalities per page of the overview's counts: an administrator of the state's portal
+has 1,100, and a page counts the volunteers of its own municipalities only."""
+
+
 @dataclass
 class Overview:
     counts: list[dict[str, Any]]
     expiring: list[tuple[ConductCertificateCheck, VolunteerProfile]]
     oldest_pending: list[VolunteerProfile]
+    places: ListPage
+    """The page of municipalities that `counts` holds (for the pager)."""
 
 
-def overview(user: User, today: date | None = None, limit: int = 10) -> Overview:
-    """Counts per municipality (one grouped query), certificates expiring in the next 8 weeks,
-    and the oldest pending applications. The statements are built once per kind of scope."""
+def overview(user: User, today: date | None = None, limit: int = 10, page: int = 1) -> Overview:
+    """Counts per municipality of the user's scope (every one, in German order, also those
+    without volunteers), `PLACES_PER_PAGE` a page, in one grouped query of the page's
+    municipalities; certificates expiring in the next 8 weeks, and the oldest pending
+    applications. The statements are built once per kind of scope."""
     today = today or today_local()
     ids = coordinated_municipality_ids(user)
     statements = _overview_statements(scope_shape(ids))
     scope = scope_params(ids)
-    # counted from the index on (home municipality, status) alone; the names come from the
-    # scope's municipalities (an administrator's: those that have volunteers)
-    counted = db.session.execute(statements.counts, scope).all()
-    shown = {mid for mid, _status, _n in counted} if ids is None else set(ids)
     # names and German order from the process's catalogue, not from a statement per page
-    places = municipality_catalogue(frozenset(shown))
+    places = municipality_catalogue(frozenset(ids or ()))
+    ordered = places.order if ids is None else sorted(ids, key=places.position.__getitem__)
+    pages = max(1, math.ceil(len(ordered) / PLACES_PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = ordered[(page - 1) * PLACES_PER_PAGE : page * PLACES_PER_PAGE]
     statuses = [s.value for s in VolunteerStatus]
     table: dict[int, dict[str, Any]] = {
-        mid: {"id": mid, "name": places.names[mid], **dict.fromkeys(statuses, 0)}
-        for mid in sorted(shown, key=places.position.__getitem__)
+        mid: {"id": mid, "name": places.names[mid], **dict.fromkeys(statuses, 0)} for mid in shown
     }
-    for mid, status, n in counted:
-        if mid in table:
+    if shown:
+        # counted from the index on (home municipality, status) alone
+        for mid, status, n in db.session.execute(_page_counts(), scope_params(set(shown))):
             table[mid][status] = n
     counts = list(table.values())
     found = db.session.execute(statements.expiring, {**scope, **expiring_params(today)})
     expiring = [(c, p) for c, p in found]
     oldest = db.session.scalars(statements.pending, {**scope, "oldest_limit": limit})
-    return Overview(counts, expiring, list(oldest))
+    on_page = ListPage(items=counts, page=page, per_page=PLACES_PER_PAGE, total=len(ordered))
+    return Overview(counts, expiring, list(oldest), on_page)
+
+
+@cache
+def _page_counts() -> Select[Any]:
+    """The volunteers of some municipalities (`scope_params`) by municipality and status."""
+    home = VolunteerProfile.home_municipality_id
+    counts = select(home, VolunteerProfile.status, func.count()).group_by(
+        home, VolunteerProfile.status
+    )
+    return scope_to_param(counts, home, SCOPE_SOME)
 
 
 class _OverviewStatements(NamedTuple):
-    counts: Select[Any]
     expiring: Select[Any]
     pending: Select[Any]
 
 
 @cache
 def _overview_statements(scope: str) -> _OverviewStatements:
-    home = VolunteerProfile.home_municipality_id
-    counts = select(home, VolunteerProfile.status, func.count()).group_by(
-        home, VolunteerProfile.status
-    )
     first, last = EXPIRING
     expiring = (
         select(ConductCertificateCheck, VolunteerProfile)
@@ -238,8 +256,8 @@ def _overview_statements(scope: str) -> _OverviewStatements:
         .order_by(VolunteerProfile.submitted_at, VolunteerProfile.id)
         .limit(bindparam("oldest_limit", type_=Integer))
     )
+    home = VolunteerProfile.home_municipality_id
     return _OverviewStatements(
-        scope_to_param(counts, home, scope),
         scope_to_param(expiring, home, scope),
         scope_to_param(pending, home, scope),
     )

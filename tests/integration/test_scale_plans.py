@@ -32,7 +32,7 @@ from portal.needs.matching import NARROW_SCOPE, BoardFilters, board
 from portal.needs.models import Need, NeedCategory
 from portal.oversight.start import COUNTED, coordinator_work
 from portal.volunteers.models import VolunteerProfile, note_last_claims
-from portal.volunteers.queries import overview
+from portal.volunteers.queries import PLACES_PER_PAGE, overview
 from portal.volunteers.queue import QueueFilters, queue_statement
 from tests import factories, scale_data
 from tests import factories_board as fb
@@ -452,6 +452,27 @@ def test_the_managers_lists_and_the_queue_read_by_index_at_30000_rows(county):
     assert_indexed(partial(overview, coordinator), "volunteer_profile")
     page = paged(queue_statement(admin, QueueFilters()))()
     assert page.more and page.total == 25 + 500 and len(page.items) == 25
+
+
+def test_the_overview_of_many_municipalities_counts_a_page_of_them(county):
+    """An administrator's overview counts the volunteers of the page's municipalities (50 in
+    German order), not of every one."""
+    extra = [factories.municipality(f"Aa Ort {n:02d}") for n in range(40)]
+    scale_data.insert_volunteers(30_000)  # in the county's 23 municipalities
+    scale_data.analyze()
+    admin = factories.admin(email="admin@example.org")
+    db.session.commit()
+    first = overview(admin)
+    shown = [row["id"] for row in first.counts]
+    assert shown[:40] == [place.id for place in extra] and len(shown) == PLACES_PER_PAGE
+    on_page = db.session.scalar(
+        select(func.count()).where(VolunteerProfile.home_municipality_id.in_(shown))
+    )
+    assert 0 < on_page < 15_000
+    assert sum(row[status] for row in first.counts for status in ("pending", "approved")) > 0
+    assert_indexed(partial(overview, admin), "volunteer_profile")
+    counted = "GROUP BY volunteer_profile.home_municipality_id"
+    assert rows_read(partial(overview, admin), "volunteer_profile", containing=counted) == on_page
 
 
 def test_the_audit_log_reads_a_page_by_index_at_30000_events(county):

@@ -11,6 +11,8 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.core.collation import german_key
 from portal.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from portal.core.time import today_local, utcnow
 from portal.extensions import db
@@ -478,12 +480,51 @@ def test_overview_lists_every_coordinated_municipality_in_german_order(towns, co
 
 
 def test_admin_sees_every_municipality(towns):
+    """Also those without volunteers (which the county has are worth seeing too)."""
     admin = factories.admin()
     volunteer_profile(towns["Rastatt"], "pending")
     volunteer_profile(towns["Bühl"], "approved")
     db.session.commit()
-    names = {row["name"] for row in queries.overview(admin).counts}
-    assert names == {"Rastatt", "Bühl"}
+    counts = {
+        row["name"]: (row["pending"], row["approved"]) for row in queries.overview(admin).counts
+    }
+    assert set(counts) == set(towns)
+    assert (counts["Rastatt"], counts["Bühl"], counts["Gaggenau"]) == ((1, 0), (0, 1), (0, 0))
+
+
+def test_the_overview_counts_a_page_of_municipalities_at_a_time(client, auth, towns, count_queries):
+    """A state's administrator sees 1,100 municipalities: 50 a page, in German order, each
+    page counting its own municipalities' volunteers; a page past the last shows the last."""
+    places = [factories.municipality(f"Ort {n:02d}") for n in range(40)]
+    volunteer_profile(places[0], "approved")
+    volunteer_profile(places[39], "pending")
+    volunteer_profile(places[39], "suspended")
+    factories.admin(email="admin@example.org")
+    db.session.commit()
+    every = sorted([*towns, *(place.name for place in places)], key=german_key)
+    assert len(every) == 63 > queries.PLACES_PER_PAGE
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+    first = queries.overview(admin)
+    second = queries.overview(admin, page=2)
+    assert [row["name"] for row in first.counts] == every[:50]
+    assert [row["name"] for row in second.counts] == every[50:]
+    assert (first.places.page, first.places.pages, second.places.page) == (1, 2, 2)
+    assert queries.overview(admin, page=99).counts == second.counts
+    found = {row["name"]: row for row in first.counts + second.counts}
+    assert found["Ort 00"]["approved"] == 1
+    assert (found["Ort 39"]["pending"], found["Ort 39"]["suspended"]) == (1, 1)
+
+    auth.login("admin@example.org")
+    client.get("/coordination/")  # warm: the municipality catalogue is built once per process
+    with count_queries() as one_page:
+        html = client.get("/coordination/").get_data(as_text=True)
+    assert html.count('data-municipality="') == 50
+    assert "Seite 1 von 2" in html and 'href="/coordination/?page=2"' in html
+    last = client.get("/coordination/?page=2").get_data(as_text=True)
+    assert last.count('data-municipality="') == 13 and 'rel="prev"' in last
+    assert 'data-municipality="Ort 39"' in last
+    assert one_page.count <= 4  # the user, the page's counts, certificates, applications
 
 
 def test_validation_failed_is_raised_by_the_service_for_unknown_municipality(towns):
