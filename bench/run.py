@@ -212,7 +212,7 @@ def instructions(results: dict[str, Any], sizes: list[int], requests: int) -> No
     valgrind (bench/instructions.py), on the kept databases."""
     import tempfile
 
-    from instructions import read_dumps
+    from instructions import HALVES, read_dumps, steady
 
     for size in sizes:
         entry = results["sizes"].get(str(size))
@@ -247,7 +247,7 @@ def instructions(results: dict[str, Any], sizes: list[int], requests: int) -> No
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            counted = read_dumps(dumps, requests)
+            counted = steady(read_dumps(dumps, requests // HALVES))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if len(counted) != len(pages) + 1:
