@@ -44,6 +44,11 @@ class Bound(NamedTuple):
 
     stmt: Select[Any]
     params: dict[str, Any]
+    count_in_any_order: bool = False
+    """Count the list's rows in no order (`_bounded_count`): for a list whose order's index
+    does not hold its scope first (the coordinators' queue: the state's applications by date,
+    a county's volunteers among them), so that PostgreSQL reads the rows by the scope's
+    index instead of walking the order to the count's end."""
 
 
 _KEPT: dict[tuple[Any, ...], Any] = {}
@@ -72,9 +77,12 @@ def _merged(queries: list[Bound]) -> dict[str, Any]:
     return values
 
 
-def _bounded_count(stmt: Select[Any], stop: Any) -> Select[Any]:
+def _bounded_count(stmt: Select[Any], stop: Any, in_order: bool = True) -> Select[Any]:
     """The rows of ``stmt`` up to ``stop`` (a number or a bind parameter), read in its own
-    order (so by the index that serves its pages)."""
+    order (so by the index that serves its pages), or ``in_order=False`` in none (any ``stop``
+    rows count the same)."""
+    if not in_order:
+        stmt = stmt.order_by(None)
     sub = stmt.options(lazyload("*")).limit(stop).subquery()
     return select(func.count()).select_from(sub)
 
@@ -118,9 +126,10 @@ class KeptPagination(BoundedPagination):
 
     def _query_count(self) -> int:
         stmt = self._query_args["select"]
+        in_order = not self._query_args["count_in_any_order"]
         counting = _kept(
-            ("count", stmt),
-            lambda: _bounded_count(stmt, bindparam("kept_count_stop", type_=Integer)),
+            ("count", stmt, in_order),
+            lambda: _bounded_count(stmt, bindparam("kept_count_stop", type_=Integer), in_order),
         )
         stop = self._query_offset + self.per_page + COUNT_AHEAD
         values = {**self._query_args["params"], "kept_count_stop": stop + 1}
@@ -138,7 +147,12 @@ def paginate(stmt: Select[Any] | Bound, per_page: int | None = None) -> BoundedP
         "error_out": False,
     }
     if isinstance(stmt, Bound):
-        return KeptPagination(select=stmt.stmt, params=stmt.params, **common)
+        return KeptPagination(
+            select=stmt.stmt,
+            params=stmt.params,
+            count_in_any_order=stmt.count_in_any_order,
+            **common,
+        )
     return BoundedPagination(select=stmt, **common)
 
 

@@ -64,7 +64,9 @@ def queue() -> str:
         "coordination/queue.html",
         page=page,
         filters=filters,
-        municipalities=queue_lists.scoped_municipalities(current_user),
+        municipality_options=queue_lists.municipality_options(
+            current_user, filters.municipality_id
+        ),
     )
 
 

@@ -395,9 +395,9 @@ def test_queue_issues_a_bounded_number_of_queries(client, auth, towns, count_que
         db.session.commit()
 
     fill(3)
+    client.get("/coordination/")  # warm: the municipality catalogue is built once per process
     with count_queries() as few:
         assert client.get("/coordination/volunteers?language=de").status_code == 200
-    client.get("/coordination/")  # warm: the municipality catalogue is built once per process
     with count_queries() as few_overview:
         assert client.get("/coordination/").status_code == 200
     fill(40)
@@ -421,6 +421,36 @@ def test_queue_is_paginated(client, auth, towns):
     assert first.count("/coordination/volunteers/") == 25 and 'rel="next"' in first
     second = client.get("/coordination/volunteers?page=2").get_data(as_text=True)
     assert second.count("/coordination/volunteers/") == 5
+
+
+def test_the_queue_offers_the_coordinated_municipalities_only(client, auth, towns):
+    """The place filter holds the coordinator's municipalities, in German order, the chosen
+    one selected; an administrator's holds every municipality."""
+    coordinator = factories.coordinator(towns["Rastatt"], email="k@example.org")
+    factories.grant_role(None, coordinator, "coordinator", towns["Bühl"].id)
+    factories.admin(email="admin@example.org")
+    db.session.commit()
+    auth.login("k@example.org")
+    bühl = towns["Bühl"].id
+    html = client.get(f"/coordination/volunteers?municipality={bühl}").get_data(as_text=True)
+    select = html[
+        html.index('id="f-municipality"') : html.index(
+            "</select>", html.index('id="f-municipality"')
+        )
+    ]
+    assert select.count("<option") == 3  # "alle", Bühl, Rastatt
+    assert select.index(">Bühl<") < select.index(">Rastatt<")
+    assert f'<option value="{bühl}" selected="selected">Bühl</option>' in select
+    assert "Gaggenau" not in select
+    auth.logout()
+    auth.login("admin@example.org")
+    html = client.get("/coordination/volunteers").get_data(as_text=True)
+    select = html[
+        html.index('id="f-municipality"') : html.index(
+            "</select>", html.index('id="f-municipality"')
+        )
+    ]
+    assert select.count("<option") == len(towns) + 1 and "selected" not in select
 
 
 # --- the overview ---------------------------------------------------------------------------
