@@ -17,11 +17,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, distinct, func, select, union
 
-from portal.core.collation import german
+from portal.core.collation import german, german_key
 from portal.core.labels import label
 from portal.core.time import local_to_utc
 from portal.extensions import db
-from portal.municipalities.models import Municipality
+from portal.municipalities.models import Municipality, Office
 from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus
 from portal.needs.report_models import Report
 from portal.oversight.periods import Period
@@ -33,9 +33,24 @@ from portal.volunteers.models import VolunteerProfile
 SMALL, HIDDEN = "< 5", "•"
 
 
+MUNICIPALITY_ROWS = 60
+"""Up to this many municipalities the report has a row for each; for more (a state's
+administrator: 1,100) a row for each office (in a state, a county's), adding up its
+municipalities' figures. Protecting 1,100 rows of small figures together did not end: the exact
+test of what the sums give away grows with the cube of the hidden cells."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of the report: a municipality, or the municipalities of an office."""
+
+    name: str
+    members: tuple[int, ...]
+
+
 @dataclass
 class Table:
-    """One published table: rows are municipalities plus a total row."""
+    """One published table: rows are municipalities (or offices) plus a total row."""
 
     key: str
     title: str
@@ -44,10 +59,12 @@ class Table:
     values: list[list[int]]  # with totals (see `suppression.with_totals`)
     row_totals: bool
     hidden: dict[tuple[int, int], str] = field(default_factory=dict)
+    by_office: bool = False
 
     @property
     def header(self) -> list[str]:
-        return [_("Gemeinde"), *self.columns, *([_("Summe")] if self.row_totals else [])]
+        place = _("Geschäftsstelle") if self.by_office else _("Gemeinde")
+        return [place, *self.columns, *([_("Summe")] if self.row_totals else [])]
 
     def cell(self, r: int, c: int) -> str:
         why = self.hidden.get((r, c))
@@ -92,6 +109,25 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
 def municipalities(ids: set[int] | None) -> list[Municipality]:
     stmt = scope_to(select(Municipality), Municipality.id, ids)
     return list(db.session.scalars(stmt.order_by(german(Municipality.name), Municipality.id)))
+
+
+def report_rows(ids: set[int] | None) -> tuple[list[Row], bool]:
+    """The report's rows for the municipalities ``ids`` (None: all), and whether they are
+    offices (`MUNICIPALITY_ROWS`): in German order, those without an office last."""
+    places = municipalities(ids)
+    if len(places) <= MUNICIPALITY_ROWS:
+        return [Row(m.name, (m.id,)) for m in places], False
+    members: dict[int | None, list[int]] = {}
+    for place in places:
+        members.setdefault(place.office_id, []).append(place.id)
+    offices = db.session.scalars(select(Office).where(Office.id.in_([o for o in members if o])))
+    rows = sorted(
+        (Row(office.name, tuple(members[office.id])) for office in offices),
+        key=lambda row: german_key(row.name),
+    )
+    if None in members:
+        rows.append(Row(_("Ohne Geschäftsstelle"), tuple(members[None])))
+    return rows, True
 
 
 def _grouped(stmt: Select[Any]) -> dict[tuple[int, str], int]:
@@ -179,14 +215,24 @@ def hours_by_category(period: Period, ids: set[int] | None) -> dict[tuple[int, s
 def _table(
     key: str,
     title: str,
-    places: list[Municipality],
+    rows: list[Row],
     columns: list[tuple[str, str]],
     cells: Any,
     row_totals: bool,
+    by_office: bool,
 ) -> Table:
-    body = [[cells(m.id, code) for code, _name in columns] for m in places]
-    values = with_totals(body, row_totals) if places else [[0] * len(columns)]
-    return Table(key, title, [n for _c, n in columns], [m.name for m in places], values, row_totals)
+    """``cells(members, code)``: the figure of a row's municipalities for a column."""
+    body = [[cells(row.members, code) for code, _name in columns] for row in rows]
+    values = with_totals(body, row_totals) if rows else [[0] * len(columns)]
+    names = [row.name for row in rows]
+    return Table(
+        key, title, [n for _c, n in columns], names, values, row_totals, by_office=by_office
+    )
+
+
+def _summed(figures: dict[tuple[int, str], int]) -> Any:
+    """``cells`` of `_table` adding up a row's municipalities' figures."""
+    return lambda members, code: sum(figures.get((mid, code), 0) for mid in members)
 
 
 def _row_totals(table: Table) -> list[int]:
@@ -195,41 +241,43 @@ def _row_totals(table: Table) -> list[int]:
 
 def build(period: Period, ids: set[int] | None) -> list[Table]:
     """The report's tables for the municipalities ``ids`` (None: all)."""
-    places = municipalities(ids)
-    reached = people_reached(period, ids)
-    agreed = plans_agreed(period, ids)
-    active = active_volunteers(period, ids)
-    goals = goals_achieved(period, ids)
-    minutes = hours_by_category(period, ids)
+    rows, by_office = report_rows(ids)
+    reached = _summed(people_reached(period, ids))
+    agreed = _summed(plans_agreed(period, ids))
+    active = _summed(active_volunteers(period, ids))
+    goals = _summed(goals_achieved(period, ids))
+    minutes = _summed(hours_by_category(period, ids))
     goal_table = _table(
         "goals",
         _("Erreichte Ziele nach Bereich"),
-        places,
+        rows,
         [(a.value, label("area", a.value)) for a in GoalArea],
-        lambda mid, code: goals.get((mid, code), 0),
+        goals,
         row_totals=True,
+        by_office=by_office,
     )
     hour_table = _table(
         "hours",
         _("Stunden der Ehrenamtlichen nach Art der Aufgabe"),
-        places,
+        rows,
         [(c.value, label("category", c.value)) for c in NeedCategory],
         # whole hours per cell; totals add the published cells up
-        lambda mid, code: round(minutes.get((mid, code), 0) / 60),
+        lambda members, code: round(minutes(members, code) / 60),
         row_totals=True,
+        by_office=by_office,
     )
-    index = {m.id: i for i, m in enumerate(places)}
+    index = {row.members: i for i, row in enumerate(rows)}
     overview = {
-        "reached": lambda mid: reached.get((mid, ""), 0),
-        "agreed": lambda mid: agreed.get((mid, ""), 0),
-        "volunteering": lambda mid: active.get((mid, ""), 0),
-        "goals": lambda mid: _row_totals(goal_table)[index[mid]],
-        "hours": lambda mid: _row_totals(hour_table)[index[mid]],
+        "reached": lambda members: reached(members, ""),
+        "agreed": lambda members: agreed(members, ""),
+        "volunteering": lambda members: active(members, ""),
+        "goals": lambda members: _row_totals(goal_table)[index[members]],
+        "hours": lambda members: _row_totals(hour_table)[index[members]],
     }
     overview_table = _table(
         "overview",
         _("Überblick"),
-        places,
+        rows,
         [
             ("reached", _("Erreichte Personen")),
             ("agreed", _("Vereinbarte Integrationspläne")),
@@ -237,8 +285,9 @@ def build(period: Period, ids: set[int] | None) -> list[Table]:
             ("goals", _("Erreichte Ziele")),
             ("hours", _("Stunden")),
         ],
-        lambda mid, code: overview[code](mid),
+        lambda members, code: overview[code](members),
         row_totals=False,
+        by_office=by_office,
     )
     tables = [overview_table, goal_table, hour_table]
     # the overview's goals and hours columns (total row included) are the other tables' totals
@@ -247,7 +296,7 @@ def build(period: Period, ids: set[int] | None) -> list[Table]:
         for t, column in ((1, 3), (2, 4))
         for r in range(len(overview_table.values))
     ]
-    hidden = suppress_linked([(t.values, t.row_totals) for t in tables], links if places else [])
+    hidden = suppress_linked([(t.values, t.row_totals) for t in tables], links if rows else [])
     for table, cells in zip(tables, hidden, strict=True):
         table.hidden = cells
     return tables

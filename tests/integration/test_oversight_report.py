@@ -270,3 +270,34 @@ def test_the_pdf_prints_the_same_cells_as_the_page_and_the_xlsx(county, client, 
         select(AuditEvent).where(AuditEvent.action == "export.downloaded")
     ).all()
     assert sorted(e.details["format"] for e in events) == ["pdf", "xlsx"]
+
+
+def test_a_scope_of_many_municipalities_is_reported_by_office(county, client, auth, monkeypatch):
+    """Beyond `MUNICIPALITY_ROWS` municipalities (a state's 1,100) a row adds up an office's
+    municipalities: the same totals, every office once, small cells protected as before."""
+    from portal.oversight import report
+
+    monkeypatch.setattr(report, "MUNICIPALITY_ROWS", 10)  # the county's 23 are "many"
+    tables = {t.key: t for t in report.build(report.Period("quarter", 2026, 1), None)}
+    offices = {m.office.name for m in county.values()}
+    for key, raw in RAW.items():
+        table = tables[key]
+        assert table.header[0] == "Geschäftsstelle"
+        assert sorted(table.rows) == sorted(offices) and len(table.rows) == len(offices)
+        assert table.values[-1] == raw[-1], key  # the totals
+        measured = {"Bühl": 0, "Gaggenau": 1}  # the rows of RAW
+        for name in measured:
+            office = county[name].office_id
+            same = [row for n, row in measured.items() if county[n].office_id == office]
+            expected = [sum(raw[row][c] for row in same) for c in range(len(raw[0]))]
+            assert table.values[table.rows.index(county[name].office.name)] == expected, key
+        for r, row in enumerate(table.values):
+            for c, value in enumerate(row):
+                assert ((r, c) in table.hidden) >= (value < THRESHOLD), (key, r, c)
+
+    factories.admin(email="admin@example.org")
+    db.session.commit()
+    auth.login("admin@example.org")
+    page = client.get("/oversight/report?kind=quarter&year=2026&number=1").get_data(as_text=True)
+    assert '<th scope="col">Geschäftsstelle</th>' in page
+    assert all(html.escape(name) in page for name in offices)
