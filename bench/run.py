@@ -61,8 +61,12 @@ OTHER_PAGES = [
     ("needs list", "manager", "/needs/"),
     ("reports list", "manager", "/needs/reports"),
     ("dashboard manager", "manager", "/dashboard"),
+    # (the coordinators' start of the queue: counts, certificates, oldest applications)
     ("coordinator queue", "coordinator", "/coordination/"),
+    ("volunteer list (coordinator)", "coordinator", "/coordination/volunteers"),
     ("dashboard coordinator", "coordinator", "/dashboard"),
+    # every municipality of the state, 50 a page
+    ("coordination overview (admin)", "admin", "/coordination/"),
     ("audit log", "admin", "/admin/audit"),
     (FLOOR, "volunteer", "/imprint"),
 ]
