@@ -35,10 +35,10 @@ void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; 
 WARM_UP = 3
 HALVES = 2
 """A page's requests are counted in two halves and the lower count is kept: a per-process cache
-rebuilt on a timer (the municipalities' catalogue, every 5 minutes) falls into at most one of
+rebuilt on a timer (the municipalities' catalogue, after a minute) falls into at most one of
 them. Under valgrind a request runs about ten times slower, so the rebuild fell into some
 page's counted requests in every run, adding 2-6 M instructions a request to whichever page it
-hit (a page's cost in service, where it comes once in 5 minutes of requests, is the lower)."""
+hit (a page's cost in service, where it comes once a minute, is the lower)."""
 
 
 def counter(build: Path) -> Any:
