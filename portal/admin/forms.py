@@ -21,8 +21,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from portal.auth.models import Role
 from portal.core import labels
 from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
-from portal.municipalities.models import Municipality, Office
-from portal.municipalities.options import AnyPlaceField
+from portal.municipalities.models import Office
+from portal.municipalities.options import PlaceField
 
 STAFF_ROLE_CHOICES = labels.choices("role", exclude=(Role.VOLUNTEER,))
 KIND_CHOICES = labels.choices("municipality_kind")
@@ -31,10 +31,6 @@ LANGUAGE_CHOICES = labels.choices("ui_language")
 
 def office_choices(offices: list[Office], empty: Any) -> list[SelectChoice]:
     return [SelectChoice("", empty), *(SelectChoice(o.id, o.name) for o in offices)]
-
-
-def municipality_choices(municipalities: list[Municipality], empty: Any) -> list[SelectChoice]:
-    return [SelectChoice("", empty), *(SelectChoice(m.id, m.name) for m in municipalities)]
 
 
 class NoCsrfForm(PortalForm):
@@ -120,11 +116,10 @@ class ScopedRoleForm(PortalForm):
     """A staff role with its scope: a municipality or an office."""
 
     role = SelectField(_l("Rolle"), choices=STAFF_ROLE_CHOICES)
-    municipality_id = SelectField(_l("Gemeinde"), coerce=optional_int, validators=[Optional()])
+    municipality_id = PlaceField(_l("Gemeinde"), validators=[Optional()], empty=_l("– keine –"))
     office_id = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
 
-    def set_scope_choices(self, municipalities: list[Municipality], offices: list[Office]) -> None:
-        self.municipality_id.choices = municipality_choices(municipalities, _l("– keine –"))
+    def set_scope_choices(self, offices: list[Office]) -> None:
         self.office_id.choices = office_choices(offices, _l("– keine –"))
 
 
@@ -219,9 +214,7 @@ class AuditFilterForm(NoCsrfForm):
         validators=[Optional(), positive_id],
         render_kw={"inputmode": "numeric"},
     )
-    municipality = AnyPlaceField(
-        _l("Gemeinde"), validators=[Optional()], everywhere=_l("alle Gemeinden")
-    )
+    municipality = PlaceField(_l("Gemeinde"), validators=[Optional()], empty=_l("alle Gemeinden"))
     date_from = DateField(_l("Von"), validators=[Optional()])
     date_to = DateField(_l("Bis"), validators=[Optional()])
 

@@ -179,7 +179,7 @@ def users() -> str:
 
 
 def _scoped(form: ScopedRoleForm) -> ScopedRoleForm:
-    form.set_scope_choices(places.all_municipalities(), places.all_offices())
+    form.set_scope_choices(places.all_offices())
     return form
 
 

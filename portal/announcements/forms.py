@@ -14,8 +14,9 @@ from portal.announcements.services import (
     SUBJECT_MAX,
     Audience,
 )
-from portal.core.forms import MultiCheckboxField, PortalForm, int_or_none
+from portal.core.forms import MultiCheckboxField, PortalForm
 from portal.core.labels import choices, label
+from portal.municipalities.options import PlacesField
 
 
 class AnnouncementForm(PortalForm):
@@ -23,9 +24,7 @@ class AnnouncementForm(PortalForm):
         _l("An wen?"),
         validators=[InputRequired(message=_l("Bitte wählen Sie, an wen es geht."))],
     )
-    municipality_ids = MultiCheckboxField(
-        _l("Nur Ehrenamtliche aus diesen Gemeinden"), coerce=int_or_none
-    )
+    municipality_ids = PlacesField(_l("Nur Ehrenamtliche aus diesen Gemeinden"))
     interests = MultiCheckboxField(_l("Nur mit diesen Interessen"))
     languages = MultiCheckboxField(_l("Nur mit diesen Sprachen"))
     subject = StringField(
@@ -43,11 +42,11 @@ class AnnouncementForm(PortalForm):
         ],
     )
 
-    def set_options(self, roles: list[str], municipalities: list[tuple[int, str]]) -> None:
+    def set_options(self, roles: list[str], municipalities: set[int]) -> None:
         self.role.choices = [SelectChoice(r, _audience_label(r)) for r in roles]
         if len(roles) == 1 and not self.role.data:
             self.role.data = roles[0]
-        self.municipality_ids.choices = [SelectChoice(i, name) for i, name in municipalities]
+        self.municipality_ids.offer(municipalities)
         self.interests.choices = choices("category")
         self.languages.choices = choices("language")
 

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.announcements import services
 from portal.announcements.forms import AnnouncementForm
@@ -15,8 +14,6 @@ from portal.auth.models import Role
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
 from portal.core.pagination import paginate
-from portal.extensions import db
-from portal.municipalities.models import Municipality
 from portal.security import municipality_ids, roles_required
 
 bp = Blueprint("announcements", __name__)
@@ -29,23 +26,13 @@ def archive() -> Any:
     return render_template("announcements/archive.html", page=page)
 
 
-def _coordinated() -> list[tuple[int, str]]:
-    ids = municipality_ids(current_user, Role.COORDINATOR)
-    if not ids:
-        return []
-    rows = db.session.execute(
-        select(Municipality.id, Municipality.name)
-        .where(Municipality.id.in_(sorted(ids)))
-        .order_by(Municipality.name)
-    ).all()
-    return [(i, name) for i, name in rows]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.MANAGER)
 def new() -> Any:
     form = AnnouncementForm()
-    form.set_options(services.sender_roles(current_user), _coordinated())
+    form.set_options(
+        services.sender_roles(current_user), municipality_ids(current_user, Role.COORDINATOR)
+    )
     if form.validate_on_submit():
         try:
             sent = services.send_announcement(

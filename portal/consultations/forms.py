@@ -22,6 +22,7 @@ from portal.consultations.models import Booking, PlaceKind, Recurrence, Topic
 from portal.consultations.services import HoursInput, PlaceInput
 from portal.core import labels
 from portal.core.forms import HoursField, MultiCheckboxField, PortalForm, optional_int
+from portal.municipalities.options import PlaceField
 from portal.plans.forms import language_field
 
 _MAX = _l("Höchstens %(max)d Zeichen.")
@@ -36,10 +37,8 @@ class PlaceForm(PortalForm):
         ],
     )
     kind = RadioField(_l("Art"), choices=labels.choices("place_kind"), default=PlaceKind.TOWN_HALL)
-    municipality_id = SelectField(
-        _l("Gemeinde"),
-        coerce=optional_int,
-        validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))],
+    municipality_id = PlaceField(
+        _l("Gemeinde"), validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))]
     )
     office_id = SelectField(_l("Außenstelle"), coerce=optional_int, validators=[Optional()])
     address = TextAreaField(

@@ -29,8 +29,7 @@ from portal.core.pagination import paginate
 from portal.core.time import today_local
 from portal.extensions import db
 from portal.municipalities.models import Office
-from portal.plans.clients import manageable_municipalities
-from portal.security import require, roles_required
+from portal.security import managed_municipality_ids, require, roles_required
 
 bp = Blueprint("consultations", __name__)
 
@@ -80,9 +79,7 @@ def index() -> str:
 
 def _place_form(place: ConsultationPlace | None = None) -> PlaceForm:
     form = PlaceForm(obj=place) if place is not None and request.method == "GET" else PlaceForm()
-    form.municipality_id.choices = [
-        SelectChoice(m.id, m.name) for m in manageable_municipalities(current_user)
-    ]
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     offices = db.session.scalars(db.select(Office).order_by(Office.name)).all()
     form.office_id.choices = [
         SelectChoice("", _("– keine –")),

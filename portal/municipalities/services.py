@@ -87,14 +87,6 @@ def all_offices() -> list[Office]:
     return list(db.session.scalars(offices_query()))
 
 
-def all_municipalities() -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            select(Municipality).order_by(german(Municipality.name), Municipality.id)
-        )
-    )
-
-
 def get_municipality(municipality_id: int) -> Municipality:
     obj = db.session.get(Municipality, municipality_id)
     if obj is None:

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.core import labels
 from portal.core.forms import HoursField, PortalForm
 from portal.core.inputs import parse_id
+from portal.municipalities.options import PlaceField
 from portal.needs.models import NeedStatus
 from portal.needs.queries import NeedFilters
 from portal.needs.validation import MAX_DURATION_MINUTES, ONCE, NeedInput
@@ -50,10 +51,8 @@ class NeedForm(PortalForm):
         _l("Interne Notizen"),
         validators=[Optional(), Length(max=4000, message=_l("Höchstens %(max)d Zeichen."))],
     )
-    municipality_id = SelectField(
-        _l("Gemeinde"),
-        coerce=int,
-        validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))],
+    municipality_id = PlaceField(
+        _l("Gemeinde"), validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))]
     )
     meeting_point = TextAreaField(
         _l("Treffpunkt"),
@@ -175,9 +174,7 @@ class NeedFilterForm(PortalForm):
         choices=[SelectChoice("", _l("alle")), *labels.choices("need_status")],
         default="",
     )
-    municipality_id = SelectField(
-        _l("Gemeinde"), coerce=optional_int, validators=[Optional()], default=None
-    )
+    municipality_id = PlaceField(_l("Gemeinde"), validators=[Optional()], empty=_l("alle"))
     category = SelectField(
         _l("Kategorie"),
         choices=[SelectChoice("", _l("alle")), *labels.choices("category")],

@@ -14,7 +14,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.conversations.queries import unread_by_need
@@ -35,10 +34,10 @@ from portal.needs.forms import (
 )
 from portal.needs.models import Assignment, Need, NeedStatus
 from portal.needs.report_models import Report
-from portal.plans.clients import manageable_municipalities
 from portal.plans.models import Step
 from portal.plans.services import offers_achievement
 from portal.security import (
+    managed_municipality_ids,
     may_manage_need,
     may_see_client,
     require,
@@ -56,16 +55,11 @@ def _need_or_404(need_id: int) -> Need:
     return need
 
 
-def _municipality_choices() -> list[SelectChoice]:
-    return [SelectChoice(m.id, m.name) for m in manageable_municipalities(current_user)]
-
-
 @bp.get("/")
 @roles_required(*MANAGERS)
 def index() -> tuple[str, int]:
     form = NeedFilterForm(request.args)
-    municipalities = _municipality_choices()
-    form.municipality_id.choices = [SelectChoice("", _("alle")), *municipalities]
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     filters = form.filters()
     page = paginate(queries.needs_query(current_user, filters))
     counts = queries.counts_for([n.id for n in page.items])
@@ -92,7 +86,7 @@ def _source_step(step_id: Any) -> Step | None:
 @roles_required(*MANAGERS)
 def create() -> ResponseReturnValue:
     form = NeedForm()
-    form.municipality_id.choices = _municipality_choices()
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     step = _source_step(form.source_step_id.data or request.args.get("step_id"))
     if request.method == "GET" and step is not None:
         client = step.goal.plan.client
@@ -141,7 +135,7 @@ def edit(need_id: int) -> ResponseReturnValue:
         flash(_("Ein abgeschlossener oder abgesagter Bedarf ist nicht änderbar."), "warning")
         return redirect(url_for("needs.detail", need_id=need.id))
     form = NeedForm()
-    form.municipality_id.choices = _municipality_choices()
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     if request.method == "GET":
         form.fill_from(validation.NeedInput.from_need(need))
     if form.validate_on_submit():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -33,10 +32,7 @@ from portal.security import (
     managed_municipality_ids,
     may_manage_municipality,
     may_see_client,
-    scope_params,
-    scope_shape,
     scope_to,
-    scope_to_param,
 )
 
 
@@ -79,20 +75,9 @@ def allocate_reference(year: int | None = None) -> str:
     return f"{prefix}-{year}-{value:04d}"
 
 
-def manageable_municipalities(user: Any) -> list[Municipality]:
-    ids = managed_municipality_ids(user)
-    return list(db.session.scalars(_municipalities_statement(scope_shape(ids)), scope_params(ids)))
-
-
-@cache
-def _municipalities_statement(scope: str) -> Select[Any]:
-    """Built once per kind of scope (the municipalities are a bind parameter)."""
-    stmt = select(Municipality).order_by(german(Municipality.name))
-    return scope_to_param(stmt, Municipality.id, scope)
-
-
-def managers_for(user: Any) -> list[User]:
-    """Managers whose scope overlaps the municipalities ``user`` manages (form choices)."""
+def managers_for(user: Any) -> list[tuple[int, str]]:
+    """Managers whose scope overlaps the municipalities ``user`` manages (form choices): their
+    id and name, in German order (no account objects: a state has a thousand managers)."""
     scope = (
         select(Membership.user_id)
         .outerjoin(Municipality, Municipality.office_id == Membership.office_id)
@@ -102,11 +87,11 @@ def managers_for(user: Any) -> list[User]:
     covered = func.coalesce(Municipality.id, Membership.municipality_id)
     scope = scope_to(scope, covered, managed_municipality_ids(user))
     stmt = (
-        select(User)
+        select(User.id, User.display_name)
         .where(User.active.is_(True), User.id.in_(scope))
         .order_by(german(User.display_name), User.id)
     )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt).tuples())
 
 
 def _check_manages(actor: Any, municipality_id: int | None) -> None:

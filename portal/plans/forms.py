@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.core import labels
 from portal.core.forms import MultiCheckboxField, PortalForm, optional_int
+from portal.municipalities.options import PlaceField
 from portal.plans.models import GoalStatus, StepActor, StepStatus
 
 
@@ -58,10 +59,8 @@ class ClientForm(PortalForm):
         _l("Kontakt (Anschrift, Telefon)"),
         validators=[Optional(), Length(max=2000, message=_l("Höchstens %(max)d Zeichen."))],
     )
-    municipality_id = SelectField(
-        _l("Gemeinde"),
-        coerce=int,
-        validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))],
+    municipality_id = PlaceField(
+        _l("Gemeinde"), validators=[InputRequired(message=_l("Bitte wählen Sie eine Gemeinde."))]
     )
     languages = language_field(_l("Sprachen"))
     adults = IntegerField(

@@ -33,7 +33,7 @@ from portal.plans.forms import (
     StepForm,
 )
 from portal.plans.models import Client, ClientStatus, Goal, Step
-from portal.security import may_see_client, require, roles_required
+from portal.security import managed_municipality_ids, may_see_client, require, roles_required
 
 bp = Blueprint("plans", __name__)
 
@@ -83,12 +83,6 @@ def start() -> str:
 # --- clients ---------------------------------------------------------------------------------
 
 
-def _municipality_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(m.id, m.name) for m in client_records.manageable_municipalities(current_user)
-    ]
-
-
 def _client_form(client: Client | None = None) -> ClientForm:
     if client is not None and request.method == "GET":
         form = ClientForm(
@@ -98,9 +92,9 @@ def _client_form(client: Client | None = None) -> ClientForm:
         )
     else:
         form = ClientForm()
-    form.municipality_id.choices = _municipality_choices()
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     form.manager_id.choices = [SelectChoice("", _("– niemand –"))] + [
-        SelectChoice(u.id, u.display_name) for u in client_records.managers_for(current_user)
+        SelectChoice(uid, name) for uid, name in client_records.managers_for(current_user)
     ]
     if client is None and request.method == "GET" and Role.MANAGER in current_user.roles:
         form.manager_id.data = current_user.id

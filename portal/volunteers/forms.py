@@ -9,19 +9,18 @@ from wtforms import (
     BooleanField,
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.auth.forms import confirm_field, email_field, new_password_field
-from portal.core.forms import MultiCheckboxField, PortalForm, int_or_none, mark_failed
+from portal.core.forms import MultiCheckboxField, PortalForm, mark_failed
 from portal.core.labels import REGISTRY
 from portal.core.time import today_local
-from portal.municipalities.models import Municipality
+from portal.municipalities.options import PlaceField, PlacesField
+from portal.needs.rules import helps_in
 from portal.volunteers.decisions import MAX_REASON
 from portal.volunteers.models import VolunteerProfile
 from portal.volunteers.profiles import (
@@ -51,16 +50,15 @@ class ProfileForm(PortalForm):
         validators=[Optional(), Length(max=40, message=_l("Höchstens %(max)d Zeichen."))],
         render_kw={"autocomplete": "tel", "type": "tel"},
     )
-    home_municipality_id = SelectField(
+    home_municipality_id = PlaceField(
         _l("Wohngemeinde"),
-        coerce=int_or_none,
-        validate_choice=False,
         validators=[InputRequired(message=_l("Bitte wählen Sie Ihre Wohngemeinde."))],
+        empty=_l("Bitte wählen"),
+        invalid=_l("Bitte wählen Sie eine Gemeinde aus der Liste."),
     )
-    municipality_ids = MultiCheckboxField(
+    municipality_ids = PlacesField(
         _l("Weitere Gemeinden, in denen Sie helfen würden"),
-        coerce=int_or_none,
-        validate_choice=False,
+        invalid=_l("Bitte wählen Sie Gemeinden aus der Liste."),
     )
     interests = MultiCheckboxField(
         _l("Wobei möchten Sie helfen?"),
@@ -75,22 +73,6 @@ class ProfileForm(PortalForm):
             Length(max=MAX_MOTIVATION, message=_l("Höchstens %(max)d Zeichen.")),
         ],
     )
-
-    def set_municipalities(self, municipalities: list[Municipality]) -> None:
-        self._municipality_ids = {m.id for m in municipalities}
-        self.home_municipality_id.choices = [SelectChoice("", _l("Bitte wählen"))] + [
-            SelectChoice(m.id, m.name) for m in municipalities
-        ]
-        self.municipality_ids.choices = [SelectChoice(m.id, m.name) for m in municipalities]
-
-    def validate_home_municipality_id(self, field: SelectField) -> None:
-        if field.data not in getattr(self, "_municipality_ids", set()):
-            raise ValidationError(_l("Bitte wählen Sie eine Gemeinde aus der Liste."))
-
-    def validate_municipality_ids(self, field: SelectMultipleField) -> None:
-        known: set[int] = getattr(self, "_municipality_ids", set())
-        if any(mid not in known for mid in field.data or []):
-            raise ValidationError(_l("Bitte wählen Sie Gemeinden aus der Liste."))
 
     # the language grid -------------------------------------------------------------------
     @property
@@ -153,9 +135,8 @@ class ProfileForm(PortalForm):
     def fill_from(self, profile: VolunteerProfile) -> None:
         self.phone.data = profile.phone
         self.home_municipality_id.data = profile.home_municipality_id
-        self.municipality_ids.data = [
-            m.id for m in profile.municipalities if m.id != profile.home_municipality_id
-        ]
+        # the ids as `profile_of` brought them (a volunteer of 1,100 places: no 1,100 objects)
+        self.municipality_ids.data = sorted(helps_in(profile) - {profile.home_municipality_id})
         self.interests.data = list(profile.interests or [])
         self.has_car.data = profile.has_car
         self.motivation.data = profile.motivation

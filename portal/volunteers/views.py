@@ -5,31 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal.auth import signin
 from portal.auth.models import Role
-from portal.core.collation import german
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error, form_status
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.i18n import interface_locale
-from portal.municipalities.models import Municipality
 from portal.security import roles_required
 from portal.volunteers import profiles, queries, status
 from portal.volunteers.forms import ApplyForm, ProfileForm, VolunteerSignUpForm
 from portal.volunteers.models import VolunteerProfile
 
 bp = Blueprint("volunteers", __name__)
-
-
-def _municipalities() -> list[Municipality]:
-    return list(
-        db.session.scalars(
-            select(Municipality).order_by(german(Municipality.name), Municipality.id)
-        )
-    )
 
 
 def _reset_limit() -> str:
@@ -45,7 +34,6 @@ def signup() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("volunteers.apply"))
     form = VolunteerSignUpForm()
-    form.set_municipalities(_municipalities())
     if form.validate_on_submit():
         try:
             profiles.register_volunteer(
@@ -71,7 +59,6 @@ def apply() -> str | Response | tuple[str, int]:
     if queries.profile_of(current_user) is not None:
         return redirect(url_for("volunteers.home"))
     form = ApplyForm()
-    form.set_municipalities(_municipalities())
     if form.validate_on_submit():
         try:
             profiles.apply(
@@ -108,7 +95,6 @@ def edit_profile() -> str | Response | tuple[str, int]:
     if profile is None:
         return redirect(url_for("volunteers.apply"))
     form = ProfileForm()
-    form.set_municipalities(_municipalities())
     if not form.is_submitted():
         form.fill_from(profile)
     elif form.validate():

@@ -73,7 +73,7 @@ def test_form_states_plainly_that_volunteers_read_the_public_description(world, 
     assert "nicht erkennbar machen" in html
     assert world["step"].text in html
     # The municipality of the client is preselected.
-    assert f'<option selected value="{world["places"]["Gaggenau"].id}"' in html
+    assert f'<option value="{world["places"]["Gaggenau"].id}" selected="selected">' in html
 
 
 def test_publish_a_one_off_need_from_a_step(world, client, auth):

@@ -15,8 +15,9 @@ from portal.core import collation
 from portal.core.collation import german, german_key
 from portal.extensions import db
 from portal.municipalities.models import Municipality
-from portal.municipalities.services import all_municipalities, municipalities_query
-from portal.plans.clients import manageable_municipalities, managers_for
+from portal.municipalities.options import catalogue
+from portal.municipalities.services import municipalities_query
+from portal.plans.clients import managers_for
 from portal.volunteers.queries import coordinators_of
 from portal.volunteers.queue import municipality_options
 from tests import factories
@@ -67,11 +68,11 @@ def test_the_order_by_expression_sorts_municipalities_in_german_order(places):
 def test_every_list_of_municipalities_is_in_german_order(places):
     admin = factories.admin()
     db.session.commit()
-    assert [m.name for m in all_municipalities()] == PLACES
     assert [m.name for m in db.session.scalars(municipalities_query())] == PLACES
     options = str(municipality_options(admin))
     assert sorted(PLACES, key=lambda name: options.index(f">{name}<")) == PLACES
-    assert [m.name for m in manageable_municipalities(admin)] == PLACES
+    found = catalogue()  # the forms' municipality fields
+    assert [found.names[i] for i in found.order] == PLACES
 
 
 def test_the_admin_page_lists_municipalities_in_german_order(places, client, auth):
@@ -88,7 +89,7 @@ def test_every_list_of_people_is_in_german_order(people):
     db.session.commit()
     names = [u.display_name for u in db.session.scalars(users_query())]
     assert names == [*PEOPLE, "Zander"]
-    assert [u.display_name for u in managers_for(admin)] == PEOPLE
+    assert [name for _id, name in managers_for(admin)] == PEOPLE
     assert [u.display_name for u in coordinators_of({people.id})[people.id]] == PEOPLE
 
 
