@@ -36,6 +36,14 @@ class Report(Model):
         Index("ix_report_assignment_hours", "assignment_id", "activity_on", "minutes"),
         # a volunteer's hours of a period, from the index alone (however long their history)
         Index("ix_report_volunteer_hours", "volunteer_id", "activity_on", "minutes"),
+        # the hours of a period in municipalities (statistics), from the index alone
+        Index(
+            "ix_report_municipality_period",
+            "municipality_id",
+            "activity_on",
+            "minutes",
+            "assignment_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -174,6 +174,7 @@ def dashboard_charts(figures: Any) -> list[BarChart | LineChart]:
     from flask_babel import gettext as _
 
     from portal.core.labels import label
+    from portal.oversight.figures import UNFILLED_PLACES
 
     hours = _("Std.")
 
@@ -206,7 +207,12 @@ def dashboard_charts(figures: Any) -> list[BarChart | LineChart]:
         ),
         bar_chart(
             "unfilled-places",
-            _("Unbesetzte Bedarfe nach Gemeinde (hier fehlen Ehrenamtliche)"),
+            _("Unbesetzte Bedarfe nach Gemeinde (hier fehlen Ehrenamtliche)")
+            if len(figures.unfilled_by_municipality) < UNFILLED_PLACES
+            else _(
+                "Unbesetzte Bedarfe: die %(num)d Gemeinden, in denen am meisten fehlt",
+                num=UNFILLED_PLACES,
+            ),
             # only where volunteers are missing (the county has 23 municipalities)
             [(name, n) for name, n in figures.unfilled_by_municipality if n],
         ),

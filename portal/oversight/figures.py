@@ -19,6 +19,7 @@ from portal.municipalities.models import Municipality
 from portal.needs.models import Assignment, Need, NeedCategory, NeedLanguage, NeedStatus
 from portal.needs.report_models import Report
 from portal.oversight.periods import Period
+from portal.oversight.report import category_minutes
 from portal.security import scope_to
 from portal.volunteers.models import (
     VolunteerEvent,
@@ -122,18 +123,10 @@ def hours(
     period: Period, ids: set[int] | None
 ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """Reported hours by category and by month (one query grouped by both)."""
-    month = func.substr(func.cast(Report.activity_on, db.String), 1, 7)
-    stmt = (
-        select(Need.category, month, func.sum(Report.minutes))
-        .select_from(Report)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(Need, Need.id == Assignment.need_id)
-        .where(Report.activity_on >= period.first, Report.activity_on <= period.last)
-        .group_by(Need.category, month)
-    )
+    month = func.substr(func.cast(Report.activity_on, db.String), 1, 7).label("month")
     by_category: dict[str, int] = {}
     by_month: dict[str, int] = {}
-    for category, key, minutes in db.session.execute(scope_to(stmt, Need.municipality_id, ids)):
+    for key, category, minutes in db.session.execute(category_minutes(period, ids, month)):
         by_category[category] = by_category.get(category, 0) + int(minutes or 0)
         by_month[key] = by_month.get(key, 0) + int(minutes or 0)
     return (
@@ -153,9 +146,15 @@ def unfilled_by_category(ids: set[int] | None) -> list[tuple[str, int]]:
     return [(c.value, int(found.get(c.value, 0))) for c in NeedCategory]
 
 
+UNFILLED_PLACES = 30
+"""At most this many municipalities in "unfilled needs by municipality": a county's every one;
+of a state's 1,100, those where volunteers are missing most (a chart and table of 1,100 rows
+made the page 430 KB)."""
+
+
 def unfilled_by_municipality(ids: set[int] | None) -> list[tuple[str, int]]:
     """Open needs still short of volunteers, by municipality (where volunteers are missing):
-    every municipality in scope, the most wanting first."""
+    the municipalities in scope, the most wanting first, at most `UNFILLED_PLACES`."""
     wanting = func.count(Need.id)
     stmt = (
         select(Municipality.name, wanting)
@@ -169,6 +168,7 @@ def unfilled_by_municipality(ids: set[int] | None) -> list[tuple[str, int]]:
         )
         .group_by(Municipality.id, Municipality.name)
         .order_by(wanting.desc(), german(Municipality.name))
+        .limit(UNFILLED_PLACES)
     )
     rows = db.session.execute(scope_to(stmt, Municipality.id, ids))
     return [(name, int(count)) for name, count in rows]

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal.auth.models import Role
 from portal.core.inputs import query_id
+from portal.municipalities.models import Office
+from portal.municipalities.options import catalogue
 from portal.needs import queries as need_queries
 from portal.needs.forms import NeedFilterForm
 from portal.oversight import charts, figures, lists, outcomes
@@ -18,8 +19,13 @@ from portal.oversight.consultations import consultation_counts
 from portal.oversight.exports import Sheet, record_export, render
 from portal.oversight.periods import Period, PeriodForm
 from portal.oversight.report_pdf import render_report
-from portal.plans.clients import manageable_municipalities
-from portal.security import is_admin, municipality_ids, require, roles_required
+from portal.security import (
+    is_admin,
+    managed_municipality_ids,
+    municipality_ids,
+    require,
+    roles_required,
+)
 from portal.volunteers import queue as volunteer_queue
 from portal.volunteers.coordination import queue_filters
 
@@ -100,25 +106,22 @@ def report_file(fmt: str) -> Response:
     return download(report_sheets(tables), fmt, name, "pakt_report", period=period.slug)
 
 
-def dashboard_ids(user: Any) -> tuple[set[int] | None, list[Any], list[Any]]:
+def dashboard_ids(user: Any) -> tuple[set[int] | None, dict[int, int | None], list[Office]]:
     """The municipalities the dashboard counts (narrowed by ``?municipality=`` or, for
-    admins, ``?office=``), and the choices offered. Outside the user's scope: 404."""
+    admins and office leads, ``?office=``), the municipalities offered (id -> office id) and
+    the offices. Outside the user's scope: 404."""
     ids = scope_ids(user)
-    places = pakt.municipalities(ids)
+    places = pakt.offices_by_municipality(ids)
     leads = ids is None or user.has_role(Role.OFFICE_LEAD)
-    offices = offices_of(places) if leads else []
+    offices = pakt.offices({o for o in places.values() if o is not None}) if leads else []
     chosen, office = query_id("municipality"), query_id("office")
     if chosen is not None:
-        require(any(m.id == chosen for m in places))
+        require(chosen in places)
         return {chosen}, places, offices
     if office is not None and leads:
         require(any(o.id == office for o in offices))
-        return {m.id for m in places if m.office_id == office}, places, offices
+        return {m for m, o in places.items() if o == office}, places, offices
     return ids, places, offices
-
-
-def offices_of(places: list[Any]) -> list[Any]:
-    return sorted({m.office for m in places if m.office is not None}, key=lambda o: o.name)
 
 
 @bp.get("/dashboard")
@@ -136,9 +139,8 @@ def dashboard() -> tuple[str, int]:
         charts=charts.dashboard_charts(numbers),
         outcomes=outcomes.outcomes(period, ids) if managing else None,
         consultations=consultation_counts(period, ids),
-        places=places,
+        place_options=catalogue(frozenset(places)).options(places, query_id("municipality")),
         offices=offices,
-        chosen=query_id("municipality"),
         office=query_id("office"),
         plans_link=current_user.has_role(Role.MANAGER, Role.ADMIN),
     )
@@ -161,11 +163,7 @@ def export_volunteers(fmt: str) -> Response:
 def export_needs(fmt: str) -> Response:
     """The manager's list of needs with claims and reported hours, as filtered on the page."""
     form = NeedFilterForm(request.args)
-    places = manageable_municipalities(current_user)
-    form.municipality_id.choices = [
-        SelectChoice("", ""),
-        *(SelectChoice(m.id, m.name) for m in places),
-    ]
+    form.municipality_id.offer(managed_municipality_ids(current_user))
     filters = form.filters()
     if form.errors:
         abort(400)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.oversight import figures, outcomes
+from portal.oversight import charts, figures, outcomes
 from portal.oversight.periods import Period
 from portal.volunteers.models import VolunteerEvent, VolunteerProfile
 from tests import factories
@@ -142,6 +142,7 @@ def test_dashboard_shows_charts_with_tables_for_the_coordinators_towns_only(app,
 
 
 def _queries(client, count_queries) -> int:
+    client.get("/oversight/dashboard", query_string=ARGS)  # builds the municipality catalogue
     with count_queries() as counter:
         assert client.get("/oversight/dashboard", query_string=ARGS).status_code == 200
     return counter.count
@@ -232,3 +233,18 @@ def test_plan_outcomes_equal_the_hand_count(app, client, auth):
     text = client.get("/oversight/dashboard", query_string=ARGS).get_data(as_text=True)
     assert 'data-table="steps"' in text and "Reference" not in text
     assert owner.reference not in text and owner.name not in text
+
+
+def test_unfilled_needs_by_municipality_are_capped_to_the_most_wanting(app, monkeypatch):
+    monkeypatch.setattr(figures, "UNFILLED_PLACES", 2)
+    places = factories.reference_data()
+    wanting = {"Gaggenau": 3, "Bühl": 1, "Rastatt": 2}
+    for name, count in wanting.items():
+        for _ in range(count):
+            fb.once_need(places[name]).status = "open"
+    db.session.commit()
+    numbers = figures.figures(Q1, {places[name].id for name in wanting})
+    assert numbers.unfilled_by_municipality == [("Gaggenau", 3), ("Rastatt", 2)]
+    chart = charts.dashboard_charts(numbers)[-1]
+    assert chart.title == "Unbesetzte Bedarfe: die 2 Gemeinden, in denen am meisten fehlt"
+    assert [bar.label for bar in chart.bars] == ["Gaggenau", "Rastatt"]

@@ -29,7 +29,11 @@ from portal.extensions import db
 from portal.municipalities.models import Municipality
 from portal.needs import language_demand, matching, own_tasks, queries, rules
 from portal.needs.matching import NARROW_SCOPE, BoardFilters, board
-from portal.needs.models import Need, NeedCategory
+from portal.needs.models import Assignment, Need, NeedCategory
+from portal.needs.report_models import Report
+from portal.oversight import figures
+from portal.oversight import report as pakt
+from portal.oversight.periods import current_quarter
 from portal.oversight.start import COUNTED, coordinator_work
 from portal.volunteers.models import VolunteerProfile, note_last_claims
 from portal.volunteers.queries import PLACES_PER_PAGE, overview
@@ -702,3 +706,42 @@ def test_the_benchmark_baseline_walks_an_index_for_its_20_rows(county):
         if node.get("Relation Name") == "need"
     )
     assert read == 20, outline(nodes)
+
+
+def test_the_hours_of_a_quarter_are_read_from_the_municipalitys_reports(county):
+    """The Pakt report's and the dashboard's hours of a quarter in one municipality read its
+    reports of the quarter by index and look up each of their claims once, not every claim
+    of the municipality's needs searched for reports; the sums are those of the plain join."""
+    scale_data.insert_needs(20_000)
+    scale_data.insert_reports(county["profile"].id)
+    scale_data.analyze()
+    place, period = county["buehl"].id, current_quarter()
+    in_period = (
+        select(Report.assignment_id, Report.minutes)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            Need.municipality_id == place,
+            Report.activity_on >= period.first,
+            Report.activity_on <= period.last,
+        )
+    )
+    reports = db.session.execute(in_period).all()
+    claims = db.session.scalar(
+        select(func.count(Assignment.id))
+        .join(Need, Need.id == Assignment.need_id)
+        .where(Need.municipality_id == place)
+    )
+    assert len(reports) > 50 and 2 * len(reports) < claims
+    runs = (
+        partial(pakt.hours_by_category, period, {place}),
+        partial(figures.hours, period, {place}),
+    )
+    for run in runs:
+        assert rows_read(run, "report") <= len(reports)
+        assert rows_read(run, "assignment") <= len(reports)
+    by_category = pakt.hours_by_category(period, {place})
+    assert sum(by_category.values()) == sum(minutes for _claim, minutes in reports)
+    assert sum(h for _c, h in figures.hours(period, {place})[0]) == pytest.approx(
+        sum(minutes for _claim, minutes in reports) / 60, abs=0.5
+    )
