@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
+from math import gcd
 
 THRESHOLD = 5
 PRIMARY, COMPLEMENTARY = "primary", "complementary"
@@ -150,56 +150,69 @@ def pinned(system: System) -> list[int]:
     while changed:
         changed = False
         for unknown, rhs in equations:
+            # the bounds of sum(sign * x) over the whole equation, kept up to date as members
+            # narrow: each member's "others" are these less its own term (linear, not quadratic)
+            all_low = sum(low[o] if s > 0 else -high[o] for o, s in unknown)
+            all_high = sum(high[o] if s > 0 else -low[o] for o, s in unknown)
             for m, sign in unknown:
-                others_low = sum(low[o] if s > 0 else -high[o] for o, s in unknown if o != m)
-                others_high = sum(high[o] if s > 0 else -low[o] for o, s in unknown if o != m)
-                lo, hi = (rhs - others_high, rhs - others_low)
+                own_low, own_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
+                lo, hi = (rhs - (all_high - own_high), rhs - (all_low - own_low))
                 if sign < 0:
                     lo, hi = -hi, -lo
                 if lo > low[m] or hi < high[m]:
                     low[m], high[m] = max(low[m], lo), min(high[m], hi)
                     changed = True
+                    new_low, new_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
+                    all_low += new_low - own_low
+                    all_high += new_high - own_high
     return sorted(m for m in hidden if low[m] >= high[m])
 
 
+Row = dict[int, int]
+"""A sparse equation: column -> integer coefficient (no zeros)."""
+
+
 def determined(system: System) -> list[int]:
-    """Hidden unknowns that the equations of the shown values fix exactly (exact elimination)."""
+    """Hidden unknowns that the equations of the shown values fix exactly (exact elimination).
+
+    The equations of the hidden unknowns are brought to reduced row echelon form, in integers
+    (fraction-free, each row divided by the gcd of its coefficients) and sparse (a line holds a
+    few of hundreds of unknowns). An unknown is fixed exactly when its unit vector lies in the
+    rows' span, and in reduced form that is: its column is a pivot and the pivot's row has no
+    other coefficient (any vector of the span is the sum of the pivot rows scaled by its own
+    entries in the pivot columns)."""
     unknowns = sorted(system.hidden)
     index = {u: i for i, u in enumerate(unknowns)}
-    rows: list[list[Fraction]] = []
+    basis: dict[int, Row] = {}  # pivot column -> its row
     for line in system.lines:
-        row = [Fraction(0)] * len(unknowns)
+        row: Row = {}
         for m, sign in [*((c, 1) for c in line.members), (line.total, -1)]:
             if m in index:
-                row[index[m]] += sign
-        if any(row):
-            rows.append(row)
-    basis = _echelon(rows, len(unknowns))
-    return [u for u in unknowns if _in_span(basis, index[u], len(unknowns))]
+                row[index[m]] = row.get(index[m], 0) + sign
+        row = {c: v for c, v in row.items() if v}
+        for pivot in [c for c in row if c in basis]:
+            if pivot in row:
+                row = _eliminate(row, basis[pivot], pivot)
+        if not row:
+            continue
+        pivot = min(row)
+        for other, other_row in basis.items():
+            if pivot in other_row:
+                basis[other] = _eliminate(other_row, row, pivot)
+        basis[pivot] = row
+    return [u for u in unknowns if len(basis.get(index[u], ())) == 1]
 
 
-def _echelon(rows: list[list[Fraction]], n: int) -> list[tuple[int, list[Fraction]]]:
-    basis: list[tuple[int, list[Fraction]]] = []
-    for row in rows:
-        row = _reduce(basis, list(row))
-        pivot = next((i for i in range(n) if row[i]), None)
-        if pivot is not None:
-            row = [v / row[pivot] for v in row]
-            basis.append((pivot, row))
-    return basis
-
-
-def _reduce(basis: list[tuple[int, list[Fraction]]], row: list[Fraction]) -> list[Fraction]:
-    for pivot, b in basis:
-        if row[pivot]:
-            factor = row[pivot]
-            row = [v - factor * w for v, w in zip(row, b, strict=True)]
-    return row
-
-
-def _in_span(basis: list[tuple[int, list[Fraction]]], i: int, n: int) -> bool:
-    unit = [Fraction(int(j == i)) for j in range(n)]
-    return not any(_reduce(basis, unit))
+def _eliminate(row: Row, by: Row, column: int) -> Row:
+    """``row`` with ``column`` cancelled by a multiple of ``by`` (both scaled to integers),
+    divided by the gcd of what is left."""
+    a, b = by[column], row[column]
+    result = {c: v * a for c, v in row.items()}
+    for c, v in by.items():
+        result[c] = result.get(c, 0) - b * v
+    result = {c: v for c, v in result.items() if v}
+    divisor = gcd(*result.values()) if result else 1
+    return {c: v // divisor for c, v in result.items()} if divisor > 1 else result
 
 
 def _hide_next(system: System, line: Line) -> bool:
