@@ -131,21 +131,37 @@ def _system(grids: Sequence[tuple[list[list[int]], bool]], links: Sequence[Link]
     return System(values, places, lines, bound=bound)
 
 
-def pinned(system: System) -> list[int]:
-    """Hidden unknowns whose bounds, narrowed line by line, leave one value (interval attack).
-
-    Every "< 5" lies in 0..4, every other hidden member is at least 5; each equation narrows
-    each of its hidden members to what the others' bounds leave. Repeated until stable."""
+def bounds(system: System) -> tuple[dict[int, int], dict[int, int]]:
+    """What is known of each hidden unknown before any equation: "< 5" lies in 0..4, any other
+    is at least 5 (and at most the sum of the tables)."""
     hidden = system.hidden
     low = {m: 0 if why == PRIMARY else THRESHOLD for m, why in hidden.items()}
     high = {m: THRESHOLD - 1 if why == PRIMARY else system.bound for m, why in hidden.items()}
+    return low, high
+
+
+def hidden_equations(system: System) -> list[tuple[list[tuple[int, int]], int]]:
+    """Each line with a hidden member as (hidden members with their sign, the right-hand side
+    the shown members leave): sum(sign * x) == rhs."""
+    hidden = system.hidden
     equations = []
     for line in system.lines:
         terms = [(m, 1) for m in line.members] + [(line.total, -1)]
         unknown = [(m, sign) for m, sign in terms if m in hidden]
         known = sum(sign * system.values[m] for m, sign in terms if m not in hidden)
         if unknown:
-            equations.append((unknown, -known))  # sum(sign * x) == -known
+            equations.append((unknown, -known))
+    return equations
+
+
+def pinned(system: System) -> list[int]:
+    """Hidden unknowns whose bounds, narrowed line by line, leave one value (interval attack).
+
+    Every "< 5" lies in 0..4, every other hidden member is at least 5; each equation narrows
+    each of its hidden members to what the others' bounds leave. Repeated until stable."""
+    hidden = system.hidden
+    low, high = bounds(system)
+    equations = hidden_equations(system)
     changed = True
     while changed:
         changed = False

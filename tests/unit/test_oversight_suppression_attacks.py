@@ -17,7 +17,9 @@ from portal.oversight.suppression import (
     THRESHOLD,
     System,
     _system,
+    bounds,
     determined,
+    hidden_equations,
     pinned,
     with_totals,
 )
@@ -25,15 +27,8 @@ from portal.oversight.suppression import (
 
 def plain_pinned(system: System) -> list[int]:
     hidden = system.hidden
-    low = {m: 0 if why == PRIMARY else THRESHOLD for m, why in hidden.items()}
-    high = {m: THRESHOLD - 1 if why == PRIMARY else system.bound for m, why in hidden.items()}
-    equations = []
-    for line in system.lines:
-        terms = [(m, 1) for m in line.members] + [(line.total, -1)]
-        unknown = [(m, sign) for m, sign in terms if m in hidden]
-        known = sum(sign * system.values[m] for m, sign in terms if m not in hidden)
-        if unknown:
-            equations.append((unknown, -known))
+    low, high = bounds(system)
+    equations = hidden_equations(system)
     changed = True
     while changed:
         changed = False
