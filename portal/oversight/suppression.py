@@ -35,8 +35,10 @@ of linked pairs) and finds at least two values for every hidden cell.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import gcd
 
 THRESHOLD = 5
@@ -54,10 +56,10 @@ class Line:
     members: list[int]
     total: int
     is_row: bool
+    all: list[int] = field(init=False)  # the members and the total
 
-    @property
-    def all(self) -> list[int]:
-        return [*self.members, self.total]
+    def __post_init__(self) -> None:
+        self.all = [*self.members, self.total]
 
 
 @dataclass
@@ -78,6 +80,15 @@ class System:
 
     def key(self, u: int) -> tuple[int, Place]:
         return (self.values[u], self.places[u][0])
+
+    @cached_property
+    def lines_of(self) -> dict[int, list[Line]]:
+        """The lines each unknown is in, rows first (in the order of `lines`)."""
+        found: dict[int, list[Line]] = {}
+        for line in sorted(self.lines, key=lambda line: not line.is_row):
+            for u in set(line.all):
+                found.setdefault(u, []).append(line)
+        return found
 
 
 def with_totals(table: Sequence[Sequence[int]], row_totals: bool = True) -> list[list[int]]:
@@ -158,29 +169,40 @@ def pinned(system: System) -> list[int]:
     """Hidden unknowns whose bounds, narrowed line by line, leave one value (interval attack).
 
     Every "< 5" lies in 0..4, every other hidden member is at least 5; each equation narrows
-    each of its hidden members to what the others' bounds leave. Repeated until stable."""
+    each of its hidden members to what the others' bounds leave. Repeated until stable: an
+    equation is looked at again when a member's bounds narrowed (a queue of equations, not
+    sweeps over all of them; the bounds where it ends are the same)."""
     hidden = system.hidden
     low, high = bounds(system)
     equations = hidden_equations(system)
-    changed = True
-    while changed:
-        changed = False
-        for unknown, rhs in equations:
-            # the bounds of sum(sign * x) over the whole equation, kept up to date as members
-            # narrow: each member's "others" are these less its own term (linear, not quadratic)
-            all_low = sum(low[o] if s > 0 else -high[o] for o, s in unknown)
-            all_high = sum(high[o] if s > 0 else -low[o] for o, s in unknown)
-            for m, sign in unknown:
-                own_low, own_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
-                lo, hi = (rhs - (all_high - own_high), rhs - (all_low - own_low))
-                if sign < 0:
-                    lo, hi = -hi, -lo
-                if lo > low[m] or hi < high[m]:
-                    low[m], high[m] = max(low[m], lo), min(high[m], hi)
-                    changed = True
-                    new_low, new_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
-                    all_low += new_low - own_low
-                    all_high += new_high - own_high
+    containing: dict[int, list[int]] = {}
+    for k, (unknown, _rhs) in enumerate(equations):
+        for m, _sign in unknown:
+            containing.setdefault(m, []).append(k)
+    queue = deque(range(len(equations)))
+    queued = set(queue)
+    while queue:
+        k = queue.popleft()
+        queued.discard(k)
+        unknown, rhs = equations[k]
+        # the bounds of sum(sign * x) over the whole equation, kept up to date as members
+        # narrow: each member's "others" are these less its own term (linear, not quadratic)
+        all_low = sum(low[o] if s > 0 else -high[o] for o, s in unknown)
+        all_high = sum(high[o] if s > 0 else -low[o] for o, s in unknown)
+        for m, sign in unknown:
+            own_low, own_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
+            lo, hi = (rhs - (all_high - own_high), rhs - (all_low - own_low))
+            if sign < 0:
+                lo, hi = -hi, -lo
+            if lo > low[m] or hi < high[m]:
+                low[m], high[m] = max(low[m], lo), min(high[m], hi)
+                new_low, new_high = (low[m], high[m]) if sign > 0 else (-high[m], -low[m])
+                all_low += new_low - own_low
+                all_high += new_high - own_high
+                for j in containing[m]:  # (this one too: its earlier members may narrow now)
+                    if j not in queued:
+                        queue.append(j)
+                        queued.add(j)
     return sorted(m for m in hidden if low[m] >= high[m])
 
 
@@ -252,8 +274,7 @@ def _protect(system: System, exposed: list[int]) -> bool:
     smallest shown cell anywhere."""
     lines = []
     for u in exposed:
-        mine = [line for line in system.lines if u in line.all]
-        lines += sorted(mine, key=lambda line: not line.is_row)
+        lines += system.lines_of.get(u, [])
     lines.sort(key=lambda line: _hidden_in(system, line))
     if any(_hide_next(system, line) for line in lines):
         return True
