@@ -68,6 +68,11 @@ OTHER_PAGES = [
     # every municipality of the state, 50 a page
     ("coordination overview (admin)", "admin", "/coordination/"),
     ("audit log", "admin", "/admin/audit"),
+    # statistics of a county's quarter (the first county holds the densest data)
+    ("statistics (coordinator)", "coordinator", "/oversight/dashboard"),
+    ("Pakt report (coordinator)", "coordinator", "/oversight/report"),
+    # a form of every municipality of the state, grouped by county
+    ("profile form (all)", "all", "/volunteer/profile"),
     (FLOOR, "volunteer", "/imprint"),
 ]
 WHO = {
