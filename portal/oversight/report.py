@@ -22,6 +22,7 @@ from portal.core.labels import label
 from portal.core.time import local_to_utc
 from portal.extensions import db
 from portal.municipalities.models import Municipality, Office
+from portal.municipalities.services import offices_query
 from portal.needs.models import Assignment, Need, NeedCategory, NeedStatus
 from portal.needs.report_models import Report
 from portal.oversight.periods import Period
@@ -113,12 +114,10 @@ def offices_by_municipality(ids: set[int] | None) -> dict[int, int | None]:
 
 
 def offices(ids: set[int]) -> list[Office]:
-    """The offices ``ids`` by name."""
+    """The offices ``ids`` in German order (as every list of offices)."""
     if not ids:
         return []
-    return list(
-        db.session.scalars(select(Office).where(Office.id.in_(sorted(ids))).order_by(Office.name))
-    )
+    return list(db.session.scalars(offices_query().where(Office.id.in_(sorted(ids)))))
 
 
 def municipalities(ids: set[int] | None) -> list[Municipality]:
